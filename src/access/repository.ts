@@ -1,0 +1,49 @@
+import type { Db } from '../platform/database.ts';
+import type { Trx } from '../audit/command-runner.ts';
+import type { RoleAssignmentRow, RoleRow } from '../platform/schema.ts';
+
+type Reader = Db | Trx;
+
+/** A role of an organization by id or key. */
+export function findRoleByRef(db: Reader, orgId: string, ref: string): Promise<RoleRow | undefined> {
+  return db
+    .selectFrom('roles')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where((eb) => eb.or([eb('id', '=', ref), eb('key', '=', ref)]))
+    .executeTakeFirst();
+}
+
+/** Assignments not ended and not expired at `now`. */
+export function findActiveAssignments(db: Reader, now: string, criteria: { roleId?: string; orgId?: string; principalType?: string; principalId?: string }): Promise<RoleAssignmentRow[]> {
+  let q = db
+    .selectFrom('role_assignments')
+    .selectAll()
+    .where('ended_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
+  if (criteria.roleId) q = q.where('role_id', '=', criteria.roleId);
+  if (criteria.orgId) q = q.where('org_id', '=', criteria.orgId);
+  if (criteria.principalType) q = q.where('principal_type', '=', criteria.principalType as RoleAssignmentRow['principal_type']);
+  if (criteria.principalId) q = q.where('principal_id', '=', criteria.principalId);
+  return q.orderBy('id').execute();
+}
+
+export interface AssignmentFilter {
+  orgId: string;
+  roleId?: string;
+  principalId?: string;
+  activeAt?: string;
+  afterId?: string;
+}
+
+export function listAssignments(db: Reader, f: AssignmentFilter, limit: number): Promise<RoleAssignmentRow[]> {
+  let q = db.selectFrom('role_assignments').selectAll().where('org_id', '=', f.orgId);
+  if (f.roleId) q = q.where('role_id', '=', f.roleId);
+  if (f.principalId) q = q.where('principal_id', '=', f.principalId);
+  if (f.activeAt) {
+    const at = f.activeAt;
+    q = q.where('ended_at', 'is', null).where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', at)]));
+  }
+  if (f.afterId) q = q.where('id', '>', f.afterId);
+  return q.orderBy('id').limit(limit).execute();
+}

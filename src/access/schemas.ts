@@ -1,0 +1,70 @@
+import { Type } from 'typebox';
+import { Nullable, PageQuery, Timestamp, Uuid } from '../http/schemas.ts';
+
+const RoleKey = Type.String({ pattern: '^[a-z][a-z0-9_.:-]{0,63}$', description: 'lowercase key, e.g. billing-admin' });
+const Permission = Type.String({ pattern: '^[A-Za-z0-9_.:*/-]{1,128}$' });
+
+export const RoleSchema = Type.Object({
+  id: Uuid,
+  orgId: Uuid,
+  key: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  permissions: Type.Array(Type.String()),
+  privileged: Type.Boolean(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export const CreateRoleBody = Type.Object(
+  {
+    key: RoleKey,
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    description: Type.String({ minLength: 1, maxLength: 4000, description: 'The documented role definition an auditor reads' }),
+    permissions: Type.Array(Permission, { maxItems: 500 }),
+    privileged: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export const UpdateRoleBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    description: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })),
+    permissions: Type.Optional(Type.Array(Permission, { maxItems: 500 })),
+    privileged: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export const RoleParams = Type.Object({ org: Type.String({ maxLength: 64 }), role: Type.String({ minLength: 1, maxLength: 64 }) });
+
+const PrincipalType = Type.Union([Type.Literal('user'), Type.Literal('service_account')]);
+export const AssignmentSchema = Type.Object({
+  id: Uuid,
+  orgId: Uuid,
+  roleId: Uuid,
+  principal: Type.Object({ type: PrincipalType, id: Type.String() }),
+  grantedBy: Type.Object({ type: Type.String(), id: Type.String() }),
+  approvalRef: Nullable(Type.String()),
+  reason: Nullable(Type.String()),
+  expiresAt: Nullable(Timestamp),
+  createdAt: Timestamp,
+  endedAt: Nullable(Timestamp),
+  endReason: Nullable(Type.String()),
+  active: Type.Boolean(),
+});
+export const GrantBody = Type.Object(
+  {
+    role: Type.String({ minLength: 1, maxLength: 64, description: 'role id or key' }),
+    principalType: PrincipalType,
+    principalId: Uuid,
+    reason: Type.Optional(Nullable(Type.String({ maxLength: 1000 }))),
+    approvalRef: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+    expiresAt: Type.Optional(Nullable(Timestamp)),
+  },
+  { additionalProperties: false },
+);
+export const RevokeBody = Type.Object({ reason: Type.Optional(Nullable(Type.String({ maxLength: 1000 }))) }, { additionalProperties: false });
+export const AssignmentListQuery = Type.Object(
+  { role: Type.Optional(Type.String({ maxLength: 64 })), principalId: Type.Optional(Uuid), active: Type.Optional(Type.Boolean()), ...PageQuery },
+  { additionalProperties: false },
+);
+export const AssignmentParams = Type.Object({ org: Type.String({ maxLength: 64 }), id: Uuid });

@@ -1,0 +1,219 @@
+import type { Db } from '../platform/database.ts';
+import type { Clock } from '../platform/clock.ts';
+import { KeyledgerError } from '../platform/errors.ts';
+import type { RoleRow } from '../platform/schema.ts';
+import type { CommandRunner, CommandScope } from '../audit/command-runner.ts';
+import type { CommandContext } from '../audit/event.ts';
+import type { IdentityService } from '../identity/service.ts';
+import { decodeCursor, encodeCursor } from '../platform/pagination.ts';
+import { diffFields } from '../identity/views.ts';
+import * as repo from './repository.ts';
+import { toAssignment, toRole, type Role, type RoleAssignment } from './views.ts';
+
+export interface RoleInput {
+  key: string;
+  name: string;
+  description: string;
+  permissions: string[];
+  privileged?: boolean;
+}
+
+export interface GrantInput {
+  role: string;
+  principalType: 'user' | 'service_account';
+  principalId: string;
+  reason?: string | null;
+  approvalRef?: string | null;
+  expiresAt?: string | null;
+}
+
+type Page = { limit: number; cursor?: string };
+
+/** Roles (the documented role definitions) and role assignments (who holds what, granted by whom, until when). */
+export function createAccessService(deps: { db: Db; runner: CommandRunner; clock: Clock; newId: () => string; identity: IdentityService }) {
+  const { db, runner, clock, newId, identity } = deps;
+
+  async function requireRole(reader: Db | CommandScope['trx'], orgId: string, ref: string): Promise<RoleRow> {
+    const role = await repo.findRoleByRef(reader, orgId, ref);
+    if (!role) throw new KeyledgerError('role.not_found', `no role "${ref}" in this organization`);
+    return role;
+  }
+
+  /** Ends every active assignment of a principal in an organization (used when membership ends). */
+  async function endAssignmentsOf(scope: CommandScope, orgId: string, principalType: 'user' | 'service_account', principalId: string, reason: string): Promise<string[]> {
+    const now = scope.now.toISOString();
+    const active = await repo.findActiveAssignments(scope.trx, now, { orgId, principalType, principalId });
+    for (const a of active) {
+      await scope.trx.updateTable('role_assignments').set({ ended_at: now, end_reason: reason }).where('id', '=', a.id).execute();
+      const role = await scope.trx.selectFrom('roles').select('key').where('id', '=', a.role_id).executeTakeFirstOrThrow();
+      scope.record({
+        action: 'access.assignment.revoked',
+        org: orgId,
+        targets: [{ type: principalType, id: principalId }, { type: 'role_assignment', id: a.id }, { type: 'role', id: a.role_id, display: role.key }],
+        data: { roleId: a.role_id, roleKey: role.key, principalType, principalId, reason },
+      });
+    }
+    return active.map((a) => a.id);
+  }
+
+  return {
+    endAssignmentsOf,
+
+    async createRole(ctx: CommandContext, orgRef: string, input: RoleInput): Promise<Role> {
+      const org = await identity.requireOrg(orgRef);
+      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
+        if (await repo.findRoleByRef(trx, org.id, input.key)) throw new KeyledgerError('role.key_taken', `a role with key "${input.key}" already exists in "${org.slug}"`);
+        const time = now.toISOString();
+        const permissions = [...new Set(input.permissions)].sort();
+        const row: RoleRow = { id: newId(), org_id: org.id, key: input.key, name: input.name, description: input.description, permissions: JSON.stringify(permissions), privileged: input.privileged ? 1 : 0, created_at: time, updated_at: time };
+        await trx.insertInto('roles').values(row).execute();
+        record({ action: 'access.role.created', org: org.id, targets: [{ type: 'role', id: row.id, display: row.key }], data: { key: row.key, name: row.name, description: row.description, permissions, privileged: row.privileged === 1 } });
+        return toRole(row);
+      });
+      return result;
+    },
+
+    async updateRole(ctx: CommandContext, orgRef: string, ref: string, patch: Partial<Omit<RoleInput, 'key'>>): Promise<Role> {
+      const org = await identity.requireOrg(orgRef);
+      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
+        const before = toRole(await requireRole(trx, org.id, ref));
+        const after: Role = {
+          ...before,
+          name: patch.name ?? before.name,
+          description: patch.description ?? before.description,
+          permissions: patch.permissions ? [...new Set(patch.permissions)].sort() : before.permissions,
+          privileged: patch.privileged ?? before.privileged,
+          updatedAt: now.toISOString(),
+        };
+        await trx
+          .updateTable('roles')
+          .set({ name: after.name, description: after.description, permissions: JSON.stringify(after.permissions), privileged: after.privileged ? 1 : 0, updated_at: after.updatedAt })
+          .where('id', '=', before.id)
+          .execute();
+        const { updatedAt: _b, ...b } = before;
+        const { updatedAt: _a, ...a } = after;
+        record({ action: 'access.role.updated', org: org.id, targets: [{ type: 'role', id: before.id, display: before.key }], data: diffFields(b, a) });
+        return after;
+      });
+      return result;
+    },
+
+    async deleteRole(ctx: CommandContext, orgRef: string, ref: string): Promise<void> {
+      const org = await identity.requireOrg(orgRef);
+      await runner.run(ctx, async ({ trx, now, record }) => {
+        const role = await requireRole(trx, org.id, ref);
+        const active = await repo.findActiveAssignments(trx, now.toISOString(), { roleId: role.id });
+        if (active.length > 0) throw new KeyledgerError('role.in_use', `role "${role.key}" still has ${active.length} active assignment(s)`);
+        const any = await trx.selectFrom('role_assignments').select('id').where('role_id', '=', role.id).limit(1).executeTakeFirst();
+        // Past assignments keep the role row as history; only a never-used role row is removed.
+        if (any) throw new KeyledgerError('role.in_use', `role "${role.key}" has assignment history; it cannot be deleted, only left unassigned`);
+        await trx.deleteFrom('roles').where('id', '=', role.id).execute();
+        record({ action: 'access.role.deleted', org: org.id, targets: [{ type: 'role', id: role.id, display: role.key }], data: { key: role.key } });
+      });
+    },
+
+    async getRole(orgRef: string, ref: string): Promise<Role> {
+      const org = await identity.requireOrg(orgRef);
+      return toRole(await requireRole(db, org.id, ref));
+    },
+
+    async listRoles(orgRef: string, p: Page): Promise<{ items: Role[]; nextCursor: string | null }> {
+      const org = await identity.requireOrg(orgRef);
+      let q = db.selectFrom('roles').selectAll().where('org_id', '=', org.id).orderBy('id').limit(p.limit + 1);
+      if (p.cursor) q = q.where('id', '>', decodeCursor(p.cursor, 'role'));
+      const rows = await q.execute();
+      const items = rows.slice(0, p.limit).map(toRole);
+      return { items, nextCursor: rows.length > p.limit ? encodeCursor('role', items[items.length - 1].id) : null };
+    },
+
+    async grant(ctx: CommandContext, orgRef: string, input: GrantInput): Promise<RoleAssignment> {
+      const org = await identity.requireOrg(orgRef);
+      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
+        const role = await requireRole(trx, org.id, input.role);
+        const display = await checkPrincipal(trx, org.id, input.principalType, input.principalId);
+        if (input.expiresAt && Date.parse(input.expiresAt) <= now.getTime()) {
+          throw new KeyledgerError('assignment.expiry_invalid', `expiresAt ${input.expiresAt} is not after ${now.toISOString()}`);
+        }
+        const held = await repo.findActiveAssignments(trx, now.toISOString(), { roleId: role.id, principalId: input.principalId });
+        if (held.length > 0) throw new KeyledgerError('assignment.exists', `the principal already holds role "${role.key}" (assignment ${held[0].id})`);
+        const row = {
+          id: newId(),
+          org_id: org.id,
+          role_id: role.id,
+          principal_type: input.principalType,
+          principal_id: input.principalId,
+          granted_by_type: ctx.actor.type,
+          granted_by_id: ctx.actor.id,
+          approval_ref: input.approvalRef ?? null,
+          reason: input.reason ?? null,
+          expires_at: input.expiresAt ? new Date(input.expiresAt).toISOString() : null,
+          created_at: now.toISOString(),
+          ended_at: null,
+          end_reason: null,
+        };
+        await trx.insertInto('role_assignments').values(row).execute();
+        record({
+          action: 'access.assignment.granted',
+          org: org.id,
+          targets: [{ type: input.principalType, id: input.principalId, display }, { type: 'role_assignment', id: row.id }, { type: 'role', id: role.id, display: role.key }],
+          data: { roleId: role.id, roleKey: role.key, privileged: role.privileged === 1, principalType: row.principal_type, principalId: row.principal_id, approvalRef: row.approval_ref, reason: row.reason, expiresAt: row.expires_at },
+        });
+        return toAssignment(row, now);
+      });
+      return result;
+    },
+
+    async revoke(ctx: CommandContext, orgRef: string, id: string, reason: string | null): Promise<RoleAssignment> {
+      const org = await identity.requireOrg(orgRef);
+      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
+        const row = await trx.selectFrom('role_assignments').selectAll().where('org_id', '=', org.id).where('id', '=', id).executeTakeFirst();
+        if (!row) throw new KeyledgerError('assignment.not_found', `no role assignment "${id}" in "${org.slug}"`);
+        if (!toAssignment(row, now).active) throw new KeyledgerError('assignment.already_ended', `role assignment "${id}" already ended`);
+        const role = await trx.selectFrom('roles').select('key').where('id', '=', row.role_id).executeTakeFirstOrThrow();
+        const ended = { ...row, ended_at: now.toISOString(), end_reason: reason ?? 'revoked' };
+        await trx.updateTable('role_assignments').set({ ended_at: ended.ended_at, end_reason: ended.end_reason }).where('id', '=', id).execute();
+        record({
+          action: 'access.assignment.revoked',
+          org: org.id,
+          targets: [{ type: row.principal_type, id: row.principal_id }, { type: 'role_assignment', id }, { type: 'role', id: row.role_id, display: role.key }],
+          data: { roleId: row.role_id, roleKey: role.key, principalType: row.principal_type, principalId: row.principal_id, reason: ended.end_reason },
+        });
+        return toAssignment(ended, now);
+      });
+      return result;
+    },
+
+    async getAssignment(orgRef: string, id: string): Promise<RoleAssignment> {
+      const org = await identity.requireOrg(orgRef);
+      const row = await db.selectFrom('role_assignments').selectAll().where('org_id', '=', org.id).where('id', '=', id).executeTakeFirst();
+      if (!row) throw new KeyledgerError('assignment.not_found', `no role assignment "${id}" in "${org.slug}"`);
+      return toAssignment(row, clock.now());
+    },
+
+    async listAssignments(orgRef: string, f: { role?: string; principalId?: string; active?: boolean }, p: Page): Promise<{ items: RoleAssignment[]; nextCursor: string | null }> {
+      const org = await identity.requireOrg(orgRef);
+      const now = clock.now();
+      const roleId = f.role ? (await requireRole(db, org.id, f.role)).id : undefined;
+      const afterId = p.cursor ? decodeCursor(p.cursor, 'assignment') : undefined;
+      const rows = await repo.listAssignments(db, { orgId: org.id, roleId, principalId: f.principalId, activeAt: f.active ? now.toISOString() : undefined, afterId }, p.limit + 1);
+      const items = rows.slice(0, p.limit).map((r) => toAssignment(r, now));
+      return { items, nextCursor: rows.length > p.limit ? encodeCursor('assignment', items[items.length - 1].id) : null };
+    },
+  };
+
+  /** A principal may hold roles in an organization only while it is an active member or service account of it. */
+  async function checkPrincipal(trx: CommandScope['trx'], orgId: string, type: 'user' | 'service_account', id: string): Promise<string> {
+    if (type === 'user') {
+      const user = await trx.selectFrom('users').select(['email', 'status']).where('id', '=', id).executeTakeFirst();
+      if (!user || user.status !== 'active' || !(await identity.isMember(orgId, id, trx))) {
+        throw new KeyledgerError('assignment.principal_invalid', `user "${id}" is not an active member of this organization`);
+      }
+      return user.email;
+    }
+    const sa = await trx.selectFrom('service_accounts').select(['name', 'status']).where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+    if (!sa || sa.status !== 'active') throw new KeyledgerError('assignment.principal_invalid', `service account "${id}" is not an active service account of this organization`);
+    return sa.name;
+  }
+}
+
+export type AccessService = ReturnType<typeof createAccessService>;

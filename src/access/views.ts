@@ -1,0 +1,60 @@
+import type { RoleAssignmentRow, RoleRow } from '../platform/schema.ts';
+
+export interface Role {
+  id: string;
+  orgId: string;
+  key: string;
+  name: string;
+  description: string;
+  permissions: string[];
+  privileged: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RoleAssignment {
+  id: string;
+  orgId: string;
+  roleId: string;
+  principal: { type: RoleAssignmentRow['principal_type']; id: string };
+  grantedBy: { type: string; id: string };
+  approvalRef: string | null;
+  reason: string | null;
+  expiresAt: string | null;
+  createdAt: string;
+  endedAt: string | null;
+  endReason: string | null;
+  /** Not ended and not past its expiry at the time of reading. */
+  active: boolean;
+}
+
+export function toRole(row: RoleRow): Role {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    key: row.key,
+    name: row.name,
+    description: row.description,
+    permissions: JSON.parse(row.permissions) as string[],
+    privileged: row.privileged === 1,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toAssignment(row: RoleAssignmentRow, now: Date): RoleAssignment {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    roleId: row.role_id,
+    principal: { type: row.principal_type, id: row.principal_id },
+    grantedBy: { type: row.granted_by_type, id: row.granted_by_id },
+    approvalRef: row.approval_ref,
+    reason: row.reason,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+    endedAt: row.ended_at,
+    endReason: row.end_reason,
+    active: row.ended_at === null && (row.expires_at === null || row.expires_at > now.toISOString()),
+  };
+}

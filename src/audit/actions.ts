@@ -1,0 +1,67 @@
+/**
+ * The catalogue of ledger actions: name → what it records and its `data` fields,
+ * with the schema version `v`. docs/audit-events.md documents the same list; a
+ * test keeps the two in step, and appending an action missing here is refused.
+ */
+export interface ActionSpec {
+  v: number;
+  description: string;
+  data: Record<string, string>;
+}
+
+const BEFORE_AFTER = {
+  before: 'the changed fields before the change',
+  after: 'the changed fields after the change',
+};
+
+export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
+  'identity.organization.created': { v: 1, description: 'An organization was created.', data: { slug: 'organization slug', name: 'display name' } },
+  'identity.organization.updated': { v: 1, description: 'An organization was renamed or its settings changed.', data: BEFORE_AFTER },
+  'identity.user.created': {
+    v: 1,
+    description: 'A user was created.',
+    data: { email: 'email address', name: 'display name', status: 'initial status', managerId: 'manager user id or null', employeeNumber: 'HR employee number', department: 'department', title: 'job title' },
+  },
+  'identity.user.updated': { v: 1, description: 'A user’s profile, manager or employee attributes changed.', data: BEFORE_AFTER },
+  'identity.user.status_changed': { v: 1, description: 'A user was suspended, reactivated or deprovisioned.', data: { before: 'previous status', after: 'new status', reason: 'why, as given by the actor' } },
+  'identity.membership.created': { v: 1, description: 'A user was added to an organization.', data: { userId: 'user id', email: 'user email' } },
+  'identity.membership.deleted': { v: 1, description: 'A user was removed from an organization; their role assignments there ended.', data: { userId: 'user id', endedAssignments: 'ids of role assignments ended with it' } },
+  'identity.service_account.created': { v: 1, description: 'A service account was created.', data: { name: 'name', description: 'what it is for', ownerUserId: 'owning user id' } },
+  'identity.service_account.updated': { v: 1, description: 'A service account’s name, description, owner or status changed.', data: BEFORE_AFTER },
+  'access.role.created': {
+    v: 1,
+    description: 'A role was defined.',
+    data: { key: 'role key', name: 'name', description: 'documented definition', permissions: 'permission list', privileged: 'whether the role is privileged' },
+  },
+  'access.role.updated': { v: 1, description: 'A role’s definition changed.', data: BEFORE_AFTER },
+  'access.role.deleted': { v: 1, description: 'A role with no active assignments was deleted.', data: { key: 'role key' } },
+  'access.assignment.granted': {
+    v: 1,
+    description: 'A principal was granted a role.',
+    data: {
+      roleId: 'role id',
+      roleKey: 'role key',
+      privileged: 'whether the role is privileged',
+      principalType: 'user | service_account',
+      principalId: 'principal id',
+      approvalRef: 'reference to the approval that authorized the grant, or null',
+      reason: 'business reason',
+      expiresAt: 'when the grant ends by itself, or null',
+    },
+  },
+  'access.assignment.revoked': {
+    v: 1,
+    description: 'A role assignment was ended before its expiry.',
+    data: { roleId: 'role id', roleKey: 'role key', principalType: 'user | service_account', principalId: 'principal id', reason: 'why' },
+  },
+  'platform.api_key.created': { v: 1, description: 'An admin API key was issued (the key itself is never recorded).', data: { name: 'name', prefix: 'non-secret key prefix', scopes: 'granted scopes', expiresAt: 'expiry or null' } },
+  'platform.api_key.revoked': { v: 1, description: 'An admin API key was revoked.', data: { name: 'name', prefix: 'non-secret key prefix' } },
+  'platform.bootstrap.link_issued': { v: 1, description: 'A one-time link for creating the first administrator key was issued.', data: { expiresAt: 'when the link stops working' } },
+  'platform.bootstrap.completed': { v: 1, description: 'The one-time bootstrap link was used to create the first administrator key.', data: { apiKeyId: 'the key created' } },
+  'ledger.signing_key.created': { v: 1, description: 'The ledger’s checkpoint signing key was generated.', data: { keyName: 'signed-note key name', keyId: 'key id (hex)', verifierKey: 'public verifier key' } },
+};
+
+/** The catalogue entry for an action; unknown actions are a programming error. */
+export function lookupAction(action: string): ActionSpec | undefined {
+  return Object.prototype.hasOwnProperty.call(ACTION_CATALOGUE, action) ? ACTION_CATALOGUE[action] : undefined;
+}

@@ -1,0 +1,122 @@
+/**
+ * RFC 8785 JSON Canonicalization Scheme (JCS): one byte sequence per JSON
+ * value, so an event hashes the same wherever it is re-serialized.
+ *
+ * - object members sorted by key, comparing UTF-16 code units (§3.2.3);
+ *   members whose value is `undefined` are omitted, as JSON.stringify does;
+ * - numbers in ECMAScript Number-to-String form (§3.2.2.3), -0 as 0;
+ * - strings escaped as JSON.stringify does, which is JCS's escaping (§3.2.2.2)
+ *   for well-formed strings; lone surrogates are refused (I-JSON, RFC 7493);
+ * - no whitespace.
+ *
+ * Only plain data is accepted: null, booleans, finite numbers, strings,
+ * arrays and plain objects. Dates, Buffers, BigInts, Maps, class instances,
+ * functions, symbols, NaN/Infinity, `undefined` outside an object member,
+ * sparse arrays and cycles are refused with CanonicalJsonError; callers
+ * convert such values themselves (e.g. a Date to an ISO string). `toJSON`
+ * methods are not consulted. Symbol-keyed and non-enumerable properties are
+ * ignored, as in JSON.stringify.
+ */
+
+/** A value that has no RFC 8785 form; `path` locates it (`$.a[2].b`). */
+export class CanonicalJsonError extends Error {
+  override readonly name = 'CanonicalJsonError';
+  readonly code = 'ledger.not_canonicalizable';
+  readonly status = 422;
+  readonly expose = true;
+  constructor(
+    readonly path: string,
+    problem: string,
+  ) {
+    super(`cannot canonicalize ${path}: ${problem}`);
+  }
+}
+
+// Deeper than any audit event; refusing here beats a RangeError from the stack.
+const MAX_DEPTH = 1000;
+
+const LONE_SURROGATE = /\p{Cs}/u;
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * Returns the RFC 8785 canonical JSON text of `value`.
+ * Requires plain JSON data (see the module comment); throws CanonicalJsonError
+ * with code `ledger.not_canonicalizable` for anything else.
+ */
+export function canonicalize(value: unknown): string {
+  return serialize(value, '$', new Set(), 0);
+}
+
+function serialize(value: unknown, path: string, open: Set<object>, depth: number): string {
+  switch (typeof value) {
+    case 'string':
+      return serializeString(value, path);
+    case 'number':
+      if (!Number.isFinite(value)) throw new CanonicalJsonError(path, `${value} is not a JSON number`);
+      return String(value); // ECMAScript shortest round-trip form; String(-0) is "0"
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      if (value === null) return 'null';
+      return serializeContainer(value, path, open, depth);
+    case 'undefined':
+      throw new CanonicalJsonError(path, 'undefined has no JSON form (only object members may be undefined, and are omitted)');
+    case 'bigint':
+      throw new CanonicalJsonError(path, 'a BigInt is not a JSON number; convert it to a string or a safe integer');
+    default:
+      throw new CanonicalJsonError(path, `a ${typeof value} has no JSON form`);
+  }
+}
+
+function serializeString(s: string, path: string): string {
+  if (LONE_SURROGATE.test(s)) throw new CanonicalJsonError(path, 'string contains a lone UTF-16 surrogate');
+  return JSON.stringify(s);
+}
+
+function serializeContainer(value: object, path: string, open: Set<object>, depth: number): string {
+  if (depth >= MAX_DEPTH) throw new CanonicalJsonError(path, `nesting deeper than ${MAX_DEPTH} levels`);
+  if (open.has(value)) throw new CanonicalJsonError(path, 'value contains a cycle');
+  open.add(value);
+  try {
+    if (Array.isArray(value)) return serializeArray(value, path, open, depth);
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) {
+      throw new CanonicalJsonError(path, `${describe(value)} is not a plain object; convert it first`);
+    }
+    return serializeObject(value as Record<string, unknown>, path, open, depth);
+  } finally {
+    open.delete(value);
+  }
+}
+
+function serializeArray(items: readonly unknown[], path: string, open: Set<object>, depth: number): string {
+  let out = '[';
+  for (let i = 0; i < items.length; i++) {
+    const itemPath = `${path}[${i}]`;
+    if (!(i in items)) throw new CanonicalJsonError(itemPath, 'sparse array hole');
+    if (i > 0) out += ',';
+    out += serialize(items[i], itemPath, open, depth + 1);
+  }
+  return out + ']';
+}
+
+function serializeObject(obj: Record<string, unknown>, path: string, open: Set<object>, depth: number): string {
+  // Array.prototype.sort without a comparator orders by UTF-16 code units, as §3.2.3 requires.
+  const keys = Object.keys(obj).sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const member = obj[key];
+    if (member === undefined) continue;
+    const memberPath = IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+    if (!first) out += ',';
+    first = false;
+    out += serializeString(key, memberPath) + ':' + serialize(member, memberPath, open, depth + 1);
+  }
+  return out + '}';
+}
+
+function describe(value: object): string {
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' && name !== '' ? `a ${name}` : 'an object with a custom prototype';
+}

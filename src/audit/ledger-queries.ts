@@ -1,0 +1,144 @@
+import type { Db } from '../platform/database.ts';
+import { KeyledgerError } from '../platform/errors.ts';
+import { consistencyProofRanges, inclusionProofRanges } from './merkle-tree.ts';
+import { hashRanges } from './tree-storage.ts';
+import type { LedgerEvent } from './event.ts';
+import type { Checkpoint } from './sequencer.ts';
+import { decodeCursor, encodeCursor } from '../platform/pagination.ts';
+
+export interface EventFilter {
+  actorId?: string;
+  actionPrefix?: string;
+  targetId?: string;
+  orgId?: string;
+  since?: string;
+  until?: string;
+  /** Only events after this sequence number (for streaming consumers). */
+  afterSeq?: number;
+}
+
+export interface InclusionProof {
+  eventId: string;
+  leafIndex: number;
+  treeSize: number;
+  leafHash: string;
+  rootHash: string;
+  proof: string[];
+  checkpoint: string;
+  event: LedgerEvent;
+  /** The exact bytes that were hashed (leaf = SHA-256(0x00 ‖ body)). */
+  canonicalEvent: string;
+}
+
+export interface ConsistencyProof {
+  fromSize: number;
+  toSize: number;
+  fromRoot: string;
+  toRoot: string;
+  proof: string[];
+  fromCheckpoint: string | null;
+  toCheckpoint: string;
+}
+
+const b64 = (b: Buffer) => b.toString('base64');
+
+function toCheckpoint(row: { size: number; root_hash: Buffer; note: string; key_id: string; created_at: string }): Checkpoint {
+  return { size: Number(row.size), rootHash: row.root_hash, note: row.note, keyId: row.key_id, createdAt: row.created_at };
+}
+
+/** Read side of the ledger: events, checkpoints and proofs. */
+export function createLedgerQueries(db: Db) {
+  async function latestCheckpoint(): Promise<Checkpoint | null> {
+    const row = await db.selectFrom('ledger_checkpoints').selectAll().orderBy('size', 'desc').limit(1).executeTakeFirst();
+    return row ? toCheckpoint(row) : null;
+  }
+
+  async function checkpointAt(size: number): Promise<Checkpoint | null> {
+    const row = await db.selectFrom('ledger_checkpoints').selectAll().where('size', '=', size).executeTakeFirst();
+    return row ? toCheckpoint(row) : null;
+  }
+
+  async function requireLatest(): Promise<Checkpoint> {
+    const cp = await latestCheckpoint();
+    if (!cp) throw new KeyledgerError('ledger.checkpoint_not_found', 'the ledger has no signed checkpoint yet');
+    return cp;
+  }
+
+  return {
+    latestCheckpoint,
+    checkpointAt,
+
+    /** Events in ledger order, filtered, with a cursor for the next page. */
+    async listEvents(filter: EventFilter, page: { limit: number; cursor?: string }): Promise<{ events: LedgerEvent[]; nextCursor: string | null }> {
+      let q = db.selectFrom('audit_events').select(['seq', 'body']);
+      if (filter.actorId) q = q.where('actor_id', '=', filter.actorId);
+      if (filter.actionPrefix) q = q.where('action', 'like', `${filter.actionPrefix.replace(/[%_\\]/g, '\\$&')}%`);
+      if (filter.orgId) q = q.where('org_id', '=', filter.orgId);
+      if (filter.since) q = q.where('time', '>=', filter.since);
+      if (filter.until) q = q.where('time', '<', filter.until);
+      if (filter.targetId) {
+        const targetId = filter.targetId;
+        q = q.where('seq', 'in', (eb) => eb.selectFrom('audit_event_targets').select('seq').where('target_id', '=', targetId));
+      }
+      const after = page.cursor ? decodeCursor(page.cursor, 'seq') : filter.afterSeq;
+      if (after !== undefined) q = q.where('seq', '>', Number(after));
+      const rows = await q.orderBy('seq').limit(page.limit + 1).execute();
+      const more = rows.length > page.limit;
+      const events = rows.slice(0, page.limit).map((r) => JSON.parse(r.body) as LedgerEvent);
+      return { events, nextCursor: more ? encodeCursor('seq', events[events.length - 1].seq) : null };
+    },
+
+    async getEvent(id: string): Promise<LedgerEvent> {
+      const row = await db.selectFrom('audit_events').select('body').where('id', '=', id).executeTakeFirst();
+      if (!row) throw new KeyledgerError('ledger.event_not_found', `no ledger event with id "${id}"`);
+      return JSON.parse(row.body) as LedgerEvent;
+    },
+
+    /** Inclusion proof of an event against the latest checkpoint, or against the checkpoint of `treeSize`. */
+    async inclusionProof(eventId: string, treeSize?: number): Promise<InclusionProof> {
+      const row = await db.selectFrom('audit_events').select(['seq', 'body', 'leaf_hash']).where('id', '=', eventId).executeTakeFirst();
+      if (!row) throw new KeyledgerError('ledger.event_not_found', `no ledger event with id "${eventId}"`);
+      const seq = Number(row.seq);
+      const cp = treeSize === undefined ? await requireLatest() : await checkpointAt(treeSize);
+      if (!cp) throw new KeyledgerError('ledger.checkpoint_not_found', `no signed checkpoint for tree size ${treeSize}`);
+      if (seq >= cp.size) {
+        throw new KeyledgerError('ledger.event_not_sequenced', `event ${eventId} has sequence ${seq}, beyond the checkpoint's tree size ${cp.size}`);
+      }
+      const proof = await hashRanges(db, inclusionProofRanges(seq, cp.size));
+      return {
+        eventId,
+        leafIndex: seq,
+        treeSize: cp.size,
+        leafHash: b64(row.leaf_hash),
+        rootHash: b64(cp.rootHash),
+        proof: proof.map(b64),
+        checkpoint: cp.note,
+        event: JSON.parse(row.body) as LedgerEvent,
+        canonicalEvent: row.body,
+      };
+    },
+
+    /** Consistency proof from tree size `from` to `to` (default: the latest checkpoint). */
+    async consistencyProof(from: number, to?: number): Promise<ConsistencyProof> {
+      const toCp = to === undefined ? await requireLatest() : await checkpointAt(to);
+      if (!toCp) throw new KeyledgerError('ledger.checkpoint_not_found', `no signed checkpoint for tree size ${to}`);
+      if (!Number.isInteger(from) || from < 1 || from > toCp.size) {
+        throw new KeyledgerError('ledger.proof_range_invalid', `"from" must be between 1 and ${toCp.size}, got ${from}`);
+      }
+      const [fromRoot] = await hashRanges(db, [[0, from]]);
+      const proof = await hashRanges(db, consistencyProofRanges(from, toCp.size));
+      const fromCp = await checkpointAt(from);
+      return {
+        fromSize: from,
+        toSize: toCp.size,
+        fromRoot: b64(fromRoot),
+        toRoot: b64(toCp.rootHash),
+        proof: proof.map(b64),
+        fromCheckpoint: fromCp?.note ?? null,
+        toCheckpoint: toCp.note,
+      };
+    },
+  };
+}
+
+export type LedgerQueries = ReturnType<typeof createLedgerQueries>;

@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { verifyLedger } from '../audit/verify-ledger.ts';
+import { emit, fail } from './output.ts';
+import { withRuntime } from './context.ts';
+import { openDatabase } from '../platform/database.ts';
+import { loadConfig } from '../platform/config.ts';
+
+/** `keyledger audit verify | proof | checkpoint`. */
+export function auditCommands(program: Command): void {
+  const audit = program.command('audit').description('the tamper-evident audit ledger');
+
+  audit
+    .command('verify')
+    .description('recompute every leaf, the tree and every checkpoint signature; exit 1 naming the first event that does not match')
+    .option('--verifier-key <key>', 'the published verifier key (or @file) to check signatures against, instead of the key in the database')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { verifierKey?: string; json?: boolean }) => {
+      try {
+        const verifierKey = opts.verifierKey?.startsWith('@') ? readFileSync(opts.verifierKey.slice(1), 'utf8').trim() : opts.verifierKey;
+        // Verification only reads: no migration, no key creation, no sequencing.
+        const database = openDatabase(loadConfig(process.env));
+        const report = await verifyLedger(database.db, { verifierKey }).finally(() => database.destroy());
+        emit(Boolean(opts.json), report, () =>
+          report.ok
+            ? `ledger intact: ${report.events} events, ${report.checkpoints} signed checkpoints, tree size ${report.treeSize}, root ${report.root}` +
+              (report.unsignedEvents ? ` (${report.unsignedEvents} newer events not yet checkpointed)` : '') +
+              (report.keySource === 'database' ? '\nnote: signatures were checked with the key stored in the database; pass --verifier-key with the published key for an independent check' : '')
+            : `LEDGER VERIFICATION FAILED: ${report.problem!.message}`,
+        );
+        process.exitCode = report.ok ? 0 : 1;
+      } catch (err) {
+        fail(Boolean(opts.json), err);
+      }
+    });
+
+  audit
+    .command('proof <eventId>')
+    .description('inclusion proof of an event and the signed checkpoint it verifies against')
+    .option('--tree-size <n>', 'prove against the checkpoint of this tree size instead of the newest')
+    .option('--json', 'machine-readable output')
+    .action(async (eventId: string, opts: { treeSize?: string; json?: boolean }) => {
+      try {
+        const proof = await withRuntime(async (rt) => {
+          await rt.sequencer.integrateAll();
+          return rt.ledger.inclusionProof(eventId, opts.treeSize === undefined ? undefined : Number(opts.treeSize));
+        });
+        emit(Boolean(opts.json), proof, () => [`event ${proof.eventId} is leaf ${proof.leafIndex} of ${proof.treeSize}`, `leaf hash ${proof.leafHash}`, 'proof:', ...proof.proof.map((p) => `  ${p}`), 'checkpoint:', proof.checkpoint].join('\n'));
+      } catch (err) {
+        fail(Boolean(opts.json), err);
+      }
+    });
+
+  audit
+    .command('checkpoint')
+    .description('integrate pending events and print the newest signed checkpoint')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      try {
+        const cp = await withRuntime(async (rt) => {
+          await rt.sequencer.integrateAll();
+          return rt.ledger.latestCheckpoint();
+        });
+        const out = cp ? { size: cp.size, rootHash: cp.rootHash.toString('base64'), note: cp.note, keyId: cp.keyId, createdAt: cp.createdAt } : null;
+        emit(Boolean(opts.json), out, () => (cp ? cp.note : 'the ledger has no checkpoint yet'));
+      } catch (err) {
+        fail(Boolean(opts.json), err);
+      }
+    });
+}

@@ -1,0 +1,15 @@
+import { isKeyledgerError } from '../platform/errors.ts';
+
+/** Prints a result as JSON (--json) or as text for people. */
+export function emit(json: boolean, value: unknown, text: () => string): void {
+  process.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text() + '\n');
+}
+
+/** Errors go to stderr with their stable code; the exit code is 1 for refusals, 2 for usage, 70 for internal faults. */
+export function fail(json: boolean, err: unknown): never {
+  const code = isKeyledgerError(err) ? err.code : 'internal';
+  const message = err instanceof Error ? err.message : String(err);
+  if (json) process.stdout.write(JSON.stringify({ error: { code, message } }, null, 2) + '\n');
+  process.stderr.write(`keyledger: ${code}: ${message}\n`);
+  process.exit(isKeyledgerError(err) && err.status < 500 ? 1 : 70);
+}

@@ -1,0 +1,53 @@
+import type { Config } from '../platform/config.ts';
+import { createRuntime } from '../runtime.ts';
+import { buildApp } from '../http/app.ts';
+import { systemContext } from '../audit/event.ts';
+
+/**
+ * `keyledger start`: migrate, load the ledger key, serve HTTP, run the
+ * sequencer, and print a one-time bootstrap link while no administrator key
+ * exists. SIGINT/SIGTERM drain requests, sign a last checkpoint and close.
+ */
+export async function startServer(config: Config, options: { json: boolean }): Promise<void> {
+  const rt = await createRuntime(config);
+  const app = await buildApp(rt);
+  await app.listen({ port: config.port, host: config.host });
+  rt.sequencer.start();
+  await rt.sequencer.integrateAll();
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const listening = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const link = await rt.bootstrap.issueLinkIfNeeded(systemContext('bootstrap', 'Keyledger start'));
+
+  if (options.json) {
+    process.stdout.write(JSON.stringify({ listening, publicUrl: config.publicUrl, database: rt.database.describe, bootstrapUrl: link?.url ?? null }) + '\n');
+  } else {
+    const lines = [`Keyledger is serving on ${listening} (public URL ${config.publicUrl}; database ${rt.database.describe})`];
+    if (link) {
+      lines.push(
+        '',
+        'No administrator exists yet. Open this one-time link to create the first administrator API key',
+        `(valid until ${link.expiresAt}):`,
+        '',
+        `    ${link.url}`,
+        '',
+        'or, on this machine: npx keyledger api-key create --name admin --scopes all',
+      );
+    }
+    process.stderr.write(lines.join('\n') + '\n\n');
+  }
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    rt.logger.info({ signal }, 'shutting down');
+    await app.close();
+    await rt.sequencer.stop();
+    await rt.sequencer.integrateAll().catch((err) => rt.logger.error({ err }, 'final checkpoint failed'));
+    await rt.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}

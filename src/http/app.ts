@@ -1,0 +1,77 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
+import formbody from '@fastify/formbody';
+import swagger from '@fastify/swagger';
+import type { Runtime } from '../runtime.ts';
+import { createValidatorCompiler } from './validation.ts';
+import { installErrorHandler } from './error-handler.ts';
+import { healthRoutes } from './health-routes.ts';
+import { bootstrapRoutes } from './bootstrap-routes.ts';
+import { apiKeyRoutes } from './api-key-routes.ts';
+import { identityRoutes } from '../identity/routes.ts';
+import { accessRoutes } from '../access/routes.ts';
+import { auditRoutes, ledgerKeyRoutes } from '../audit/routes.ts';
+
+export type App = FastifyInstance;
+
+/** Strips secrets that can travel in a URL (bootstrap tokens) before a URL is logged. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]token=)[^&]*/gi, '$1[redacted]');
+}
+
+/** Assembles the HTTP server: plumbing first, then each capability's routes. */
+export async function buildApp(rt: Runtime): Promise<App> {
+  const app = Fastify({
+    loggerInstance: rt.logger.child(
+      {},
+      { serializers: { req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: redactUrl(req.url), id: req.id }) } },
+    ) as unknown as FastifyBaseLogger,
+    bodyLimit: rt.config.bodyLimitBytes,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : rt.newId();
+    },
+    trustProxy: process.env.KEYLEDGER_TRUST_PROXY === 'true',
+    ajv: { customOptions: { removeAdditional: false } },
+  }) as unknown as FastifyInstance;
+
+  app.setValidatorCompiler(createValidatorCompiler());
+  installErrorHandler(app);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], frameAncestors: ["'none'"], formAction: ["'self'"], baseUri: ["'none'"] } },
+    hsts: rt.config.publicUrl.startsWith('https://'),
+  });
+  await app.register(formbody, { bodyLimit: rt.config.bodyLimitBytes });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Keyledger admin API', version: '1', description: 'Organizations, principals, roles, assignments, API keys and the tamper-evident audit ledger.' },
+      servers: [{ url: rt.config.publicUrl }],
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An admin API key (kl_key_…)' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    rt.metrics.httpRequests.inc(1, { method: request.method, route, status: String(reply.statusCode) });
+    rt.metrics.httpDuration.observe(reply.elapsedTime / 1000, { route });
+  });
+
+  await app.register(healthRoutes(rt));
+  await app.register(bootstrapRoutes(rt));
+  await app.register(apiKeyRoutes(rt), { prefix: '/api/v1' });
+  await app.register(identityRoutes(rt), { prefix: '/api/v1' });
+  await app.register(accessRoutes(rt), { prefix: '/api/v1' });
+  await app.register(auditRoutes(rt), { prefix: '/api/v1' });
+  await app.register(ledgerKeyRoutes(rt));
+
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

@@ -1,0 +1,35 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { KeyledgerError } from '../platform/errors.ts';
+import type { CommandContext } from '../audit/event.ts';
+import type { ApiKeyService, ApiPrincipal } from './api-key-service.ts';
+import type { Scope } from './scopes.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: ApiPrincipal;
+  }
+}
+
+/** A preHandler that admits a request only with a valid API key holding `scope`. */
+export function requireScope(apiKeys: ApiKeyService, scope: Scope) {
+  return async function checkApiKey(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+    const header = request.headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!match) throw new KeyledgerError('auth.unauthenticated', 'send an API key as "Authorization: Bearer kl_key_…"');
+    const principal = await apiKeys.authenticate(match[1]);
+    if (!principal) throw new KeyledgerError('auth.unauthenticated', 'the API key is unknown, expired or revoked');
+    if (!principal.scopes.has(scope)) throw new KeyledgerError('auth.forbidden', `this endpoint needs scope "${scope}", which the API key does not hold`);
+    request.principal = principal;
+  };
+}
+
+/** Who is acting and from where, for the ledger. */
+export function commandContext(request: FastifyRequest): CommandContext {
+  if (!request.principal) throw new KeyledgerError('auth.unauthenticated', 'no authenticated principal');
+  return { actor: request.principal.actor, request: requestContext(request) };
+}
+
+export function requestContext(request: FastifyRequest): CommandContext['request'] {
+  const ua = request.headers['user-agent'];
+  return { requestId: request.id, ip: request.ip ?? null, userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null };
+}

@@ -1,0 +1,15 @@
+/** Scopes an admin API key can hold. `all` on the command line means every one of them. */
+export const SCOPES = {
+  'admin:read': 'Read organizations, users, service accounts, roles and assignments.',
+  'admin:write': 'Create and change organizations, users, service accounts, roles and assignments.',
+  'audit:read': 'Read ledger events, checkpoints and proofs.',
+  'api_keys:manage': 'Issue, list and revoke admin API keys (never beyond the caller’s own scopes).',
+  'compliance:read': 'Read-only evidence for GRC platforms.',
+} as const;
+
+export type Scope = keyof typeof SCOPES;
+export const ALL_SCOPES = Object.keys(SCOPES) as Scope[];
+
+export function isScope(value: string): value is Scope {
+  return Object.prototype.hasOwnProperty.call(SCOPES, value);
+}

@@ -1,0 +1,298 @@
+import type { Db } from '../platform/database.ts';
+import { KeyledgerError } from '../platform/errors.ts';
+import type { CommandRunner, CommandScope } from '../audit/command-runner.ts';
+import type { CommandContext } from '../audit/event.ts';
+import type { OrganizationRow, UserRow } from '../platform/schema.ts';
+import { decodeCursor, encodeCursor } from '../platform/pagination.ts';
+import * as repo from './repository.ts';
+import { diffFields, toOrganization, toServiceAccount, toUser, type Membership, type Organization, type ServiceAccount, type User } from './views.ts';
+
+export interface UserInput {
+  email: string;
+  name?: string | null;
+  managerId?: string | null;
+  employeeNumber?: string | null;
+  department?: string | null;
+  title?: string | null;
+}
+
+export type UserPatch = Partial<Omit<UserInput, 'email'>> & { email?: string };
+
+/**
+ * Runs inside the membership-removal command (same transaction), so that what
+ * other capabilities hold for the member in that organization ends with it.
+ * Returns the ids of what it ended, for the ledger event.
+ */
+export type MembershipRemovalHook = (scope: CommandScope, orgId: string, userId: string) => Promise<string[]>;
+
+export interface IdentityDeps {
+  db: Db;
+  runner: CommandRunner;
+  newId: () => string;
+  membershipRemovalHooks?: MembershipRemovalHook[];
+}
+
+type Page = { limit: number; cursor?: string };
+type Paged<T> = { items: T[]; nextCursor: string | null };
+
+function page<T extends { id: string }>(rows: T[], limit: number, kind: string): { rows: T[]; nextCursor: string | null } {
+  const kept = rows.slice(0, limit);
+  return { rows: kept, nextCursor: rows.length > limit ? encodeCursor(kind, kept[kept.length - 1].id) : null };
+}
+
+/** Organizations, users, memberships and service accounts: the principals everything else refers to. */
+export function createIdentityService(deps: IdentityDeps) {
+  const { db, runner, newId } = deps;
+  const hooks = deps.membershipRemovalHooks ?? [];
+
+  async function requireOrg(reader: Db | CommandScope['trx'], ref: string): Promise<OrganizationRow> {
+    const org = await repo.findOrganizationByRef(reader, ref);
+    if (!org) throw new KeyledgerError('organization.not_found', `no organization with id or slug "${ref}"`);
+    return org;
+  }
+
+  async function requireUser(reader: Db | CommandScope['trx'], id: string): Promise<UserRow> {
+    const user = await repo.findUserById(reader, id);
+    if (!user) throw new KeyledgerError('user.not_found', `no user with id "${id}"`);
+    return user;
+  }
+
+  async function checkManager(trx: CommandScope['trx'], managerId: string | null | undefined, userId: string): Promise<void> {
+    if (!managerId) return;
+    if (!(await repo.findUserById(trx, managerId))) throw new KeyledgerError('user.manager_invalid', `manager "${managerId}" does not exist`);
+    if (await repo.managerChainContains(trx, managerId, userId)) {
+      throw new KeyledgerError('user.manager_invalid', `making "${managerId}" the manager of "${userId}" would create a management cycle`);
+    }
+  }
+
+  async function checkEmailFree(trx: CommandScope['trx'], email: string): Promise<void> {
+    if (await repo.findUserByEmail(trx, email)) throw new KeyledgerError('user.email_taken', `a user with email "${email}" already exists`);
+  }
+
+  return {
+    requireOrg: (ref: string) => requireOrg(db, ref).then(toOrganization),
+    requireUser: (id: string) => requireUser(db, id).then(toUser),
+
+    async createOrganization(ctx: CommandContext, input: { slug: string; name: string; settings?: Record<string, unknown> }): Promise<Organization> {
+      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
+        if (await repo.findOrganizationByRef(trx, input.slug)) throw new KeyledgerError('organization.slug_taken', `an organization with slug "${input.slug}" already exists`);
+        const time = now.toISOString();
+        const row: OrganizationRow = { id: newId(), slug: input.slug, name: input.name, settings: JSON.stringify(input.settings ?? {}), created_at: time, updated_at: time };
+        await trx.insertInto('organizations').values(row).execute();
+        record({ action: 'identity.organization.created', org: row.id, targets: [{ type: 'organization', id: row.id, display: row.slug }], data: { slug: row.slug, name: row.name } });
+        return toOrganization(row);
+      });
+      return result;
+    },
+
+    async updateOrganization(ctx: CommandContext, ref: string, patch: { name?: string; settings?: Record<string, unknown> }): Promise<Organization> {
+      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
+        const row = await requireOrg(trx, ref);
+        const before = toOrganization(row);
+        const after: Organization = { ...before, name: patch.name ?? before.name, settings: patch.settings ?? before.settings, updatedAt: now.toISOString() };
+        await trx.updateTable('organizations').set({ name: after.name, settings: JSON.stringify(after.settings), updated_at: after.updatedAt }).where('id', '=', row.id).execute();
+        const { updatedAt: _b, ...b } = before;
+        const { updatedAt: _a, ...a } = after;
+        record({ action: 'identity.organization.updated', org: row.id, targets: [{ type: 'organization', id: row.id, display: row.slug }], data: diffFields(b, a) });
+        return after;
+      });
+      return result;
+    },
+
+    async listOrganizations(p: Page): Promise<Paged<Organization>> {
+      let q = db.selectFrom('organizations').selectAll().orderBy('id').limit(p.limit + 1);
+      if (p.cursor) q = q.where('id', '>', decodeCursor(p.cursor, 'organization'));
+      const { rows, nextCursor } = page(await q.execute(), p.limit, 'organization');
+      return { items: rows.map(toOrganization), nextCursor };
+    },
+
+    async createUser(ctx: CommandContext, input: UserInput, options: { orgRef?: string } = {}): Promise<User> {
+      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
+        const email = input.email.toLowerCase();
+        await checkEmailFree(trx, email);
+        const id = newId();
+        await checkManager(trx, input.managerId, id);
+        const org = options.orgRef ? await requireOrg(trx, options.orgRef) : null;
+        const time = now.toISOString();
+        const row: UserRow = {
+          id,
+          email,
+          name: input.name ?? null,
+          status: 'active',
+          manager_id: input.managerId ?? null,
+          employee_number: input.employeeNumber ?? null,
+          department: input.department ?? null,
+          title: input.title ?? null,
+          created_at: time,
+          updated_at: time,
+        };
+        await trx.insertInto('users').values(row).execute();
+        const user = toUser(row);
+        record({
+          action: 'identity.user.created',
+          org: org?.id ?? null,
+          targets: [{ type: 'user', id, display: email }],
+          data: { email, name: user.name, status: user.status, managerId: user.managerId, employeeNumber: user.employeeNumber, department: user.department, title: user.title },
+        });
+        if (org) {
+          const membershipId = newId();
+          await trx.insertInto('memberships').values({ id: membershipId, org_id: org.id, user_id: id, created_at: time }).execute();
+          record({ action: 'identity.membership.created', org: org.id, targets: [{ type: 'user', id, display: email }, { type: 'organization', id: org.id, display: org.slug }], data: { userId: id, email } });
+        }
+        return user;
+      });
+      return result;
+    },
+
+    async updateUser(ctx: CommandContext, id: string, patch: UserPatch): Promise<User> {
+      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
+        const before = toUser(await requireUser(trx, id));
+        const email = patch.email?.toLowerCase() ?? before.email;
+        if (email !== before.email) await checkEmailFree(trx, email);
+        if (patch.managerId !== undefined && patch.managerId !== before.managerId) await checkManager(trx, patch.managerId, id);
+        const after: User = {
+          ...before,
+          email,
+          name: patch.name !== undefined ? patch.name : before.name,
+          managerId: patch.managerId !== undefined ? patch.managerId : before.managerId,
+          employeeNumber: patch.employeeNumber !== undefined ? patch.employeeNumber : before.employeeNumber,
+          department: patch.department !== undefined ? patch.department : before.department,
+          title: patch.title !== undefined ? patch.title : before.title,
+          updatedAt: now.toISOString(),
+        };
+        await trx
+          .updateTable('users')
+          .set({ email, name: after.name, manager_id: after.managerId, employee_number: after.employeeNumber, department: after.department, title: after.title, updated_at: after.updatedAt })
+          .where('id', '=', id)
+          .execute();
+        const { updatedAt: _b, ...b } = before;
+        const { updatedAt: _a, ...a } = after;
+        record({ action: 'identity.user.updated', targets: [{ type: 'user', id, display: email }], data: diffFields(b, a) });
+        return after;
+      });
+      return result;
+    },
+
+    async setUserStatus(ctx: CommandContext, id: string, status: User['status'], reason: string | null): Promise<User> {
+      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
+        const before = toUser(await requireUser(trx, id));
+        const after = { ...before, status, updatedAt: now.toISOString() };
+        await trx.updateTable('users').set({ status, updated_at: after.updatedAt }).where('id', '=', id).execute();
+        record({ action: 'identity.user.status_changed', targets: [{ type: 'user', id, display: before.email }], data: { before: before.status, after: status, reason } });
+        return after;
+      });
+      return result;
+    },
+
+    async listUsers(filter: Omit<repo.UserFilter, 'afterId'> & { orgRef?: string }, p: Page): Promise<Paged<User>> {
+      const orgId = filter.orgRef ? (await requireOrg(db, filter.orgRef)).id : undefined;
+      const afterId = p.cursor ? decodeCursor(p.cursor, 'user') : undefined;
+      const { rows, nextCursor } = page(await repo.listUsers(db, { ...filter, orgId, afterId }, p.limit + 1), p.limit, 'user');
+      return { items: rows.map(toUser), nextCursor };
+    },
+
+    async addMember(ctx: CommandContext, orgRef: string, userId: string): Promise<Membership> {
+      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
+        const org = await requireOrg(trx, orgRef);
+        const user = await requireUser(trx, userId);
+        if (await repo.findMembership(trx, org.id, userId)) throw new KeyledgerError('membership.exists', `user "${userId}" is already a member of "${org.slug}"`);
+        const m: Membership = { id: newId(), orgId: org.id, userId, createdAt: now.toISOString() };
+        await trx.insertInto('memberships').values({ id: m.id, org_id: org.id, user_id: userId, created_at: m.createdAt }).execute();
+        record({ action: 'identity.membership.created', org: org.id, targets: [{ type: 'user', id: userId, display: user.email }, { type: 'organization', id: org.id, display: org.slug }], data: { userId, email: user.email } });
+        return m;
+      });
+      return result;
+    },
+
+    async removeMember(ctx: CommandContext, orgRef: string, userId: string): Promise<void> {
+      await runner.run(ctx, async (scope) => {
+        const org = await requireOrg(scope.trx, orgRef);
+        const membership = await repo.findMembership(scope.trx, org.id, userId);
+        if (!membership) throw new KeyledgerError('membership.not_found', `user "${userId}" is not a member of "${org.slug}"`);
+        const ended: string[] = [];
+        for (const hook of hooks) ended.push(...(await hook(scope, org.id, userId)));
+        await scope.trx.deleteFrom('memberships').where('id', '=', membership.id).execute();
+        scope.record({ action: 'identity.membership.deleted', org: org.id, targets: [{ type: 'user', id: userId }, { type: 'organization', id: org.id, display: org.slug }], data: { userId, endedAssignments: ended } });
+      });
+    },
+
+    async listMembers(orgRef: string, p: Page): Promise<Paged<User>> {
+      return this.listUsers({ orgRef }, p);
+    },
+
+    async isMember(orgId: string, userId: string, reader: Db | CommandScope['trx'] = db): Promise<boolean> {
+      return (await repo.findMembership(reader, orgId, userId)) !== undefined;
+    },
+
+    async createServiceAccount(ctx: CommandContext, orgRef: string, input: { name: string; description: string; ownerUserId?: string | null }): Promise<ServiceAccount> {
+      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
+        const org = await requireOrg(trx, orgRef);
+        await checkOwner(trx, org.id, input.ownerUserId);
+        const time = now.toISOString();
+        const row = { id: newId(), org_id: org.id, name: input.name, description: input.description, owner_user_id: input.ownerUserId ?? null, status: 'active' as const, created_at: time, updated_at: time };
+        await trx.insertInto('service_accounts').values(row).execute();
+        record({ action: 'identity.service_account.created', org: org.id, targets: [{ type: 'service_account', id: row.id, display: row.name }], data: { name: row.name, description: row.description, ownerUserId: row.owner_user_id } });
+        return toServiceAccount(row);
+      });
+      return result;
+    },
+
+    async updateServiceAccount(
+      ctx: CommandContext,
+      orgRef: string,
+      id: string,
+      patch: { name?: string; description?: string; ownerUserId?: string | null; status?: ServiceAccount['status'] },
+    ): Promise<ServiceAccount> {
+      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
+        const org = await requireOrg(trx, orgRef);
+        const row = await repo.findServiceAccountInOrg(trx, org.id, id);
+        if (!row) throw new KeyledgerError('service_account.not_found', `no service account "${id}" in "${org.slug}"`);
+        if (patch.ownerUserId !== undefined && patch.ownerUserId !== row.owner_user_id) await checkOwner(trx, org.id, patch.ownerUserId);
+        const before = toServiceAccount(row);
+        const after: ServiceAccount = {
+          ...before,
+          name: patch.name ?? before.name,
+          description: patch.description ?? before.description,
+          ownerUserId: patch.ownerUserId !== undefined ? patch.ownerUserId : before.ownerUserId,
+          status: patch.status ?? before.status,
+          updatedAt: now.toISOString(),
+        };
+        await trx
+          .updateTable('service_accounts')
+          .set({ name: after.name, description: after.description, owner_user_id: after.ownerUserId, status: after.status, updated_at: after.updatedAt })
+          .where('id', '=', id)
+          .execute();
+        const { updatedAt: _b, ...b } = before;
+        const { updatedAt: _a, ...a } = after;
+        record({ action: 'identity.service_account.updated', org: org.id, targets: [{ type: 'service_account', id, display: after.name }], data: diffFields(b, a) });
+        return after;
+      });
+      return result;
+    },
+
+    async getServiceAccount(orgRef: string, id: string): Promise<ServiceAccount> {
+      const org = await requireOrg(db, orgRef);
+      const row = await repo.findServiceAccountInOrg(db, org.id, id);
+      if (!row) throw new KeyledgerError('service_account.not_found', `no service account "${id}" in "${org.slug}"`);
+      return toServiceAccount(row);
+    },
+
+    async listServiceAccounts(orgRef: string, p: Page): Promise<Paged<ServiceAccount>> {
+      const org = await requireOrg(db, orgRef);
+      let q = db.selectFrom('service_accounts').selectAll().where('org_id', '=', org.id).orderBy('id').limit(p.limit + 1);
+      if (p.cursor) q = q.where('id', '>', decodeCursor(p.cursor, 'service_account'));
+      const { rows, nextCursor } = page(await q.execute(), p.limit, 'service_account');
+      return { items: rows.map(toServiceAccount), nextCursor };
+    },
+  };
+
+  async function checkOwner(trx: CommandScope['trx'], orgId: string, ownerUserId: string | null | undefined): Promise<void> {
+    if (!ownerUserId) return;
+    const owner = await repo.findUserById(trx, ownerUserId);
+    if (!owner || owner.status !== 'active' || !(await repo.findMembership(trx, orgId, ownerUserId))) {
+      throw new KeyledgerError('service_account.owner_invalid', `owner "${ownerUserId}" is not an active member of the organization`);
+    }
+  }
+}
+
+export type IdentityService = ReturnType<typeof createIdentityService>;

@@ -1,0 +1,86 @@
+import type { OrganizationRow, ServiceAccountRow, UserRow } from '../platform/schema.ts';
+
+export interface Organization {
+  id: string;
+  slug: string;
+  name: string;
+  settings: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  name: string | null;
+  status: UserRow['status'];
+  managerId: string | null;
+  employeeNumber: string | null;
+  department: string | null;
+  title: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Membership {
+  id: string;
+  orgId: string;
+  userId: string;
+  createdAt: string;
+}
+
+export interface ServiceAccount {
+  id: string;
+  orgId: string;
+  name: string;
+  description: string;
+  ownerUserId: string | null;
+  status: ServiceAccountRow['status'];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toOrganization(row: OrganizationRow): Organization {
+  return { id: row.id, slug: row.slug, name: row.name, settings: JSON.parse(row.settings), createdAt: row.created_at, updatedAt: row.updated_at };
+}
+
+export function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    status: row.status,
+    managerId: row.manager_id,
+    employeeNumber: row.employee_number,
+    department: row.department,
+    title: row.title,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toServiceAccount(row: ServiceAccountRow): ServiceAccount {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    name: row.name,
+    description: row.description,
+    ownerUserId: row.owner_user_id,
+    status: row.status,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** The fields that differ between two records, as `{ before, after }` for a ledger event. */
+export function diffFields<T extends object>(before: T, after: T): { before: Partial<T>; after: Partial<T> } {
+  const b: Partial<T> = {};
+  const a: Partial<T> = {};
+  for (const key of Object.keys(after) as Array<keyof T>) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) {
+      b[key] = before[key];
+      a[key] = after[key];
+    }
+  }
+  return { before: b, after: a };
+}

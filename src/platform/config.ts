@@ -1,0 +1,61 @@
+import { resolve } from 'node:path';
+import { KeyledgerError } from './errors.ts';
+
+/** Everything the server and the CLI read from the environment, resolved once. */
+export interface Config {
+  dataDir: string;
+  databaseUrl: string | null;
+  sqliteFile: string;
+  port: number;
+  host: string;
+  publicUrl: string;
+  masterKey: string | null;
+  logLevel: string;
+  /** How often the sequencer integrates new events and signs a checkpoint. */
+  sequencerIntervalMs: number;
+  bodyLimitBytes: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads the configuration; flags given on the command line win over the environment. */
+export function loadConfig(env: Env = process.env, overrides: Partial<Pick<Config, 'dataDir' | 'port' | 'host'>> = {}): Config {
+  const dataDir = resolve(overrides.dataDir ?? env.KEYLEDGER_DATA_DIR ?? './data');
+  const port = overrides.port ?? parsePort(env.PORT ?? '8080');
+  const publicUrl = (env.KEYLEDGER_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  try {
+    new URL(publicUrl);
+  } catch {
+    throw new KeyledgerError('config.invalid', `KEYLEDGER_PUBLIC_URL "${publicUrl}" is not an absolute URL`);
+  }
+  const databaseUrl = env.DATABASE_URL && env.DATABASE_URL.length > 0 ? env.DATABASE_URL : null;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new KeyledgerError('config.invalid', `DATABASE_URL must start with postgres:// (got "${databaseUrl.split(':')[0]}:")`);
+  }
+  return {
+    dataDir,
+    databaseUrl,
+    sqliteFile: resolve(dataDir, 'keyledger.db'),
+    port,
+    host: overrides.host ?? env.KEYLEDGER_HOST ?? '127.0.0.1',
+    publicUrl,
+    masterKey: env.KEYLEDGER_MASTER_KEY ?? null,
+    logLevel: env.LOG_LEVEL ?? 'info',
+    sequencerIntervalMs: parsePositiveInt(env.KEYLEDGER_SEQUENCER_INTERVAL_MS ?? '1000', 'KEYLEDGER_SEQUENCER_INTERVAL_MS'),
+    bodyLimitBytes: parsePositiveInt(env.KEYLEDGER_BODY_LIMIT_BYTES ?? String(256 * 1024), 'KEYLEDGER_BODY_LIMIT_BYTES'),
+  };
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new KeyledgerError('config.invalid', `PORT must be an integer from 0 to 65535 (got "${value}")`);
+  }
+  return port;
+}
+
+function parsePositiveInt(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new KeyledgerError('config.invalid', `${name} must be a positive integer (got "${value}")`);
+  return n;
+}

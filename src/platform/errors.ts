@@ -1,0 +1,69 @@
+/**
+ * The error catalogue: every error Keyledger returns has a stable code, an HTTP
+ * status and an `expose` flag (client errors are shown, server errors are not).
+ * docs/errors.md documents the same list; errors.test.ts keeps the two in step.
+ */
+export const ERROR_CATALOGUE = {
+  'request.invalid': { status: 400, description: 'The request body, query or parameters do not match the schema.' },
+  'request.body_too_large': { status: 413, description: 'The request body is larger than the limit.' },
+  'request.unsupported_media_type': { status: 415, description: 'The request body has a content type the endpoint does not accept.' },
+  'request.malformed_json': { status: 400, description: 'The request body is not valid JSON.' },
+  'route.not_found': { status: 404, description: 'No endpoint at this method and path.' },
+  'auth.unauthenticated': { status: 401, description: 'No valid credential was presented (API key missing, unknown, expired or revoked).' },
+  'auth.forbidden': { status: 403, description: 'The credential is valid but lacks the scope this endpoint requires.' },
+  'pagination.invalid_cursor': { status: 400, description: 'The cursor is not one this endpoint issued.' },
+  'organization.not_found': { status: 404, description: 'No organization with this id or slug.' },
+  'organization.slug_taken': { status: 409, description: 'Another organization already uses this slug.' },
+  'user.not_found': { status: 404, description: 'No user with this id.' },
+  'user.email_taken': { status: 409, description: 'Another user already has this email address.' },
+  'user.manager_invalid': { status: 422, description: 'The manager does not exist or would create a management cycle.' },
+  'membership.not_found': { status: 404, description: 'The user is not a member of this organization.' },
+  'membership.exists': { status: 409, description: 'The user is already a member of this organization.' },
+  'service_account.not_found': { status: 404, description: 'No service account with this id in this organization.' },
+  'service_account.owner_invalid': { status: 422, description: 'The owner must be an active member of the organization.' },
+  'role.not_found': { status: 404, description: 'No role with this id or key in this organization.' },
+  'role.key_taken': { status: 409, description: 'Another role in this organization already uses this key.' },
+  'role.in_use': { status: 409, description: 'The role still has active assignments.' },
+  'assignment.not_found': { status: 404, description: 'No role assignment with this id in this organization.' },
+  'assignment.exists': { status: 409, description: 'The principal already holds this role.' },
+  'assignment.principal_invalid': { status: 422, description: 'The principal is not an active member or service account of this organization.' },
+  'assignment.expiry_invalid': { status: 422, description: 'The expiry time is not in the future.' },
+  'assignment.already_ended': { status: 409, description: 'The role assignment has already ended.' },
+  'api_key.not_found': { status: 404, description: 'No API key with this id.' },
+  'api_key.scope_invalid': { status: 422, description: 'An unknown scope was requested.' },
+  'api_key.expiry_invalid': { status: 422, description: 'The expiry time is not in the future.' },
+  'bootstrap.invalid_token': { status: 403, description: 'The bootstrap link is unknown, expired or already used.' },
+  'ledger.event_not_found': { status: 404, description: 'No ledger event with this id.' },
+  'ledger.event_not_sequenced': { status: 409, description: 'The event is not yet covered by a signed checkpoint; retry shortly.' },
+  'ledger.checkpoint_not_found': { status: 404, description: 'No signed checkpoint for this tree size.' },
+  'ledger.proof_invalid': { status: 400, description: 'A Merkle proof does not verify.' },
+  'ledger.proof_range_invalid': { status: 400, description: 'The requested proof sizes are out of range.' },
+  'ledger.checkpoint_invalid': { status: 400, description: 'A signed checkpoint does not verify.' },
+  'ledger.not_canonicalizable': { status: 500, description: 'An event could not be encoded as canonical JSON.' },
+  'ledger.append_only': { status: 500, description: 'The database refused to change or remove a ledger row.' },
+  'config.invalid': { status: 500, description: 'The configuration is invalid.' },
+  'internal': { status: 500, description: 'An unexpected server error.' },
+} as const satisfies Record<string, { status: number; description: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** An error with a stable code; `expose` says whether its message may reach a client. */
+export class KeyledgerError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly expose: boolean;
+  readonly details?: unknown;
+
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = 'KeyledgerError';
+    this.code = code;
+    this.status = ERROR_CATALOGUE[code].status;
+    this.expose = this.status < 500;
+    this.details = details;
+  }
+}
+
+export function isKeyledgerError(err: unknown): err is KeyledgerError {
+  return err instanceof KeyledgerError;
+}

@@ -1,0 +1,32 @@
+import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import type { Db, Dialect } from '../database.ts';
+import { KeyledgerError } from '../errors.ts';
+import { foundationMigration } from './2026-11-28-foundation.ts';
+
+/** Every migration, in order. Never edit one that has landed; add a new one. */
+export function listMigrations(dialect: Dialect): Record<string, Migration> {
+  return {
+    '2026-11-28-0001-foundation': foundationMigration(dialect),
+  };
+}
+
+function createMigrator(db: Db, dialect: Dialect): Migrator {
+  const provider: MigrationProvider = { getMigrations: async () => listMigrations(dialect) };
+  return new Migrator({ db, provider, migrationTableName: 'keyledger_migrations', migrationLockTableName: 'keyledger_migrations_lock' });
+}
+
+/** Brings the schema to the newest version; safe to run on every start and from several nodes. */
+export async function migrateToLatest(db: Db, dialect: Dialect): Promise<string[]> {
+  const result: MigrationResultSet = await createMigrator(db, dialect).migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new KeyledgerError('internal', `migration ${failed} failed: ${(result.error as Error).message ?? result.error}`);
+  }
+  return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Names of migrations not yet applied (empty when the schema is current). */
+export async function pendingMigrations(db: Db, dialect: Dialect): Promise<string[]> {
+  const all = await createMigrator(db, dialect).getMigrations();
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}

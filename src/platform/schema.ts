@@ -1,0 +1,170 @@
+import type { Selectable } from 'kysely';
+
+/**
+ * Table shapes shared by SQLite and PostgreSQL. Times are RFC 3339 UTC text
+ * (sortable, identical on both engines), JSON is text, booleans are 0/1
+ * integers, hashes and keys are bytes.
+ */
+export interface Database {
+  organizations: OrganizationsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  service_accounts: ServiceAccountsTable;
+  roles: RolesTable;
+  role_assignments: RoleAssignmentsTable;
+  api_keys: ApiKeysTable;
+  bootstrap_tokens: BootstrapTokensTable;
+  ledger_head: LedgerHeadTable;
+  audit_events: AuditEventsTable;
+  audit_event_targets: AuditEventTargetsTable;
+  merkle_nodes: MerkleNodesTable;
+  ledger_checkpoints: LedgerCheckpointsTable;
+  signing_keys: SigningKeysTable;
+}
+
+export interface OrganizationsTable {
+  id: string;
+  slug: string;
+  name: string;
+  settings: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string | null;
+  status: 'active' | 'suspended' | 'deprovisioned';
+  manager_id: string | null;
+  employee_number: string | null;
+  department: string | null;
+  title: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MembershipsTable {
+  id: string;
+  org_id: string;
+  user_id: string;
+  created_at: string;
+}
+
+export interface ServiceAccountsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  description: string;
+  owner_user_id: string | null;
+  status: 'active' | 'disabled';
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RolesTable {
+  id: string;
+  org_id: string;
+  key: string;
+  name: string;
+  description: string;
+  permissions: string;
+  privileged: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RoleAssignmentsTable {
+  id: string;
+  org_id: string;
+  role_id: string;
+  principal_type: 'user' | 'service_account';
+  principal_id: string;
+  granted_by_type: string;
+  granted_by_id: string;
+  approval_ref: string | null;
+  reason: string | null;
+  expires_at: string | null;
+  created_at: string;
+  ended_at: string | null;
+  end_reason: string | null;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  scopes: string;
+  created_by_type: string;
+  created_by_id: string;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+export interface BootstrapTokensTable {
+  id: string;
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface LedgerHeadTable {
+  id: number;
+  next_seq: number;
+}
+
+export interface AuditEventsTable {
+  seq: number;
+  id: string;
+  time: string;
+  action: string;
+  outcome: string;
+  actor_type: string;
+  actor_id: string;
+  org_id: string | null;
+  /** The canonical JSON (RFC 8785) of the whole event: exactly the bytes the Merkle leaf hashes. */
+  body: string;
+  leaf_hash: Buffer;
+}
+
+export interface AuditEventTargetsTable {
+  seq: number;
+  target_type: string;
+  target_id: string;
+}
+
+export interface MerkleNodesTable {
+  level: number;
+  idx: number;
+  hash: Buffer;
+}
+
+export interface LedgerCheckpointsTable {
+  size: number;
+  root_hash: Buffer;
+  note: string;
+  key_id: string;
+  created_at: string;
+}
+
+export interface SigningKeysTable {
+  id: string;
+  purpose: string;
+  key_name: string;
+  public_key: Buffer;
+  encrypted_private_key: string;
+  status: 'active' | 'retired';
+  created_at: string;
+}
+
+export type OrganizationRow = Selectable<OrganizationsTable>;
+export type UserRow = Selectable<UsersTable>;
+export type ServiceAccountRow = Selectable<ServiceAccountsTable>;
+export type RoleRow = Selectable<RolesTable>;
+export type RoleAssignmentRow = Selectable<RoleAssignmentsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;

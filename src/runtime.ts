@@ -1,0 +1,99 @@
+import type { Config } from './platform/config.ts';
+import { openDatabase, type DatabaseHandle } from './platform/database.ts';
+import { migrateToLatest } from './platform/migrations/index.ts';
+import { systemClock, type Clock } from './platform/clock.ts';
+import { createIdGenerator } from './platform/ids.ts';
+import { loadMasterKey } from './platform/crypto.ts';
+import { createLogger, type Logger } from './platform/logger.ts';
+import { createCommandRunner, type CommandRunner } from './audit/command-runner.ts';
+import { loadOrCreateLedgerSigner, type LedgerSigner } from './audit/ledger-signer.ts';
+import { createSequencer, type Sequencer } from './audit/sequencer.ts';
+import { createLedgerQueries, type LedgerQueries } from './audit/ledger-queries.ts';
+import { createIdentityService, type IdentityService, type MembershipRemovalHook } from './identity/service.ts';
+import { createAccessService, type AccessService } from './access/service.ts';
+import { createApiKeyService, type ApiKeyService } from './http/api-key-service.ts';
+import { createBootstrapService, type BootstrapService } from './http/bootstrap-service.ts';
+import { createMetrics, type Metrics } from './http/metrics.ts';
+
+/** Everything one Keyledger process holds: storage, the ledger and the capability services. */
+export interface Runtime {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  database: DatabaseHandle;
+  newId: () => string;
+  runner: CommandRunner;
+  signer: LedgerSigner;
+  sequencer: Sequencer;
+  ledger: LedgerQueries;
+  identity: IdentityService;
+  access: AccessService;
+  apiKeys: ApiKeyService;
+  bootstrap: BootstrapService;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** A database opened by the caller (tests); otherwise opened from config. */
+  database?: DatabaseHandle;
+  /** Migrate on open (the default); `keyledger migrate` and tests may do it themselves. */
+  migrate?: boolean;
+}
+
+/** Opens the database, migrates it, loads the ledger key and wires the services. */
+export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const database = options.database ?? openDatabase(config);
+  try {
+    if (options.migrate !== false) await migrateToLatest(database.db, database.dialect);
+    const newId = createIdGenerator(clock);
+    const metrics = createMetrics();
+    let sequencer: Sequencer | undefined;
+    const runner = createCommandRunner({
+      db: database.db,
+      clock,
+      newId,
+      onAppended: (events) => {
+        metrics.ledgerEventsAppended.inc(events.length);
+        sequencer?.poke();
+      },
+    });
+    const master = loadMasterKey(config.masterKey, config.dataDir);
+    const signer = await loadOrCreateLedgerSigner({ db: database.db, runner, master, publicUrl: config.publicUrl });
+    sequencer = createSequencer({ db: database.db, dialect: database.dialect, clock, signer, intervalMs: config.sequencerIntervalMs, logger });
+    const hooks: MembershipRemovalHook[] = [];
+    const identity = createIdentityService({ db: database.db, runner, newId, membershipRemovalHooks: hooks });
+    const access = createAccessService({ db: database.db, runner, clock, newId, identity });
+    hooks.push((scope, orgId, userId) => access.endAssignmentsOf(scope, orgId, 'user', userId, 'membership ended'));
+    const apiKeys = createApiKeyService({ db: database.db, runner, clock, newId });
+    const bootstrap = createBootstrapService({ db: database.db, runner, clock, newId, apiKeys, publicUrl: config.publicUrl });
+    const seq = sequencer;
+    return {
+      config,
+      clock,
+      logger,
+      database,
+      newId,
+      runner,
+      signer,
+      sequencer: seq,
+      ledger: createLedgerQueries(database.db),
+      identity,
+      access,
+      apiKeys,
+      bootstrap,
+      metrics,
+      async close() {
+        await seq.stop();
+        await database.destroy();
+      },
+    };
+  } catch (err) {
+    if (!options.database) await database.destroy();
+    throw err;
+  }
+}
