@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../platform/database.ts';
 import { KeyledgerError } from '../platform/errors.ts';
 import { consistencyProofRanges, inclusionProofRanges } from './merkle-tree.ts';
@@ -72,7 +73,8 @@ export function createLedgerQueries(db: Db) {
     async listEvents(filter: EventFilter, page: { limit: number; cursor?: string }): Promise<{ events: LedgerEvent[]; nextCursor: string | null }> {
       let q = db.selectFrom('audit_events').select(['seq', 'body']);
       if (filter.actorId) q = q.where('actor_id', '=', filter.actorId);
-      if (filter.actionPrefix) q = q.where('action', 'like', `${filter.actionPrefix.replace(/[%_\\]/g, '\\$&')}%`);
+      // A literal, case-sensitive prefix on both dialects (SQLite's LIKE ignores case and has no default escape character).
+      if (filter.actionPrefix) q = q.where(sql<string>`substr(action, 1, ${[...filter.actionPrefix].length})`, '=', filter.actionPrefix);
       if (filter.orgId) q = q.where('org_id', '=', filter.orgId);
       if (filter.since) q = q.where('time', '>=', filter.since);
       if (filter.until) q = q.where('time', '<', filter.until);

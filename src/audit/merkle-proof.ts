@@ -64,7 +64,7 @@ function requireMatch(which: string, calculated: Buffer, expected: Uint8Array): 
   if (!calculated.equals(expected)) {
     throw new MerkleProofError(
       'root_mismatch',
-      `calculated ${which} ${hex(calculated)} does not match expected ${which} ${hex(expected)}`,
+      `calculated ${which} ${hex(calculated)} does not match expected ${which} ${hex(expected) || '(empty)'}`,
       hex(expected),
       hex(calculated),
     );

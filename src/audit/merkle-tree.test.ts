@@ -40,6 +40,15 @@ function naiveMth(leafHashes: readonly Buffer[]): Buffer {
   return hashChildren(naiveMth(leafHashes.slice(0, k)), naiveMth(leafHashes.slice(k)));
 }
 
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the call to throw');
+}
+
 const randomLeaves = (n: number): Buffer[] => Array.from({ length: n }, () => hashLeaf(randomBytes(20)));
 const perfectNodeOf = (leaves: readonly Buffer[]) => (level: number, index: number) =>
   naiveMth(leaves.slice(index * 2 ** level, (index + 1) * 2 ** level));
@@ -175,11 +184,7 @@ describe('proof ranges', () => {
     expect(() => inclusionProofRanges(-1, 5)).toThrow(MerkleRangeError);
     expect(() => consistencyProofRanges(0, 5)).toThrow(MerkleRangeError);
     expect(() => consistencyProofRanges(6, 5)).toThrow(MerkleRangeError);
-    try {
-      inclusionProofRanges(7, 3);
-    } catch (err) {
-      expect(err).toMatchObject({ code: 'ledger.range_invalid', status: 400, expose: true });
-    }
+    expect(thrown(() => inclusionProofRanges(7, 3))).toMatchObject({ code: 'ledger.range_invalid', status: 400, expose: true });
   });
 });
 
@@ -191,13 +196,24 @@ describe('hashRange', () => {
     }
   });
 
-  it('refuses a range whose RFC 6962 split is not an aligned boundary', () => {
-    const leaves = randomLeaves(8);
-    // [1, 3) splits at 2 per RFC 6962 only if aligned; here MTH would be H(l1, l2) but
-    // the aligned decomposition is [1], [2] from different subtrees.
-    expect(() => hashRange(1, 3, perfectNodeOf(leaves))).toThrow(MerkleRangeError);
-    expect(() => hashRange(2, 5, perfectNodeOf(leaves))).toThrow(MerkleRangeError);
-    expect(hashRange(4, 7, perfectNodeOf(leaves)).equals(naiveMth(leaves.slice(4, 7)))).toBe(true);
+  it('equals MTH exactly for ranges whose start is a multiple of their split size, and refuses the rest', () => {
+    const leaves = randomLeaves(40);
+    let refused = 0;
+    for (let a = 0; a < 40; a++) {
+      for (let b = a + 1; b <= 40; b++) {
+        const split = b - a === 1 ? 1 : largestPowerOfTwoBelow(b - a);
+        if (a % split === 0) {
+          expect(hashRange(a, b, perfectNodeOf(leaves)).equals(naiveMth(leaves.slice(a, b))), `[${a}, ${b})`).toBe(true);
+        } else {
+          expect(() => hashRange(a, b, perfectNodeOf(leaves)), `[${a}, ${b})`).toThrow(MerkleRangeError);
+          refused++;
+        }
+      }
+    }
+    expect(refused).toBeGreaterThan(0);
+    // [1, 4): a right fold of [1], [2, 4) is H(l1, H(l2, l3)); MTH is H(H(l1, l2), l3).
+    const fold = hashChildren(leaves[1], hashChildren(leaves[2], leaves[3]));
+    expect(fold.equals(naiveMth(leaves.slice(1, 4)))).toBe(false);
   });
 });
 

@@ -46,6 +46,7 @@ function bitLength(x: number): number {
   return x < TWO_32 ? 32 - Math.clz32(x) : 64 - Math.clz32(Math.floor(x / TWO_32));
 }
 
+// Requires x > 0.
 function trailingZeros(x: number): number {
   const lo = x % TWO_32;
   if (lo !== 0) return 31 - Math.clz32(lo & -lo);
@@ -167,20 +168,21 @@ export function consistencyProofRanges(m: number, n: number): LeafRange[] {
  * Computes MTH(D[start:end]) from perfect-subtree hashes by folding the
  * `perfectSubtrees` decomposition right to left.
  *
- * Requires start to be a multiple of the smallest power of two >= end - start.
- * Only then is the RFC 6962 split point of the range also a boundary of its
- * aligned decomposition, so the right fold equals MTH. Every range produced
- * by `inclusionProofRanges` / `consistencyProofRanges`, and [0, size), meets
- * it. An empty range yields EMPTY_ROOT.
+ * Requires start to be a multiple of k, the largest power of two below
+ * end - start (RFC 6962's split point for the range). Exactly then does every
+ * RFC 6962 split fall on a boundary of the aligned decomposition, so the right
+ * fold equals MTH; [1, 4), for one, would fold as H(l1, H(l2, l3)) where MTH
+ * is H(H(l1, l2), l3). Every range from `inclusionProofRanges` /
+ * `consistencyProofRanges`, and every [0, size), meets it. An empty range
+ * yields EMPTY_ROOT.
  */
 export function hashRange(start: number, end: number, perfectNodeHash: PerfectNodeHash): Buffer {
   requireRange(start, end);
   if (start === end) return EMPTY_ROOT;
-  const width = end - start;
-  const span = width === 1 ? 1 : 2 ** bitLength(width - 1);
-  if (start % span !== 0) {
+  const split = end - start === 1 ? 1 : largestPowerOfTwoBelow(end - start);
+  if (start % split !== 0) {
     throw new MerkleRangeError(
-      `hashRange [${start}, ${end}): start must be a multiple of ${span} for the fold to equal MTH`,
+      `hashRange [${start}, ${end}): start must be a multiple of the range's split size ${split} for the fold to equal MTH`,
     );
   }
   const nodes = perfectSubtrees(start, end);

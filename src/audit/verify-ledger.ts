@@ -90,7 +90,7 @@ export async function verifyLedger(db: Db, options: { verifierKey?: string } = {
       if (!leaf.equals(row.leaf_hash)) {
         return fail({ code: 'leaf_hash_mismatch', seq, eventId: row.id, message: `event ${row.id} at sequence ${seq} was altered: its content hashes to ${leaf.toString('hex')}, the ledger recorded ${row.leaf_hash.toString('hex')}` });
       }
-      range.append(leaf);
+      range.push(leaf);
       report.events++;
       expected++;
       while (next < checkpoints.length && Number(checkpoints[next].size) === range.size) {
