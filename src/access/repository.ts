@@ -32,7 +32,10 @@ export interface AssignmentFilter {
   orgId: string;
   roleId?: string;
   principalId?: string;
+  /** Only assignments active at this time. */
   activeAt?: string;
+  /** Only assignments no longer active at this time (ended, or expired by then). */
+  inactiveAt?: string;
   afterId?: string;
 }
 
@@ -43,6 +46,10 @@ export function listAssignments(db: Reader, f: AssignmentFilter, limit: number):
   if (f.activeAt) {
     const at = f.activeAt;
     q = q.where('ended_at', 'is', null).where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', at)]));
+  }
+  if (f.inactiveAt) {
+    const at = f.inactiveAt;
+    q = q.where((eb) => eb.or([eb('ended_at', 'is not', null), eb('expires_at', '<=', at)]));
   }
   if (f.afterId) q = q.where('id', '>', f.afterId);
   return q.orderBy('id').limit(limit).execute();

@@ -29,7 +29,7 @@ export function accessRoutes(rt: Runtime): FastifyPluginAsync {
     });
     app.get('/organizations/:org/roles/:role', {
       preHandler: read,
-      schema: { tags: roleTags, summary: 'Read a role by id or key', params: s.RoleParams, response: { 200: s.RoleSchema, ...errors(401, 403, 404) } },
+      schema: { tags: roleTags, summary: 'Read a role by id or key', params: s.RoleParams, response: { 200: s.RoleSchema, ...errors(400, 401, 403, 404) } },
       handler: async (req) => {
         const p = req.params as { org: string; role: string };
         return access.getRole(p.org, p.role);
@@ -45,7 +45,7 @@ export function accessRoutes(rt: Runtime): FastifyPluginAsync {
     });
     app.delete('/organizations/:org/roles/:role', {
       preHandler: write,
-      schema: { tags: roleTags, summary: 'Delete a role that was never assigned', params: s.RoleParams, response: { 204: Type.Null(), ...errors(401, 403, 404, 409) } },
+      schema: { tags: roleTags, summary: 'Delete a role that was never assigned', params: s.RoleParams, response: { 204: Type.Null(), ...errors(400, 401, 403, 404, 409, 413, 415) } },
       handler: async (req, reply) => {
         const p = req.params as { org: string; role: string };
         await access.deleteRole(commandContext(req), p.org, p.role);

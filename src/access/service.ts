@@ -195,7 +195,7 @@ export function createAccessService(deps: { db: Db; runner: CommandRunner; clock
       const now = clock.now();
       const roleId = f.role ? (await requireRole(db, org.id, f.role)).id : undefined;
       const afterId = p.cursor ? decodeCursor(p.cursor, 'assignment') : undefined;
-      const rows = await repo.listAssignments(db, { orgId: org.id, roleId, principalId: f.principalId, activeAt: f.active ? now.toISOString() : undefined, afterId }, p.limit + 1);
+      const rows = await repo.listAssignments(db, { orgId: org.id, roleId, principalId: f.principalId, activeAt: f.active === true ? now.toISOString() : undefined, inactiveAt: f.active === false ? now.toISOString() : undefined, afterId }, p.limit + 1);
       const items = rows.slice(0, p.limit).map((r) => toAssignment(r, now));
       return { items, nextCursor: rows.length > p.limit ? encodeCursor('assignment', items[items.length - 1].id) : null };
     },

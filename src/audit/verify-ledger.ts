@@ -1,8 +1,11 @@
 import type { KeyObject } from 'node:crypto';
-import type { Db } from '../platform/database.ts';
-import { hashLeaf, hashChildren } from './merkle-hash.ts';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Db, DatabaseTarget } from '../platform/database.ts';
+import { hashChildren } from './merkle-hash.ts';
 import { CompactRange } from './merkle-tree.ts';
 import { openCheckpoint, parseVerifierKey, verifierKeyFromRaw } from './checkpoint-note.ts';
+import { hashLeafBodies } from './leaf-hashing.js';
 
 export type VerifyProblemCode =
   | 'sequence_gap'
@@ -30,14 +33,22 @@ export interface VerifyReport {
   treeSize: number;
   root: string | null;
   checkpoints: number;
-  /** Events appended after the newest checkpoint (checked, not yet signed). */
+  /** Events appended after the newest checkpoint (checked against their recorded hashes, not yet signed). */
   unsignedEvents: number;
   verifierKey: string | null;
   keySource: 'given' | 'database';
   problem?: VerifyProblem;
 }
 
+export interface VerifyOptions {
+  /** The published verifier key; without it, the key recorded in the database is used (and the report says so). */
+  verifierKey?: string;
+  /** Hash in worker threads over their own connections (large ledgers); otherwise in this thread. */
+  parallel?: { target: DatabaseTarget; threads?: number };
+}
+
 const PAGE = 20_000;
+const MIN_EVENTS_PER_WORKER = 100_000;
 
 /**
  * Recomputes every leaf hash from the stored canonical events, rebuilds the
@@ -45,75 +56,108 @@ const PAGE = 20_000;
  * verifier key and its root against the recomputed tree at that size. Stops at
  * the first problem and names the event (or checkpoint) where it is.
  *
- * Pass the published verifier key to verify independently of the database;
- * without one, the key recorded in the database is used (and says so).
+ * The fast path reads only the canonical events; recorded leaf hashes and
+ * stored tree nodes are read only to point at the culprit once a root fails,
+ * and for the events newer than the last checkpoint.
  */
-export async function verifyLedger(db: Db, options: { verifierKey?: string } = {}): Promise<VerifyReport> {
+export async function verifyLedger(db: Db, options: VerifyOptions = {}): Promise<VerifyReport> {
   const keyRows = await db.selectFrom('signing_keys').select(['key_name', 'public_key']).where('purpose', '=', 'ledger').execute();
-  let verifierKey = options.verifierKey ?? null;
   const keySource = options.verifierKey ? 'given' : 'database';
-  if (!verifierKey && keyRows.length > 0) {
-    verifierKey = verifierKeyFromRaw(keyRows[0].key_name, keyRows[0].public_key);
-  }
+  const verifierKey = options.verifierKey ?? (keyRows.length > 0 ? verifierKeyFromRaw(keyRows[0].key_name, keyRows[0].public_key) : null);
   const checkpoints = await db.selectFrom('ledger_checkpoints').select(['size', 'root_hash', 'note']).orderBy('size').execute();
-  const report: VerifyReport = { ok: false, events: 0, treeSize: 0, root: null, checkpoints: 0, unsignedEvents: 0, verifierKey, keySource };
+  const stats = await db.selectFrom('audit_events').select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.max('seq').as('max')]).executeTakeFirstOrThrow();
+  const head = await db.selectFrom('ledger_head').select('next_seq').where('id', '=', 1).executeTakeFirst();
+  const report: VerifyReport = { ok: false, events: Number(stats.count), treeSize: 0, root: null, checkpoints: 0, unsignedEvents: 0, verifierKey, keySource };
   const fail = (problem: VerifyProblem): VerifyReport => ({ ...report, ok: false, problem });
 
-  let parsedKey: { keyName: string; publicKey: KeyObject } | null = null;
+  let key: { keyName: string; publicKey: KeyObject } | null = null;
   if (checkpoints.length > 0) {
     if (!verifierKey) return fail({ code: 'no_verifier_key', message: 'checkpoints exist but no verifier key is known' });
-    parsedKey = parseVerifierKey(verifierKey);
+    key = parseVerifierKey(verifierKey);
   }
 
+  // Positions 0..n-1: n is one past the highest sequence number present.
+  const n = stats.max == null ? 0 : Number(stats.max) + 1;
+  const threads = options.parallel ? Math.min(options.parallel.threads ?? availableParallelism(), Math.floor(n / MIN_EVENTS_PER_WORKER)) : 1;
+  const leaves = Buffer.from(threads >= 2 ? new SharedArrayBuffer(n * 32) : new ArrayBuffer(n * 32));
+  const mismatch = threads >= 2 ? await hashInWorkers(options.parallel!.target, n, threads, leaves) : await hashInProcess(db, n, leaves);
+  if (mismatch) return fail(await explainMismatch(db, mismatch.position));
+
   const range = new CompactRange();
-  let next = 0; // index into checkpoints
-  let expected = 0;
-  for (;;) {
-    const rows = await db
-      .selectFrom('audit_events')
-      .select(['seq', 'id', 'body', 'leaf_hash'])
-      .where('seq', '>=', expected)
-      .orderBy('seq')
-      .limit(PAGE)
-      .execute();
-    if (rows.length === 0) break;
-    for (const row of rows) {
-      const seq = Number(row.seq);
-      if (seq !== expected) {
-        return fail({ code: 'sequence_gap', seq: expected, eventId: row.id, message: `event with sequence ${expected} is missing: found sequence ${seq} (event ${row.id}) in its place` });
-      }
-      const embedded = embeddedSeq(row.body);
-      if (embedded !== seq) {
-        return fail({ code: 'event_moved', seq, eventId: row.id, message: `event ${row.id} at sequence ${seq} says it belongs at sequence ${embedded}` });
-      }
-      const leaf = hashLeaf(Buffer.from(row.body, 'utf8'));
-      if (!leaf.equals(row.leaf_hash)) {
-        return fail({ code: 'leaf_hash_mismatch', seq, eventId: row.id, message: `event ${row.id} at sequence ${seq} was altered: its content hashes to ${leaf.toString('hex')}, the ledger recorded ${row.leaf_hash.toString('hex')}` });
-      }
-      range.push(leaf);
-      report.events++;
-      expected++;
-      while (next < checkpoints.length && Number(checkpoints[next].size) === range.size) {
-        const cp = checkpoints[next];
-        const problem = checkCheckpoint(cp, range.root(), parsedKey!);
-        if (problem) {
-          if (problem.code === 'root_mismatch') return fail({ ...problem, ...(await locateAlteredLeaf(db, report.treeSize, range.size)) });
-          return fail(problem);
-        }
-        report.treeSize = range.size;
-        report.root = cp.root_hash.toString('base64');
-        report.checkpoints++;
-        next++;
-      }
+  let previous = 0;
+  for (const cp of checkpoints) {
+    const size = Number(cp.size);
+    if (size > n) {
+      return fail({ code: 'events_missing', checkpointSize: size, seq: n, message: `the checkpoint for tree size ${size} covers events up to sequence ${size - 1}, but the ledger ends at sequence ${n - 1}` });
     }
+    while (range.size < size) range.push(leaves.subarray(range.size * 32, range.size * 32 + 32));
+    const problem = checkCheckpoint(cp, range.root(), key!);
+    if (problem) return fail(problem.code === 'root_mismatch' ? { ...problem, ...(await locateAlteredEvent(db, leaves, previous, size)) } : problem);
+    report.treeSize = size;
+    report.root = cp.root_hash.toString('base64');
+    report.checkpoints++;
+    previous = size;
   }
-  if (next < checkpoints.length) {
-    const size = Number(checkpoints[next].size);
-    return fail({ code: 'events_missing', checkpointSize: size, seq: report.events, message: `the checkpoint for tree size ${size} covers events up to sequence ${size - 1}, but the ledger ends at sequence ${report.events - 1}` });
+
+  // Newer events carry no signature yet: hold them to the hashes recorded at append.
+  const tail = await firstRecordedLeafMismatch(db, leaves, report.treeSize, n);
+  if (tail) return fail(tail);
+  if (head && Number(head.next_seq) !== n) {
+    return fail({ code: 'events_missing', seq: n, message: `the ledger head has handed out ${Number(head.next_seq)} sequence numbers, but events end at sequence ${n - 1}` });
   }
-  report.unsignedEvents = report.events - report.treeSize;
+  report.unsignedEvents = n - report.treeSize;
   report.ok = true;
   return report;
+}
+
+async function hashInProcess(db: Db, n: number, leaves: Buffer): Promise<{ position: number } | null> {
+  for (let from = 0; from < n; from += PAGE) {
+    const to = Math.min(from + PAGE, n);
+    const rows = await db.selectFrom('audit_events').select('body').where('seq', '>=', from).where('seq', '<', to).orderBy('seq').execute();
+    const r = hashLeafBodies(rows.map((row) => row.body), from, leaves, 0);
+    if (r.mismatch) return r.mismatch;
+    if (r.count < to - from) return { position: from + r.count };
+  }
+  return null;
+}
+
+/** Splits [0, n) among worker threads, each hashing its range into the shared leaf buffer. */
+async function hashInWorkers(target: DatabaseTarget, n: number, threads: number, leaves: Buffer): Promise<{ position: number } | null> {
+  const per = Math.ceil(n / threads);
+  const results = await Promise.all(
+    Array.from({ length: threads }, (_, i) => {
+      const start = i * per;
+      const end = Math.min(n, start + per);
+      return new Promise<{ position: number } | null>((resolve, reject) => {
+        const worker = new Worker(new URL('./verify-worker.js', import.meta.url), { workerData: { target, start, end, shared: leaves.buffer, base: 0 } });
+        worker.once('message', (m: { mismatch?: { position: number } | null; error?: string }) => {
+          void worker.terminate();
+          if (m.error) reject(new Error(`verification worker failed: ${m.error}`));
+          else resolve(m.mismatch ?? null);
+        });
+        worker.once('error', reject);
+      });
+    }),
+  );
+  const found = results.filter((r): r is { position: number } => r !== null);
+  return found.length ? found.reduce((a, b) => (a.position <= b.position ? a : b)) : null;
+}
+
+/** Says why the event at `position` is not the one that belongs there. */
+async function explainMismatch(db: Db, position: number): Promise<VerifyProblem> {
+  const here = await db.selectFrom('audit_events').select(['seq', 'id']).where('seq', '=', position).executeTakeFirst();
+  if (here) {
+    const body = await db.selectFrom('audit_events').select('body').where('seq', '=', position).executeTakeFirstOrThrow();
+    const said = /,"seq":(\d+)/.exec(body.body.slice(body.body.lastIndexOf(',"seq":')))?.[1] ?? 'no position';
+    return { code: 'event_moved', seq: position, eventId: here.id, message: `event ${here.id} at sequence ${position} says it belongs at sequence ${said}` };
+  }
+  const next = await db.selectFrom('audit_events').select(['seq', 'id']).where('seq', '>', position).orderBy('seq').limit(1).executeTakeFirst();
+  return {
+    code: 'sequence_gap',
+    seq: position,
+    eventId: next?.id,
+    message: next ? `event with sequence ${position} is missing: found sequence ${Number(next.seq)} (event ${next.id}) in its place` : `event with sequence ${position} is missing`,
+  };
 }
 
 function checkCheckpoint(cp: { size: number; root_hash: Buffer; note: string }, computed: Buffer, key: { keyName: string; publicKey: KeyObject }): VerifyProblem | null {
@@ -133,36 +177,38 @@ function checkCheckpoint(cp: { size: number; root_hash: Buffer; note: string }, 
   return null;
 }
 
-/** The top-level `seq` of a canonical event: `"seq"` is the last key before `"targets"`, `"time"` and `"v"`. */
-function embeddedSeq(body: string): number {
-  const at = body.lastIndexOf(',"seq":');
-  if (at < 0) return -1;
-  let n = 0;
-  let i = at + 7;
-  for (; i < body.length; i++) {
-    const c = body.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) break;
-    n = n * 10 + c;
+/** The first event in [from, to) whose content no longer hashes to the leaf hash recorded when it was appended. */
+async function firstRecordedLeafMismatch(db: Db, leaves: Buffer, from: number, to: number): Promise<VerifyProblem | null> {
+  for (let start = from; start < to; start += PAGE) {
+    const rows = await db.selectFrom('audit_events').select(['seq', 'id', 'leaf_hash']).where('seq', '>=', start).where('seq', '<', Math.min(to, start + PAGE)).orderBy('seq').execute();
+    for (const row of rows) {
+      const seq = Number(row.seq);
+      const computed = leaves.subarray(seq * 32, seq * 32 + 32);
+      if (!computed.equals(row.leaf_hash)) {
+        return { code: 'leaf_hash_mismatch', seq, eventId: row.id, message: `event ${row.id} at sequence ${seq} was altered: its content hashes to ${computed.toString('hex')}, the ledger recorded ${row.leaf_hash.toString('hex')}` };
+      }
+    }
   }
-  return i === at + 7 ? -1 : n;
+  return null;
 }
 
 /**
- * After a root mismatch, compares recomputed level-1 nodes with the stored ones
- * over the checkpoint's new range to point at the altered pair of events.
+ * After a root mismatch over the checkpoint's new events [from, to): first an
+ * event whose content no longer matches its recorded leaf hash; failing that
+ * (the leaf hash was rewritten too), the first pair whose stored parent node
+ * disagrees.
  */
-async function locateAlteredLeaf(db: Db, from: number, to: number): Promise<Pick<VerifyProblem, 'seq' | 'eventId'>> {
+async function locateAlteredEvent(db: Db, leaves: Buffer, from: number, to: number): Promise<Pick<VerifyProblem, 'seq' | 'eventId' | 'code' | 'message'> | object> {
+  const altered = await firstRecordedLeafMismatch(db, leaves, from, to);
+  if (altered) return { ...altered, message: `${altered.message}; the signed root no longer matches` };
   const start = from - (from % 2);
-  const leaves = await db.selectFrom('audit_events').select(['seq', 'id', 'leaf_hash']).where('seq', '>=', start).where('seq', '<', to).orderBy('seq').execute();
-  const stored = await db.selectFrom('merkle_nodes').select(['idx', 'hash']).where('level', '=', 1).where('idx', '>=', start / 2).where('idx', '<', Math.floor(to / 2)).execute();
-  const byIdx = new Map(stored.map((n) => [Number(n.idx), n.hash]));
-  for (let i = 0; i + 1 < leaves.length; i += 2) {
-    const idx = Number(leaves[i].seq) / 2;
-    const node = byIdx.get(idx);
-    if (node && !hashChildren(leaves[i].leaf_hash, leaves[i + 1].leaf_hash).equals(node)) {
-      return { seq: Number(leaves[i].seq), eventId: leaves[i].id };
+  const stored = await db.selectFrom('merkle_nodes').select(['idx', 'hash']).where('level', '=', 1).where('idx', '>=', start / 2).where('idx', '<', Math.floor(to / 2)).orderBy('idx').execute();
+  for (const node of stored) {
+    const i = Number(node.idx) * 2;
+    if (!hashChildren(leaves.subarray(i * 32, i * 32 + 32), leaves.subarray(i * 32 + 32, i * 32 + 64)).equals(node.hash)) {
+      const row = await db.selectFrom('audit_events').select('id').where('seq', '=', i).executeTakeFirst();
+      return { seq: i, eventId: row?.id };
     }
   }
-  const last = leaves[leaves.length - 1];
-  return last ? { seq: Number(last.seq), eventId: last.id } : {};
+  return {};
 }

@@ -20,7 +20,7 @@ export function auditCommands(program: Command): void {
         const verifierKey = opts.verifierKey?.startsWith('@') ? readFileSync(opts.verifierKey.slice(1), 'utf8').trim() : opts.verifierKey;
         // Verification only reads: no migration, no key creation, no sequencing.
         const database = openDatabase(loadConfig(process.env));
-        const report = await verifyLedger(database.db, { verifierKey }).finally(() => database.destroy());
+        const report = await verifyLedger(database.db, { verifierKey, parallel: { target: database.target } }).finally(() => database.destroy());
         emit(Boolean(opts.json), report, () =>
           report.ok
             ? `ledger intact: ${report.events} events, ${report.checkpoints} signed checkpoints, tree size ${report.treeSize}, root ${report.root}` +

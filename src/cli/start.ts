@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import type { Config } from '../platform/config.ts';
 import { createRuntime } from '../runtime.ts';
 import { buildApp } from '../http/app.ts';
@@ -8,7 +9,8 @@ import { systemContext } from '../audit/event.ts';
  * sequencer, and print a one-time bootstrap link while no administrator key
  * exists. SIGINT/SIGTERM drain requests, sign a last checkpoint and close.
  */
-export async function startServer(config: Config, options: { json: boolean }): Promise<void> {
+export async function startServer(given: Config, options: { json: boolean }): Promise<void> {
+  const config = await resolveEphemeralPort(given);
   const rt = await createRuntime(config);
   const app = await buildApp(rt);
   await app.listen({ port: config.port, host: config.host });
@@ -50,4 +52,26 @@ export async function startServer(config: Config, options: { json: boolean }): P
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/**
+ * `--port 0` asks the system for a free port. A public URL derived from the
+ * port (no KEYLEDGER_PUBLIC_URL) would then say port 0, and the bootstrap
+ * link, the ledger key name and the OpenAPI server URL would point nowhere:
+ * pick the port first and derive the URL from it. (Another process could take
+ * the port in between; listening then fails with EADDRINUSE.)
+ */
+async function resolveEphemeralPort(config: Config): Promise<Config> {
+  const publicUrl = new URL(config.publicUrl);
+  if (config.port !== 0 || publicUrl.port !== '0') return config;
+  const port = await new Promise<number>((done, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, config.host, () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => done(port));
+    });
+  });
+  publicUrl.port = String(port);
+  return { ...config, port, publicUrl: publicUrl.toString().replace(/\/+$/, '') };
 }

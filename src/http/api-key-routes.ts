@@ -60,7 +60,7 @@ export function apiKeyRoutes(rt: Runtime): FastifyPluginAsync {
 
     app.post('/api-keys/:id/revoke', {
       preHandler: manage,
-      schema: { tags, summary: 'Revoke an API key; it is refused from its next request on', params: IdParams, response: { 200: ApiKeySchema, ...errors(400, 401, 403, 404) } },
+      schema: { tags, summary: 'Revoke an API key; it is refused from its next request on', params: IdParams, response: { 200: ApiKeySchema, ...errors(400, 401, 403, 404, 413, 415) } },
       handler: async (request) => rt.apiKeys.revoke(commandContext(request), (request.params as { id: string }).id),
     });
   };

@@ -66,10 +66,17 @@ export async function buildApp(rt: Runtime): Promise<App> {
 
   await app.register(healthRoutes(rt));
   await app.register(bootstrapRoutes(rt));
-  await app.register(apiKeyRoutes(rt), { prefix: '/api/v1' });
-  await app.register(identityRoutes(rt), { prefix: '/api/v1' });
-  await app.register(accessRoutes(rt), { prefix: '/api/v1' });
-  await app.register(auditRoutes(rt), { prefix: '/api/v1' });
+  // The admin API speaks JSON only: a text or form body is refused (415) instead of being parsed into something that might validate.
+  await app.register(
+    async (api) => {
+      api.removeContentTypeParser(['text/plain', 'application/x-www-form-urlencoded']);
+      await api.register(apiKeyRoutes(rt));
+      await api.register(identityRoutes(rt));
+      await api.register(accessRoutes(rt));
+      await api.register(auditRoutes(rt));
+    },
+    { prefix: '/api/v1' },
+  );
   await app.register(ledgerKeyRoutes(rt));
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());

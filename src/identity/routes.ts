@@ -27,7 +27,7 @@ export function identityRoutes(rt: Runtime): FastifyPluginAsync {
     });
     app.get('/organizations/:org', {
       preHandler: read,
-      schema: { tags: ['Organizations'], summary: 'Read an organization by id or slug', params: OrgParams, response: { 200: s.OrganizationSchema, ...errors(401, 403, 404) } },
+      schema: { tags: ['Organizations'], summary: 'Read an organization by id or slug', params: OrgParams, response: { 200: s.OrganizationSchema, ...errors(400, 401, 403, 404) } },
       handler: async (req) => id.requireOrg((req.params as { org: string }).org),
     });
     app.patch('/organizations/:org', {
@@ -82,7 +82,7 @@ export function identityRoutes(rt: Runtime): FastifyPluginAsync {
     });
     app.delete('/organizations/:org/members/:userId', {
       preHandler: write,
-      schema: { tags: ['Memberships'], summary: 'Remove a user from an organization, ending their role assignments there', params: Type.Object({ org: Type.String({ maxLength: 64 }), userId: Uuid }), response: { 204: Type.Null(), ...errors(400, 401, 403, 404) } },
+      schema: { tags: ['Memberships'], summary: 'Remove a user from an organization, ending their role assignments there', params: Type.Object({ org: Type.String({ maxLength: 64 }), userId: Uuid }), response: { 204: Type.Null(), ...errors(400, 401, 403, 404, 413, 415) } },
       handler: async (req, reply) => {
         const p = req.params as { org: string; userId: string };
         await id.removeMember(commandContext(req), p.org, p.userId);

@@ -7,12 +7,18 @@ import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
+export interface DatabaseTarget {
+  databaseUrl: string | null;
+  sqliteFile: string;
+}
 
 export interface DatabaseHandle {
   db: Db;
   dialect: Dialect;
   /** Where the data lives, without credentials, for logs and /readyz. */
   describe: string;
+  /** How to open another connection to the same database (verification workers). */
+  target: DatabaseTarget;
   destroy(): Promise<void>;
 }
 
@@ -26,12 +32,12 @@ const pgTypes = {
 };
 
 /** Opens SQLite (a file, created with its folder) or PostgreSQL (a URL). */
-export function openDatabase(target: { databaseUrl: string | null; sqliteFile: string }): DatabaseHandle {
+export function openDatabase(target: DatabaseTarget): DatabaseHandle {
   if (target.databaseUrl) {
     const pool = new pg.Pool({ connectionString: target.databaseUrl, max: 10, types: pgTypes as pg.CustomTypesConfig });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const url = new URL(target.databaseUrl);
-    return { db, dialect: 'postgres', describe: `postgres://${url.host}${url.pathname}`, destroy: () => db.destroy() };
+    return { db, dialect: 'postgres', describe: `postgres://${url.host}${url.pathname}`, target: { databaseUrl: target.databaseUrl, sqliteFile: '' }, destroy: () => db.destroy() };
   }
   if (target.sqliteFile !== ':memory:') mkdirSync(dirname(target.sqliteFile), { recursive: true });
   const sqlite = new BetterSqlite3(target.sqliteFile);
@@ -39,8 +45,9 @@ export function openDatabase(target: { databaseUrl: string | null; sqliteFile: s
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('cache_size = -65536');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', describe: `sqlite:${target.sqliteFile}`, destroy: () => db.destroy() };
+  return { db, dialect: 'sqlite', describe: `sqlite:${target.sqliteFile}`, target: { databaseUrl: null, sqliteFile: target.sqliteFile }, destroy: () => db.destroy() };
 }
 
 /** True when the database answers a trivial query. */

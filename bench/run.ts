@@ -1,0 +1,27 @@
+/**
+ * `npm run bench`: Keyledger's throughput figures, each next to a named
+ * baseline measured in the same run. Set BENCH_VERIFY_EVENTS to change the
+ * ledger size verified (default 1,000,000) and KEYLEDGER_BENCH_PG_URL (or
+ * KEYLEDGER_TEST_PG_URL) to include PostgreSQL.
+ */
+import pg from 'pg';
+import { ledgerBench } from './ledger-bench.ts';
+import { printTable } from './harness.ts';
+
+async function reachable(url: string): Promise<boolean> {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const pgUrl = process.env.KEYLEDGER_BENCH_PG_URL ?? process.env.KEYLEDGER_TEST_PG_URL ?? 'postgres://keyledger:keyledger@127.0.0.1:5432/postgres';
+const usePg = await reachable(pgUrl);
+console.log(`# Keyledger benchmarks — node ${process.version}, ${new Date().toISOString()}${usePg ? '' : ' (PostgreSQL not reachable: SQLite only)'}`);
+
+const rows = await ledgerBench({ verifyEvents: Number(process.env.BENCH_VERIFY_EVENTS ?? 1_000_000), pgUrl: usePg ? pgUrl : null });
+printTable('Audit ledger', rows);
