@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { verifyLedger } from '../audit/verify-ledger.ts';
+import { verifyProofDocument } from '../audit/verify-proof-file.ts';
 import { emit, fail } from './output.ts';
 import { withRuntime } from './context.ts';
 import { openDatabase } from '../platform/database.ts';
@@ -46,6 +47,36 @@ export function auditCommands(program: Command): void {
           return rt.ledger.inclusionProof(eventId, opts.treeSize === undefined ? undefined : Number(opts.treeSize));
         });
         emit(Boolean(opts.json), proof, () => [`event ${proof.eventId} is leaf ${proof.leafIndex} of ${proof.treeSize}`, `leaf hash ${proof.leafHash}`, 'proof:', ...proof.proof.map((p) => `  ${p}`), 'checkpoint:', proof.checkpoint].join('\n'));
+      } catch (err) {
+        fail(Boolean(opts.json), err);
+      }
+    });
+
+  audit
+    .command('verify-proof <file>')
+    .description('check a proof saved from `audit proof --json` or the API, offline: no database, no network')
+    .requiredOption('--verifier-key <key>', 'the published verifier key (or @file)')
+    .option('--json', 'machine-readable output')
+    .action((file: string, opts: { verifierKey: string; json?: boolean }) => {
+      try {
+        const key = opts.verifierKey.startsWith('@') ? readFileSync(opts.verifierKey.slice(1), 'utf8').trim() : opts.verifierKey;
+        const result = verifyProofDocument(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>, key);
+        emit(Boolean(opts.json), result, () => result.kind === 'inclusion' ? `proof verifies: event ${result.eventId} is in the tree of size ${result.treeSize} signed by ${result.origin}` : `proof verifies: the tree of size ${result.treeSize} signed by ${result.origin} extends the older one`);
+      } catch (err) {
+        fail(Boolean(opts.json), err);
+      }
+    });
+
+  audit
+    .command('consistency')
+    .description('consistency proof from an older tree size to the newest signed checkpoint')
+    .requiredOption('--from <n>', 'the older tree size')
+    .option('--to <n>', 'a newer checkpointed tree size (default: the newest)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { from: string; to?: string; json?: boolean }) => {
+      try {
+        const proof = await withRuntime((rt) => rt.ledger.consistencyProof(Number(opts.from), opts.to === undefined ? undefined : Number(opts.to)));
+        emit(Boolean(opts.json), proof, () => [`tree ${proof.fromSize} -> ${proof.toSize}`, ...proof.proof.map((p) => `  ${p}`), proof.toCheckpoint].join('\n'));
       } catch (err) {
         fail(Boolean(opts.json), err);
       }
