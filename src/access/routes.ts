@@ -18,17 +18,17 @@ export function accessRoutes(rt: Runtime): FastifyPluginAsync {
     const assignmentTags = ['Role assignments'];
 
     app.post('/organizations/:org/roles', {
-      preHandler: write,
+      onRequest: write,
       schema: { tags: roleTags, summary: 'Define a role', params: OrgParams, body: s.CreateRoleBody, response: { 201: s.RoleSchema, ...errors(400, 401, 403, 404, 409, 413, 415) } },
       handler: async (req, reply) => reply.status(201).send(await access.createRole(commandContext(req), (req.params as { org: string }).org, req.body as never)),
     });
     app.get('/organizations/:org/roles', {
-      preHandler: read,
+      onRequest: read,
       schema: { tags: roleTags, summary: 'List role definitions', params: OrgParams, querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: Paged(s.RoleSchema), ...errors(400, 401, 403, 404) } },
       handler: async (req) => access.listRoles((req.params as { org: string }).org, req.query as Page),
     });
     app.get('/organizations/:org/roles/:role', {
-      preHandler: read,
+      onRequest: read,
       schema: { tags: roleTags, summary: 'Read a role by id or key', params: s.RoleParams, response: { 200: s.RoleSchema, ...errors(400, 401, 403, 404) } },
       handler: async (req) => {
         const p = req.params as { org: string; role: string };
@@ -36,7 +36,7 @@ export function accessRoutes(rt: Runtime): FastifyPluginAsync {
       },
     });
     app.patch('/organizations/:org/roles/:role', {
-      preHandler: write,
+      onRequest: write,
       schema: { tags: roleTags, summary: 'Change a role definition', params: s.RoleParams, body: s.UpdateRoleBody, response: { 200: s.RoleSchema, ...errors(400, 401, 403, 404, 413, 415) } },
       handler: async (req) => {
         const p = req.params as { org: string; role: string };
@@ -44,7 +44,7 @@ export function accessRoutes(rt: Runtime): FastifyPluginAsync {
       },
     });
     app.delete('/organizations/:org/roles/:role', {
-      preHandler: write,
+      onRequest: write,
       schema: { tags: roleTags, summary: 'Delete a role that was never assigned', params: s.RoleParams, response: { 204: Type.Null(), ...errors(400, 401, 403, 404, 409, 413, 415) } },
       handler: async (req, reply) => {
         const p = req.params as { org: string; role: string };
@@ -54,12 +54,12 @@ export function accessRoutes(rt: Runtime): FastifyPluginAsync {
     });
 
     app.post('/organizations/:org/role-assignments', {
-      preHandler: write,
+      onRequest: write,
       schema: { tags: assignmentTags, summary: 'Grant a role to a user or service account', params: OrgParams, body: s.GrantBody, response: { 201: s.AssignmentSchema, ...errors(400, 401, 403, 404, 409, 413, 415, 422) } },
       handler: async (req, reply) => reply.status(201).send(await access.grant(commandContext(req), (req.params as { org: string }).org, req.body as GrantInput)),
     });
     app.get('/organizations/:org/role-assignments', {
-      preHandler: read,
+      onRequest: read,
       schema: { tags: assignmentTags, summary: 'List role assignments, filtered by role, principal or activity', params: OrgParams, querystring: s.AssignmentListQuery, response: { 200: Paged(s.AssignmentSchema), ...errors(400, 401, 403, 404) } },
       handler: async (req) => {
         const { limit, cursor, ...filter } = req.query as Page & { role?: string; principalId?: string; active?: boolean };
@@ -67,7 +67,7 @@ export function accessRoutes(rt: Runtime): FastifyPluginAsync {
       },
     });
     app.get('/organizations/:org/role-assignments/:id', {
-      preHandler: read,
+      onRequest: read,
       schema: { tags: assignmentTags, summary: 'Read a role assignment', params: s.AssignmentParams, response: { 200: s.AssignmentSchema, ...errors(400, 401, 403, 404) } },
       handler: async (req) => {
         const p = req.params as { org: string; id: string };
@@ -75,7 +75,7 @@ export function accessRoutes(rt: Runtime): FastifyPluginAsync {
       },
     });
     app.post('/organizations/:org/role-assignments/:id/revoke', {
-      preHandler: write,
+      onRequest: write,
       schema: { tags: assignmentTags, summary: 'End a role assignment now', params: s.AssignmentParams, body: s.RevokeBody, response: { 200: s.AssignmentSchema, ...errors(400, 401, 403, 404, 409, 413, 415) } },
       handler: async (req) => {
         const p = req.params as { org: string; id: string };

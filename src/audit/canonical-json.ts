@@ -35,8 +35,16 @@ export class CanonicalJsonError extends Error {
 // Deeper than any audit event; refusing here beats a RangeError from the stack.
 const MAX_DEPTH = 1000;
 
-const LONE_SURROGATE = /\p{Cs}/u;
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * Raised deep inside a value; each enclosing container adds its path segment
+ * as the error unwinds, so the hot path never builds paths.
+ */
+class Refusal {
+  segments: string[] = [];
+  constructor(readonly problem: string) {}
+}
 
 /**
  * Returns the RFC 8785 canonical JSON text of `value`.
@@ -44,74 +52,87 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
  * with code `ledger.not_canonicalizable` for anything else.
  */
 export function canonicalize(value: unknown): string {
-  return serialize(value, '$', new Set(), 0);
+  try {
+    return serialize(value, new Set(), 0);
+  } catch (err) {
+    if (err instanceof Refusal) throw new CanonicalJsonError('$' + err.segments.reverse().join(''), err.problem);
+    throw err;
+  }
 }
 
-function serialize(value: unknown, path: string, open: Set<object>, depth: number): string {
+function serialize(value: unknown, open: Set<object>, depth: number): string {
   switch (typeof value) {
     case 'string':
-      return serializeString(value, path);
+      return serializeString(value);
     case 'number':
-      if (!Number.isFinite(value)) throw new CanonicalJsonError(path, `${value} is not a JSON number`);
+      if (!Number.isFinite(value)) throw new Refusal(`${value} is not a JSON number`);
       return String(value); // ECMAScript shortest round-trip form; String(-0) is "0"
     case 'boolean':
       return value ? 'true' : 'false';
     case 'object':
       if (value === null) return 'null';
-      return serializeContainer(value, path, open, depth);
+      return serializeContainer(value, open, depth);
     case 'undefined':
-      throw new CanonicalJsonError(path, 'undefined has no JSON form (only object members may be undefined, and are omitted)');
+      throw new Refusal('undefined has no JSON form (only object members may be undefined, and are omitted)');
     case 'bigint':
-      throw new CanonicalJsonError(path, 'a BigInt is not a JSON number; convert it to a string or a safe integer');
+      throw new Refusal('a BigInt is not a JSON number; convert it to a string or a safe integer');
     default:
-      throw new CanonicalJsonError(path, `a ${typeof value} has no JSON form`);
+      throw new Refusal(`a ${typeof value} has no JSON form`);
   }
 }
 
-function serializeString(s: string, path: string): string {
-  if (LONE_SURROGATE.test(s)) throw new CanonicalJsonError(path, 'string contains a lone UTF-16 surrogate');
+function serializeString(s: string): string {
+  if (!s.isWellFormed()) throw new Refusal('string contains a lone UTF-16 surrogate');
   return JSON.stringify(s);
 }
 
-function serializeContainer(value: object, path: string, open: Set<object>, depth: number): string {
-  if (depth >= MAX_DEPTH) throw new CanonicalJsonError(path, `nesting deeper than ${MAX_DEPTH} levels`);
-  if (open.has(value)) throw new CanonicalJsonError(path, 'value contains a cycle');
+function serializeContainer(value: object, open: Set<object>, depth: number): string {
+  if (depth >= MAX_DEPTH) throw new Refusal(`nesting deeper than ${MAX_DEPTH} levels`);
+  if (open.has(value)) throw new Refusal('value contains a cycle');
   open.add(value);
   try {
-    if (Array.isArray(value)) return serializeArray(value, path, open, depth);
+    if (Array.isArray(value)) return serializeArray(value, open, depth);
     const proto: unknown = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) {
-      throw new CanonicalJsonError(path, `${describe(value)} is not a plain object; convert it first`);
-    }
-    return serializeObject(value as Record<string, unknown>, path, open, depth);
+    if (proto !== Object.prototype && proto !== null) throw new Refusal(`${describe(value)} is not a plain object; convert it first`);
+    return serializeObject(value as Record<string, unknown>, open, depth);
   } finally {
     open.delete(value);
   }
 }
 
-function serializeArray(items: readonly unknown[], path: string, open: Set<object>, depth: number): string {
+function serializeArray(items: readonly unknown[], open: Set<object>, depth: number): string {
   let out = '[';
-  for (let i = 0; i < items.length; i++) {
-    const itemPath = `${path}[${i}]`;
-    if (!(i in items)) throw new CanonicalJsonError(itemPath, 'sparse array hole');
-    if (i > 0) out += ',';
-    out += serialize(items[i], itemPath, open, depth + 1);
+  let i = 0;
+  try {
+    for (; i < items.length; i++) {
+      if (!(i in items)) throw new Refusal('sparse array hole');
+      if (i > 0) out += ',';
+      out += serialize(items[i], open, depth + 1);
+    }
+  } catch (err) {
+    if (err instanceof Refusal) err.segments.push(`[${i}]`);
+    throw err;
   }
   return out + ']';
 }
 
-function serializeObject(obj: Record<string, unknown>, path: string, open: Set<object>, depth: number): string {
+function serializeObject(obj: Record<string, unknown>, open: Set<object>, depth: number): string {
   // Array.prototype.sort without a comparator orders by UTF-16 code units, as §3.2.3 requires.
   const keys = Object.keys(obj).sort();
   let out = '{';
   let first = true;
-  for (const key of keys) {
-    const member = obj[key];
-    if (member === undefined) continue;
-    const memberPath = IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
-    if (!first) out += ',';
-    first = false;
-    out += serializeString(key, memberPath) + ':' + serialize(member, memberPath, open, depth + 1);
+  let key = '';
+  try {
+    for (key of keys) {
+      const member = obj[key];
+      if (member === undefined) continue;
+      if (!first) out += ',';
+      first = false;
+      out += serializeString(key) + ':' + serialize(member, open, depth + 1);
+    }
+  } catch (err) {
+    if (err instanceof Refusal) err.segments.push(IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`);
+    throw err;
   }
   return out + '}';
 }

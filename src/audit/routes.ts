@@ -49,7 +49,7 @@ export function auditRoutes(rt: Runtime): FastifyPluginAsync {
     const tags = ['Audit ledger'];
 
     app.get('/audit/events', {
-      preHandler: read,
+      onRequest: read,
       schema: { tags, summary: 'List ledger events in order, filtered by actor, action prefix, target, organization and time', querystring: EventQuery, response: { 200: Type.Object({ items: Type.Array(EventSchema), nextCursor: Nullable(Type.String()) }), ...errors(400, 401, 403, 404) } },
       handler: async (req) => {
         const q = req.query as { actor?: string; action?: string; target?: string; org?: string; since?: string; until?: string; limit: number; cursor?: string };
@@ -61,13 +61,13 @@ export function auditRoutes(rt: Runtime): FastifyPluginAsync {
     });
 
     app.get('/audit/events/:id', {
-      preHandler: read,
+      onRequest: read,
       schema: { tags, summary: 'Read one ledger event', params: Type.Object({ id: Uuid }), response: { 200: EventSchema, ...errors(400, 401, 403, 404) } },
       handler: async (req) => rt.ledger.getEvent((req.params as { id: string }).id),
     });
 
     app.get('/audit/events/:id/proof', {
-      preHandler: read,
+      onRequest: read,
       schema: {
         tags,
         summary: 'Inclusion proof of an event against the latest (or a given) signed checkpoint',
@@ -92,7 +92,7 @@ export function auditRoutes(rt: Runtime): FastifyPluginAsync {
     });
 
     app.get('/audit/checkpoints/latest', {
-      preHandler: read,
+      onRequest: read,
       schema: { tags, summary: 'The newest signed checkpoint', response: { 200: CheckpointSchema, ...errors(401, 403, 404) } },
       handler: async () => {
         const cp = await rt.ledger.latestCheckpoint();
@@ -102,7 +102,7 @@ export function auditRoutes(rt: Runtime): FastifyPluginAsync {
     });
 
     app.get('/audit/checkpoints/:size', {
-      preHandler: read,
+      onRequest: read,
       schema: { tags, summary: 'The signed checkpoint of a tree size', params: Type.Object({ size: Type.Integer({ minimum: 1 }) }), response: { 200: CheckpointSchema, ...errors(400, 401, 403, 404) } },
       handler: async (req) => {
         const size = (req.params as { size: number }).size;
@@ -113,7 +113,7 @@ export function auditRoutes(rt: Runtime): FastifyPluginAsync {
     });
 
     app.get('/audit/consistency', {
-      preHandler: read,
+      onRequest: read,
       schema: {
         tags,
         summary: 'Consistency proof between two tree sizes (the newer one a signed checkpoint)',

@@ -34,7 +34,7 @@ export function apiKeyRoutes(rt: Runtime): FastifyPluginAsync {
     const tags = ['API keys'];
 
     app.post('/api-keys', {
-      preHandler: manage,
+      onRequest: manage,
       schema: { tags, summary: 'Issue an API key; the key is in this response only', body: CreateBody, response: { 201: Type.Object({ key: Type.String(), apiKey: ApiKeySchema }), ...errors(400, 401, 403, 413, 415, 422) } },
       handler: async (request, reply) => {
         const body = request.body as { name: string; scopes: string[]; expiresAt?: string | null };
@@ -44,7 +44,7 @@ export function apiKeyRoutes(rt: Runtime): FastifyPluginAsync {
     });
 
     app.get('/api-keys', {
-      preHandler: manage,
+      onRequest: manage,
       schema: { tags, summary: 'List API keys (never the keys themselves)', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: Paged(ApiKeySchema), ...errors(400, 401, 403) } },
       handler: async (request) => {
         const q = request.query as { limit: number; cursor?: string };
@@ -53,13 +53,13 @@ export function apiKeyRoutes(rt: Runtime): FastifyPluginAsync {
     });
 
     app.get('/api-keys/:id', {
-      preHandler: manage,
+      onRequest: manage,
       schema: { tags, summary: 'Read an API key', params: IdParams, response: { 200: ApiKeySchema, ...errors(400, 401, 403, 404) } },
       handler: async (request) => rt.apiKeys.get((request.params as { id: string }).id),
     });
 
     app.post('/api-keys/:id/revoke', {
-      preHandler: manage,
+      onRequest: manage,
       schema: { tags, summary: 'Revoke an API key; it is refused from its next request on', params: IdParams, response: { 200: ApiKeySchema, ...errors(400, 401, 403, 404, 413, 415) } },
       handler: async (request) => rt.apiKeys.revoke(commandContext(request), (request.params as { id: string }).id),
     });

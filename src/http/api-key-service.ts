@@ -100,6 +100,9 @@ export function createApiKeyService(deps: { db: Db; runner: CommandRunner; clock
     },
 
     async revoke(ctx: CommandContext, id: string): Promise<ApiKeyView> {
+      // Revoking a revoked key changes nothing, so it answers without running a command (a command must record an event).
+      const current = await db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+      if (current?.revoked_at) return toApiKeyView(current);
       const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
         const row = await trx.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
         if (!row) throw new KeyledgerError('api_key.not_found', `no API key with id "${id}"`);

@@ -10,7 +10,11 @@ declare module 'fastify' {
   }
 }
 
-/** A preHandler that admits a request only with a valid API key holding `scope`. */
+/**
+ * An onRequest hook that admits a request only with a valid API key holding
+ * `scope`. It runs before the body is read or validated, so a caller without a
+ * usable key learns nothing about the contract and costs no parsing.
+ */
 export function requireScope(apiKeys: ApiKeyService, scope: Scope) {
   return async function checkApiKey(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const header = request.headers.authorization;

@@ -16,28 +16,28 @@ export function identityRoutes(rt: Runtime): FastifyPluginAsync {
     const id = rt.identity;
 
     app.post('/organizations', {
-      preHandler: write,
+      onRequest: write,
       schema: { tags: ['Organizations'], summary: 'Create an organization', body: s.CreateOrganizationBody, response: { 201: s.OrganizationSchema, ...errors(400, 401, 403, 409, 413, 415) } },
       handler: async (req, reply) => reply.status(201).send(await id.createOrganization(commandContext(req), req.body as never)),
     });
     app.get('/organizations', {
-      preHandler: read,
+      onRequest: read,
       schema: { tags: ['Organizations'], summary: 'List organizations', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: Paged(s.OrganizationSchema), ...errors(400, 401, 403) } },
       handler: async (req) => id.listOrganizations(req.query as Page),
     });
     app.get('/organizations/:org', {
-      preHandler: read,
+      onRequest: read,
       schema: { tags: ['Organizations'], summary: 'Read an organization by id or slug', params: OrgParams, response: { 200: s.OrganizationSchema, ...errors(400, 401, 403, 404) } },
       handler: async (req) => id.requireOrg((req.params as { org: string }).org),
     });
     app.patch('/organizations/:org', {
-      preHandler: write,
+      onRequest: write,
       schema: { tags: ['Organizations'], summary: 'Rename an organization or change its settings', params: OrgParams, body: s.UpdateOrganizationBody, response: { 200: s.OrganizationSchema, ...errors(400, 401, 403, 404, 413, 415) } },
       handler: async (req) => id.updateOrganization(commandContext(req), (req.params as { org: string }).org, req.body as never),
     });
 
     app.post('/users', {
-      preHandler: write,
+      onRequest: write,
       schema: { tags: ['Users'], summary: 'Create a user, optionally as a member of an organization', body: s.CreateUserBody, response: { 201: s.UserSchema, ...errors(400, 401, 403, 404, 409, 413, 415, 422) } },
       handler: async (req, reply) => {
         const { org, ...input } = req.body as { org?: string; email: string };
@@ -45,7 +45,7 @@ export function identityRoutes(rt: Runtime): FastifyPluginAsync {
       },
     });
     app.get('/users', {
-      preHandler: read,
+      onRequest: read,
       schema: { tags: ['Users'], summary: 'List users, filtered by organization, status, email, department or manager', querystring: s.UserListQuery, response: { 200: Paged(s.UserSchema), ...errors(400, 401, 403, 404) } },
       handler: async (req) => {
         const { limit, cursor, org, ...filter } = req.query as Page & { org?: string };
@@ -53,12 +53,12 @@ export function identityRoutes(rt: Runtime): FastifyPluginAsync {
       },
     });
     app.get('/users/:id', {
-      preHandler: read,
+      onRequest: read,
       schema: { tags: ['Users'], summary: 'Read a user', params: Type.Object({ id: Uuid }), response: { 200: s.UserSchema, ...errors(400, 401, 403, 404) } },
       handler: async (req) => id.requireUser((req.params as { id: string }).id),
     });
     app.patch('/users/:id', {
-      preHandler: write,
+      onRequest: write,
       schema: { tags: ['Users'], summary: 'Change a user’s profile, manager, employee attributes or status', params: Type.Object({ id: Uuid }), body: s.UpdateUserBody, response: { 200: s.UserSchema, ...errors(400, 401, 403, 404, 409, 413, 415, 422) } },
       handler: async (req) => {
         const userId = (req.params as { id: string }).id;
@@ -71,17 +71,17 @@ export function identityRoutes(rt: Runtime): FastifyPluginAsync {
     });
 
     app.get('/organizations/:org/members', {
-      preHandler: read,
+      onRequest: read,
       schema: { tags: ['Memberships'], summary: 'List the members of an organization', params: OrgParams, querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: Paged(s.UserSchema), ...errors(400, 401, 403, 404) } },
       handler: async (req) => id.listMembers((req.params as { org: string }).org, req.query as Page),
     });
     app.post('/organizations/:org/members', {
-      preHandler: write,
+      onRequest: write,
       schema: { tags: ['Memberships'], summary: 'Add a user to an organization', params: OrgParams, body: s.AddMemberBody, response: { 201: s.MembershipSchema, ...errors(400, 401, 403, 404, 409, 413, 415) } },
       handler: async (req, reply) => reply.status(201).send(await id.addMember(commandContext(req), (req.params as { org: string }).org, (req.body as { userId: string }).userId)),
     });
     app.delete('/organizations/:org/members/:userId', {
-      preHandler: write,
+      onRequest: write,
       schema: { tags: ['Memberships'], summary: 'Remove a user from an organization, ending their role assignments there', params: Type.Object({ org: Type.String({ maxLength: 64 }), userId: Uuid }), response: { 204: Type.Null(), ...errors(400, 401, 403, 404, 413, 415) } },
       handler: async (req, reply) => {
         const p = req.params as { org: string; userId: string };
@@ -92,17 +92,17 @@ export function identityRoutes(rt: Runtime): FastifyPluginAsync {
 
     const SaParams = Type.Object({ org: Type.String({ maxLength: 64 }), id: Uuid });
     app.post('/organizations/:org/service-accounts', {
-      preHandler: write,
+      onRequest: write,
       schema: { tags: ['Service accounts'], summary: 'Create a service account', params: OrgParams, body: s.CreateServiceAccountBody, response: { 201: s.ServiceAccountSchema, ...errors(400, 401, 403, 404, 413, 415, 422) } },
       handler: async (req, reply) => reply.status(201).send(await id.createServiceAccount(commandContext(req), (req.params as { org: string }).org, req.body as never)),
     });
     app.get('/organizations/:org/service-accounts', {
-      preHandler: read,
+      onRequest: read,
       schema: { tags: ['Service accounts'], summary: 'List service accounts', params: OrgParams, querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: Paged(s.ServiceAccountSchema), ...errors(400, 401, 403, 404) } },
       handler: async (req) => id.listServiceAccounts((req.params as { org: string }).org, req.query as Page),
     });
     app.get('/organizations/:org/service-accounts/:id', {
-      preHandler: read,
+      onRequest: read,
       schema: { tags: ['Service accounts'], summary: 'Read a service account', params: SaParams, response: { 200: s.ServiceAccountSchema, ...errors(400, 401, 403, 404) } },
       handler: async (req) => {
         const p = req.params as { org: string; id: string };
@@ -110,7 +110,7 @@ export function identityRoutes(rt: Runtime): FastifyPluginAsync {
       },
     });
     app.patch('/organizations/:org/service-accounts/:id', {
-      preHandler: write,
+      onRequest: write,
       schema: { tags: ['Service accounts'], summary: 'Change a service account’s name, description, owner or status', params: SaParams, body: s.UpdateServiceAccountBody, response: { 200: s.ServiceAccountSchema, ...errors(400, 401, 403, 404, 413, 415, 422) } },
       handler: async (req) => {
         const p = req.params as { org: string; id: string };
