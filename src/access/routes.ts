@@ -76,6 +76,10 @@ export function accessRoutes(rt: Runtime): FastifyPluginAsync {
     });
     app.post('/organizations/:org/role-assignments/:id/revoke', {
       onRequest: write,
+      // The reason is optional, so an empty request (no body at all) means "revoke, no reason given".
+      preValidation: async (req) => {
+        if (req.body === undefined) req.body = {};
+      },
       schema: { tags: assignmentTags, summary: 'End a role assignment now', params: s.AssignmentParams, body: s.RevokeBody, response: { 200: s.AssignmentSchema, ...errors(400, 401, 403, 404, 409, 413, 415) } },
       handler: async (req) => {
         const p = req.params as { org: string; id: string };

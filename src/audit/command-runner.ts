@@ -33,17 +33,38 @@ export interface CommandRunnerDeps {
   onAppended?: (events: LedgerEvent[]) => void;
 }
 
+/**
+ * A unique index refused a write. Commands check before they write ("is this
+ * email free?") and keep unique indexes as the backstop; on PostgreSQL (read
+ * committed) a concurrent command can commit the same key between the check
+ * and the write.
+ */
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
 export function createCommandRunner(deps: CommandRunnerDeps): CommandRunner {
+  const attempt = <T>(ctx: CommandContext, body: (scope: CommandScope) => Promise<T>) =>
+    deps.db.transaction().execute(async (trx) => {
+      const now = deps.clock.now();
+      const drafts: EventDraft[] = [];
+      const result = await body({ trx, now, record: (d) => drafts.push(d) });
+      if (drafts.length === 0) throw new KeyledgerError('internal', 'a command finished without recording a ledger event');
+      const events = await appendEvents(trx, ctx, drafts, { time: now.toISOString(), newId: deps.newId });
+      return { result, events };
+    });
   return {
     async run(ctx, body) {
-      const outcome = await deps.db.transaction().execute(async (trx) => {
-        const now = deps.clock.now();
-        const drafts: EventDraft[] = [];
-        const result = await body({ trx, now, record: (d) => drafts.push(d) });
-        if (drafts.length === 0) throw new KeyledgerError('internal', 'a command finished without recording a ledger event');
-        const events = await appendEvents(trx, ctx, drafts, { time: now.toISOString(), newId: deps.newId });
-        return { result, events };
-      });
+      let outcome: { result: Awaited<ReturnType<typeof body>>; events: LedgerEvent[] };
+      try {
+        outcome = await attempt(ctx, body);
+      } catch (err) {
+        // Lost a race on a unique key: the attempt rolled back whole. Run the command once more, so
+        // that its own check sees the committed row and refuses with its code (user.email_taken).
+        if (!isUniqueViolation(err)) throw err;
+        outcome = await attempt(ctx, body);
+      }
       deps.onAppended?.(outcome.events);
       return outcome;
     },

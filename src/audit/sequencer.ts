@@ -25,6 +25,11 @@ export interface Sequencer {
   integrateAll(): Promise<Checkpoint | null>;
   /** Runs in the background: on a timer, and soon after appends (see `poke`). */
   start(): void;
+  /**
+   * Asks for an integration soon: within 50 ms when the last one is older
+   * than the interval, otherwise when the interval is up, so that busy
+   * traffic yields at most one checkpoint per interval.
+   */
   poke(): void;
   stop(): Promise<void>;
 }
@@ -45,6 +50,7 @@ export function createSequencer(deps: SequencerDeps): Sequencer {
   let soon: NodeJS.Timeout | null = null;
   let running: Promise<unknown> = Promise.resolve();
   let stopped = true;
+  let lastRun = 0;
 
   async function integrate(maxBatch = DEFAULT_BATCH): Promise<Checkpoint | null> {
     return deps.db.transaction().execute(async (trx) => {
@@ -94,6 +100,7 @@ export function createSequencer(deps: SequencerDeps): Sequencer {
   }
 
   function schedule(): void {
+    lastRun = Date.now();
     running = running
       .then(() => integrateAll())
       .catch((err) => deps.logger?.error({ err }, 'ledger sequencer failed; will retry'));
@@ -110,10 +117,11 @@ export function createSequencer(deps: SequencerDeps): Sequencer {
     },
     poke() {
       if (stopped || soon) return;
+      const wait = Math.max(50, lastRun + deps.intervalMs - Date.now());
       soon = setTimeout(() => {
         soon = null;
         schedule();
-      }, 50);
+      }, wait);
       soon.unref();
     },
     async stop() {

@@ -2,11 +2,13 @@ import { Migrator, type Migration, type MigrationProvider, type MigrationResultS
 import type { Db, Dialect } from '../database.ts';
 import { KeyledgerError } from '../errors.ts';
 import { foundationMigration } from './2026-11-28-foundation.ts';
+import { ledgerRefuseReplaceMigration } from './2026-11-28-ledger-refuse-replace.ts';
 
 /** Every migration, in order. Never edit one that has landed; add a new one. */
 export function listMigrations(dialect: Dialect): Record<string, Migration> {
   return {
     '2026-11-28-0001-foundation': foundationMigration(dialect),
+    '2026-11-28-0002-ledger-refuse-replace': ledgerRefuseReplaceMigration(dialect),
   };
 }
 

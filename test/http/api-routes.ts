@@ -1,0 +1,80 @@
+import { expect } from 'vitest';
+import type { Scope } from '../../src/http/scopes.ts';
+import type { Response } from '../support/http.ts';
+
+/** Every admin API operation, as OpenAPI names it: the table the bad-input, auth and OpenAPI suites iterate. */
+export interface ApiRoute {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** OpenAPI path, with `{param}` placeholders. */
+  path: string;
+  scope: Scope;
+  /** Whether the operation declares a JSON request body. */
+  body: boolean;
+  /** A list endpoint taking `limit` and `cursor`. */
+  paged?: boolean;
+}
+
+export const API_ROUTES: ApiRoute[] = [
+  { method: 'POST', path: '/api/v1/api-keys', scope: 'api_keys:manage', body: true },
+  { method: 'GET', path: '/api/v1/api-keys', scope: 'api_keys:manage', body: false, paged: true },
+  { method: 'GET', path: '/api/v1/api-keys/{id}', scope: 'api_keys:manage', body: false },
+  { method: 'POST', path: '/api/v1/api-keys/{id}/revoke', scope: 'api_keys:manage', body: false },
+  { method: 'POST', path: '/api/v1/organizations', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/organizations', scope: 'admin:read', body: false, paged: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}', scope: 'admin:read', body: false },
+  { method: 'PATCH', path: '/api/v1/organizations/{org}', scope: 'admin:write', body: true },
+  { method: 'POST', path: '/api/v1/users', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/users', scope: 'admin:read', body: false, paged: true },
+  { method: 'GET', path: '/api/v1/users/{id}', scope: 'admin:read', body: false },
+  { method: 'PATCH', path: '/api/v1/users/{id}', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/members', scope: 'admin:read', body: false, paged: true },
+  { method: 'POST', path: '/api/v1/organizations/{org}/members', scope: 'admin:write', body: true },
+  { method: 'DELETE', path: '/api/v1/organizations/{org}/members/{userId}', scope: 'admin:write', body: false },
+  { method: 'POST', path: '/api/v1/organizations/{org}/service-accounts', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/service-accounts', scope: 'admin:read', body: false, paged: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/service-accounts/{id}', scope: 'admin:read', body: false },
+  { method: 'PATCH', path: '/api/v1/organizations/{org}/service-accounts/{id}', scope: 'admin:write', body: true },
+  { method: 'POST', path: '/api/v1/organizations/{org}/roles', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/roles', scope: 'admin:read', body: false, paged: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/roles/{role}', scope: 'admin:read', body: false },
+  { method: 'PATCH', path: '/api/v1/organizations/{org}/roles/{role}', scope: 'admin:write', body: true },
+  { method: 'DELETE', path: '/api/v1/organizations/{org}/roles/{role}', scope: 'admin:write', body: false },
+  { method: 'POST', path: '/api/v1/organizations/{org}/role-assignments', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/role-assignments', scope: 'admin:read', body: false, paged: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/role-assignments/{id}', scope: 'admin:read', body: false },
+  { method: 'POST', path: '/api/v1/organizations/{org}/role-assignments/{id}/revoke', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/audit/events', scope: 'audit:read', body: false, paged: true },
+  { method: 'GET', path: '/api/v1/audit/events/{id}', scope: 'audit:read', body: false },
+  { method: 'GET', path: '/api/v1/audit/events/{id}/proof', scope: 'audit:read', body: false },
+  { method: 'GET', path: '/api/v1/audit/checkpoints/latest', scope: 'audit:read', body: false },
+  { method: 'GET', path: '/api/v1/audit/checkpoints/{size}', scope: 'audit:read', body: false },
+  { method: 'GET', path: '/api/v1/audit/consistency', scope: 'audit:read', body: false },
+];
+
+export const routeName = (r: Pick<ApiRoute, 'method' | 'path'>) => `${r.method} ${r.path}`;
+
+export function findRoute(name: string): ApiRoute {
+  const route = API_ROUTES.find((r) => routeName(r) === name);
+  if (!route) throw new Error(`no route "${name}" in API_ROUTES`);
+  return route;
+}
+
+/** Fills `{param}` placeholders; every placeholder must have a value. */
+export function fillPath(path: string, params: Record<string, string>): string {
+  return path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    if (!(name in params)) throw new Error(`no value for {${name}} in ${path}`);
+    return encodeURIComponent(params[name]);
+  });
+}
+
+type OpenApiDoc = { paths: Record<string, Record<string, { responses?: Record<string, unknown> }>> };
+
+/** Asserts that the route's OpenAPI operation lists the status the response carried. */
+export function expectDocumentedStatus(doc: OpenApiDoc, route: Pick<ApiRoute, 'method' | 'path'>, res: Response): void {
+  const responses = doc.paths[route.path]?.[route.method.toLowerCase()]?.responses ?? {};
+  expect({ route: routeName(route), status: res.statusCode, documented: Object.keys(responses).includes(String(res.statusCode)) }).toEqual({
+    route: routeName(route),
+    status: res.statusCode,
+    documented: true,
+  });
+}

@@ -1,0 +1,206 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from '../support/databases.ts';
+import { createOrg, createRole, createServiceAccount, createUser, expectError, expectNothingChanged, grantRole, startHttpSuite, type HttpSuite, type Response } from '../support/http.ts';
+import { API_ROUTES, expectDocumentedStatus, fillPath, findRoute, routeName } from './api-routes.ts';
+
+type Body = Record<string, unknown>;
+interface Fixtures {
+  params: Record<string, string>;
+  memberToKeep: string;
+  nonMember: string;
+}
+
+/**
+ * One row per endpoint that takes a body (or may be sent one): a body that
+ * would succeed, bodies of the wrong types, one missing a required field, and
+ * the status the good body gets once every bad one was refused.
+ */
+interface BodyCase {
+  route: string;
+  params: (f: Fixtures) => Record<string, string>;
+  valid: ((f: Fixtures) => Body) | null;
+  wrongTypes: (f: Fixtures) => Body[];
+  missing: Body | null;
+  success: number;
+}
+
+const BODY_CASES: BodyCase[] = [
+  {
+    route: 'POST /api/v1/api-keys',
+    params: () => ({}),
+    valid: () => ({ name: 'fresh key', scopes: ['admin:read'] }),
+    wrongTypes: () => [{ name: 123, scopes: ['admin:read'] }, { name: 'k', scopes: 'admin:read' }, { name: 'k', scopes: ['admin:read'], expiresAt: 5 }, { name: 'k', scopes: ['root'] }, { name: 'k', scopes: [] }],
+    missing: { name: 'no scopes' },
+    success: 201,
+  },
+  { route: 'POST /api/v1/api-keys/{id}/revoke', params: (f) => ({ id: f.params.keyId }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
+  {
+    route: 'POST /api/v1/organizations',
+    params: () => ({}),
+    valid: () => ({ slug: 'fresh-org', name: 'Fresh' }),
+    wrongTypes: () => [{ slug: 'fresh-org', name: 123 }, { slug: 5, name: 'Fresh' }, { slug: 'fresh-org', name: 'Fresh', settings: 'x' }, { slug: 'Fresh Org!', name: 'Fresh' }],
+    missing: { name: 'Fresh' },
+    success: 201,
+  },
+  {
+    route: 'PATCH /api/v1/organizations/{org}',
+    params: () => ({ org: 'acme' }),
+    valid: () => ({ name: 'Acme renamed' }),
+    wrongTypes: () => [{ name: 123 }, { settings: [1, 2] }, { name: '' }],
+    missing: {},
+    success: 200,
+  },
+  {
+    route: 'POST /api/v1/users',
+    params: () => ({}),
+    valid: () => ({ email: 'fresh@acme.test', org: 'acme' }),
+    wrongTypes: () => [{ email: 123 }, { email: 'fresh@acme.test', name: 5 }, { email: 'not-an-email' }, { email: 'fresh@acme.test', managerId: 'nope' }],
+    missing: { name: 'No Email' },
+    success: 201,
+  },
+  {
+    route: 'PATCH /api/v1/users/{id}',
+    params: (f) => ({ id: f.memberToKeep }),
+    valid: () => ({ name: 'Renamed' }),
+    wrongTypes: () => [{ name: 123 }, { status: 'gone' }, { managerId: 'not-a-uuid' }, { department: ['x'] }],
+    missing: {},
+    success: 200,
+  },
+  {
+    route: 'POST /api/v1/organizations/{org}/members',
+    params: () => ({ org: 'acme' }),
+    valid: (f) => ({ userId: f.nonMember }),
+    wrongTypes: () => [{ userId: 5 }, { userId: 'nope' }],
+    missing: {},
+    success: 201,
+  },
+  { route: 'DELETE /api/v1/organizations/{org}/members/{userId}', params: (f) => ({ org: 'acme', userId: f.params.leaverId }), valid: null, wrongTypes: () => [], missing: null, success: 204 },
+  {
+    route: 'POST /api/v1/organizations/{org}/service-accounts',
+    params: () => ({ org: 'acme' }),
+    valid: () => ({ name: 'fresh-bot', description: 'Does things' }),
+    wrongTypes: () => [{ name: 'bot', description: 5 }, { name: ['bot'], description: 'x' }, { name: 'bot', description: 'x', ownerUserId: 7 }],
+    missing: { name: 'bot' },
+    success: 201,
+  },
+  {
+    route: 'PATCH /api/v1/organizations/{org}/service-accounts/{id}',
+    params: (f) => ({ org: 'acme', id: f.params.serviceAccountId }),
+    valid: () => ({ name: 'renamed-bot' }),
+    wrongTypes: () => [{ status: 'paused' }, { name: 5 }, { status: true }],
+    missing: {},
+    success: 200,
+  },
+  {
+    route: 'POST /api/v1/organizations/{org}/roles',
+    params: () => ({ org: 'acme' }),
+    valid: () => ({ key: 'fresh-role', name: 'Fresh', description: 'What it may do', permissions: ['a:read'] }),
+    wrongTypes: () => [
+      { key: 'fresh-role', name: 'Fresh', description: 'd', permissions: ['a:read'], privileged: 'yes' },
+      { key: 'fresh-role', name: 'Fresh', description: 'd', permissions: 'a:read' },
+      { key: 'fresh-role', name: 'Fresh', description: 'd', permissions: [5] },
+      { key: 'fresh-role', name: 'Fresh', description: 'd', permissions: ['a:read'], privileged: 1 },
+    ],
+    missing: { key: 'fresh-role', name: 'Fresh' },
+    success: 201,
+  },
+  {
+    route: 'PATCH /api/v1/organizations/{org}/roles/{role}',
+    params: () => ({ org: 'acme', role: 'viewer' }),
+    valid: () => ({ name: 'Viewer 2' }),
+    wrongTypes: () => [{ privileged: 'yes' }, { permissions: 'x' }, { key: 'renamed' }],
+    missing: {},
+    success: 200,
+  },
+  { route: 'DELETE /api/v1/organizations/{org}/roles/{role}', params: () => ({ org: 'acme', role: 'disposable' }), valid: null, wrongTypes: () => [], missing: null, success: 204 },
+  {
+    route: 'POST /api/v1/organizations/{org}/role-assignments',
+    params: () => ({ org: 'acme' }),
+    valid: (f) => ({ role: 'viewer', principalType: 'user', principalId: f.memberToKeep }),
+    wrongTypes: (f) => [
+      { role: 'viewer', principalType: 'robot', principalId: f.memberToKeep },
+      { role: 'viewer', principalType: 'user', principalId: f.memberToKeep, expiresAt: 5 },
+      { role: 'viewer', principalType: 'user', principalId: 5 },
+      { role: 'viewer', principalType: 'user', principalId: f.memberToKeep, expiresAt: 'tomorrow' },
+    ],
+    missing: { role: 'viewer' },
+    success: 201,
+  },
+  {
+    route: 'POST /api/v1/organizations/{org}/role-assignments/{id}/revoke',
+    params: (f) => ({ org: 'acme', id: f.params.assignmentId }),
+    valid: () => ({ reason: 'done' }),
+    wrongTypes: () => [{ reason: 5 }, { reason: ['done'] }],
+    missing: null,
+    success: 200,
+  },
+];
+
+const OVERSIZE = 'x'.repeat(257 * 1024);
+
+for (const dialect of DIALECTS) {
+  describe(`bad request bodies change nothing, on ${dialect}`, () => {
+    let s: HttpSuite;
+    let f: Fixtures;
+    let doc: Parameters<typeof expectDocumentedStatus>[0];
+    beforeAll(async () => {
+      s = await startHttpSuite(dialect);
+      await createOrg(s, 'acme');
+      const keep = await createUser(s, { email: 'keep@acme.test', org: 'acme' });
+      const leaver = await createUser(s, { email: 'leaver@acme.test', org: 'acme' });
+      const outsider = await createUser(s, { email: 'outsider@elsewhere.test' });
+      await createRole(s, 'acme', 'viewer');
+      await createRole(s, 'acme', 'editor');
+      await createRole(s, 'acme', 'disposable');
+      const assignment = await grantRole(s, 'acme', 'editor', keep.id);
+      const sa = await createServiceAccount(s, 'acme', 'bot');
+      const key = await s.issueKey('revocable', ['admin:read']);
+      f = { memberToKeep: keep.id, nonMember: outsider.id, params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, assignmentId: assignment.id } };
+      doc = (await s.request('GET', '/api/v1/openapi.json')).json();
+    });
+    afterAll(async () => s?.close());
+
+    it('the table covers every operation that takes a body or changes state', () => {
+      const mutating = API_ROUTES.filter((r) => r.body || r.method !== 'GET').map(routeName);
+      expect(BODY_CASES.map((c) => c.route).sort()).toEqual(mutating.sort());
+    });
+
+    for (const c of BODY_CASES) {
+      it(`${c.route}: every bad body is refused with a catalogue code, and the good one then succeeds`, async () => {
+        const route = findRoute(c.route);
+        const url = fillPath(route.path, c.params(f));
+        const send = (payload: string | undefined, contentType?: string) =>
+          s.app.inject({ method: route.method, url, headers: { authorization: `Bearer ${s.adminKey}`, ...(contentType ? { 'content-type': contentType } : {}) }, payload });
+        const refused = async (label: string, payload: string | undefined, contentType: string | undefined, status: number, code: string): Promise<Response> =>
+          expectNothingChanged(s.rt, async () => {
+            const res = await send(payload, contentType);
+            expect({ label, status: res.statusCode }).toEqual({ label, status });
+            expectError(res, status, code);
+            expectDocumentedStatus(doc, route, res);
+            return res;
+          });
+        const valid = c.valid?.(f);
+        const json = JSON.stringify(valid ?? { anything: true });
+
+        for (const bad of c.wrongTypes(f)) await refused(`wrong types ${JSON.stringify(bad)}`, JSON.stringify(bad), 'application/json', 400, 'request.invalid');
+        if (c.missing) await refused('missing a required field', JSON.stringify(c.missing), 'application/json', 400, 'request.invalid');
+        if (valid) {
+          const res = await refused('unknown field', JSON.stringify({ ...valid, extra: 1 }), 'application/json', 400, 'request.invalid');
+          expect(res.json().error.details).toEqual(expect.arrayContaining([expect.objectContaining({ params: { additionalProperty: 'extra' } })]));
+          await refused('JSON null', 'null', 'application/json', 400, 'request.invalid');
+          await refused('JSON array', '[]', 'application/json', 400, 'request.invalid');
+        }
+        await refused('malformed JSON', '{"name": ', 'application/json', 400, 'request.malformed_json');
+        await refused('empty JSON body', '', 'application/json', 400, 'request.malformed_json');
+        await refused('prototype poisoning', '{"__proto__": {"admin": true}, "name": "x"}', 'application/json', 400, 'request.malformed_json');
+        await refused('text/plain', json, 'text/plain', 415, 'request.unsupported_media_type');
+        await refused('form-encoded', new URLSearchParams(Object.entries(valid ?? { a: 'b' }).map(([k, v]): [string, string] => [k, String(v)])).toString(), 'application/x-www-form-urlencoded', 415, 'request.unsupported_media_type');
+        await refused('xml', '<org/>', 'application/xml', 415, 'request.unsupported_media_type');
+        await refused('oversize body', JSON.stringify({ ...(valid ?? {}), name: OVERSIZE }), 'application/json', 413, 'request.body_too_large');
+
+        const good = valid ? await send(JSON.stringify(valid), 'application/json') : await send(undefined);
+        expect({ status: good.statusCode, body: good.body }).toMatchObject({ status: c.success });
+      });
+    }
+  });
+}

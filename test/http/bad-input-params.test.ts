@@ -1,0 +1,192 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from '../support/databases.ts';
+import { createOrg, createRole, createServiceAccount, createUser, expectError, expectNothingChanged, grantRole, ok, startHttpSuite, type HttpSuite } from '../support/http.ts';
+import { API_ROUTES, expectDocumentedStatus, fillPath, routeName, type ApiRoute } from './api-routes.ts';
+
+type Doc = Parameters<typeof expectDocumentedStatus>[0];
+
+/** Bodies that would pass validation, so that a refusal can only come from the path or query. */
+const PASSABLE_BODY: Record<string, unknown> = {
+  'POST /api/v1/api-keys': { name: 'k', scopes: ['admin:read'] },
+  'POST /api/v1/organizations': { slug: 'never-made', name: 'N' },
+  'PATCH /api/v1/organizations/{org}': { name: 'N' },
+  'POST /api/v1/users': { email: 'never@made.test' },
+  'PATCH /api/v1/users/{id}': { name: 'N' },
+  'POST /api/v1/organizations/{org}/members': { userId: '00000000-0000-7000-8000-000000000000' },
+  'POST /api/v1/organizations/{org}/service-accounts': { name: 'n', description: 'd' },
+  'PATCH /api/v1/organizations/{org}/service-accounts/{id}': { name: 'n' },
+  'POST /api/v1/organizations/{org}/roles': { key: 'never', name: 'N', description: 'd', permissions: [] },
+  'PATCH /api/v1/organizations/{org}/roles/{role}': { name: 'N' },
+  'POST /api/v1/organizations/{org}/role-assignments': { role: 'viewer', principalType: 'user', principalId: '00000000-0000-7000-8000-000000000000' },
+  'POST /api/v1/organizations/{org}/role-assignments/{id}/revoke': { reason: 'r' },
+};
+
+/** Path parameters that fail the route's schema, per placeholder. */
+const BAD_PARAMS: Record<string, string[]> = {
+  id: ['not-a-uuid', '12345', '00000000-0000-7000-8000-00000000000g'],
+  userId: ['not-a-uuid'],
+  org: ['a'.repeat(65)],
+  role: ['r'.repeat(65)],
+  size: ['abc', '0', '-1', '1.5'],
+};
+
+for (const dialect of DIALECTS) {
+  describe(`bad paths, queries and cursors change nothing, on ${dialect}`, () => {
+    let s: HttpSuite;
+    let doc: Doc;
+    let good: Record<string, string>;
+    let cursors: { organization: string; events: string };
+    beforeAll(async () => {
+      s = await startHttpSuite(dialect);
+      const org = await createOrg(s, 'acme');
+      await createOrg(s, 'globex');
+      const u1 = await createUser(s, { email: 'u1@acme.test', org: 'acme' });
+      await createUser(s, { email: 'u2@acme.test', org: 'acme' });
+      await createRole(s, 'acme', 'viewer');
+      await createRole(s, 'acme', 'editor');
+      const a = await grantRole(s, 'acme', 'viewer', u1.id);
+      await grantRole(s, 'acme', 'editor', u1.id);
+      const sa = await createServiceAccount(s, 'acme', 'bot');
+      await createServiceAccount(s, 'acme', 'bot-2');
+      const key = await s.issueKey('other', ['admin:read']);
+      const [event] = (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).items;
+      const cp = await s.rt.sequencer.integrateAll();
+      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eventId: event.id };
+      cursors = {
+        organization: (await ok(s, 200, 'GET', '/api/v1/organizations?limit=1')).nextCursor,
+        events: (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).nextCursor,
+      };
+      doc = (await s.request('GET', '/api/v1/openapi.json')).json();
+    });
+    afterAll(async () => s?.close());
+
+    /** Valid values for a route's placeholders (an `{id}` means a different thing on each route). */
+    const goodParams = (route: ApiRoute): Record<string, string> => {
+      const id = route.path.startsWith('/api/v1/api-keys')
+        ? good.keyId
+        : route.path.includes('service-accounts')
+          ? good.saId
+          : route.path.includes('role-assignments')
+            ? good.assignmentId
+            : route.path.startsWith('/api/v1/audit')
+              ? good.eventId
+              : good.id;
+      return { ...good, id };
+    };
+
+    const refused = (route: ApiRoute, url: string, status: number, code: string) =>
+      expectNothingChanged(s.rt, async () => {
+        const res = await s.request(route.method, url, { body: PASSABLE_BODY[routeName(route)] });
+        expect({ url, status: res.statusCode }).toEqual({ url, status });
+        expectError(res, status, code);
+        expectDocumentedStatus(doc, route, res);
+        return res;
+      });
+
+    it('every route with path parameters refuses values its schema does not allow (400), before touching anything', async () => {
+      let checked = 0;
+      for (const route of API_ROUTES) {
+        for (const name of [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1])) {
+          for (const bad of BAD_PARAMS[name]) {
+            const res = await refused(route, fillPath(route.path, { ...goodParams(route), [name]: bad }), 400, 'request.invalid');
+            expect(res.json().error.message).toContain(`params/${name}`);
+            checked++;
+          }
+        }
+      }
+      expect(checked).toBeGreaterThan(30);
+    });
+
+    it('the good parameters used above do reach the handlers', async () => {
+      for (const route of API_ROUTES.filter((r) => r.method === 'GET')) {
+        const res = await s.request('GET', fillPath(route.path, goodParams(route)) + (route.path.endsWith('consistency') ? '?from=1' : ''));
+        expect({ route: routeName(route), status: res.statusCode }).toEqual({ route: routeName(route), status: 200 });
+      }
+    });
+
+    it('every list refuses a bad limit, an unknown query parameter and a cursor it did not issue', async () => {
+      const lists = API_ROUTES.filter((r) => r.paged);
+      expect(lists.length).toBe(8);
+      for (const route of lists) {
+        const base = fillPath(route.path, goodParams(route));
+        for (const q of ['limit=abc', 'limit=0', 'limit=201', 'limit=1.5', 'limit=', 'unknown=1']) await refused(route, `${base}?${q}`, 400, 'request.invalid');
+        const foreign = route.path === '/api/v1/audit/events' ? cursors.organization : cursors.events;
+        for (const cursor of ['garbage!!', foreign, Buffer.from('organization:').toString('base64url'), Buffer.from('seq:12abc').toString('base64url')]) {
+          await refused(route, `${base}?cursor=${encodeURIComponent(cursor)}`, 400, 'pagination.invalid_cursor');
+        }
+        await refused(route, `${base}?cursor=${'c'.repeat(401)}`, 400, 'request.invalid');
+        // A query string is text: "5" is the integer 5 there.
+        const page = await ok(s, 200, 'GET', `${base}?limit=1`);
+        expect(page.items).toHaveLength(1);
+      }
+    });
+
+    it('filters refuse values outside their schema', async () => {
+      const cases: Array<[string, string]> = [
+        ['GET /api/v1/users', '/api/v1/users?status=gone'],
+        ['GET /api/v1/users', '/api/v1/users?managerId=nope'],
+        ['GET /api/v1/users', `/api/v1/users?org=${'o'.repeat(65)}`],
+        ['GET /api/v1/organizations/{org}/role-assignments', '/api/v1/organizations/acme/role-assignments?active=maybe'],
+        ['GET /api/v1/organizations/{org}/role-assignments', '/api/v1/organizations/acme/role-assignments?principalId=nope'],
+        ['GET /api/v1/audit/events', '/api/v1/audit/events?since=yesterday'],
+        ['GET /api/v1/audit/events', '/api/v1/audit/events?until=5'],
+        ['GET /api/v1/audit/events', `/api/v1/audit/events?action=${'a'.repeat(101)}`],
+        ['GET /api/v1/audit/events/{id}/proof', `/api/v1/audit/events/${good.eventId}/proof?treeSize=abc`],
+        ['GET /api/v1/audit/events/{id}/proof', `/api/v1/audit/events/${good.eventId}/proof?treeSize=0`],
+        ['GET /api/v1/audit/consistency', '/api/v1/audit/consistency'],
+        ['GET /api/v1/audit/consistency', '/api/v1/audit/consistency?from=abc'],
+        ['GET /api/v1/audit/consistency', '/api/v1/audit/consistency?from=0'],
+      ];
+      for (const [name, url] of cases) {
+        const route = API_ROUTES.find((r) => routeName(r) === name)!;
+        await refused(route, url, 400, 'request.invalid');
+      }
+    });
+
+    it('well-formed references to things that do not exist get their not_found code', async () => {
+      const none = '00000000-0000-7000-8000-000000000000';
+      const cases: Array<[string, Record<string, string>, number, string]> = [
+        ['GET /api/v1/organizations/{org}', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['GET /api/v1/users/{id}', { id: none }, 404, 'user.not_found'],
+        ['PATCH /api/v1/users/{id}', { id: none }, 404, 'user.not_found'],
+        ['GET /api/v1/api-keys/{id}', { id: none }, 404, 'api_key.not_found'],
+        ['POST /api/v1/api-keys/{id}/revoke', { id: none }, 404, 'api_key.not_found'],
+        ['GET /api/v1/organizations/{org}/roles/{role}', { org: 'acme', role: 'nope' }, 404, 'role.not_found'],
+        ['DELETE /api/v1/organizations/{org}/roles/{role}', { org: 'acme', role: 'nope' }, 404, 'role.not_found'],
+        ['GET /api/v1/organizations/{org}/service-accounts/{id}', { org: 'acme', id: none }, 404, 'service_account.not_found'],
+        ['PATCH /api/v1/organizations/{org}/service-accounts/{id}', { org: 'acme', id: none }, 404, 'service_account.not_found'],
+        ['GET /api/v1/organizations/{org}/role-assignments/{id}', { org: 'acme', id: none }, 404, 'assignment.not_found'],
+        ['POST /api/v1/organizations/{org}/role-assignments/{id}/revoke', { org: 'acme', id: none }, 404, 'assignment.not_found'],
+        ['POST /api/v1/organizations/{org}/members', { org: 'acme' }, 404, 'user.not_found'],
+        ['DELETE /api/v1/organizations/{org}/members/{userId}', { org: 'globex', userId: good.id }, 404, 'membership.not_found'],
+        ['GET /api/v1/organizations/{org}/roles', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['POST /api/v1/organizations/{org}/roles', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['GET /api/v1/audit/events/{id}', { id: none }, 404, 'ledger.event_not_found'],
+        ['GET /api/v1/audit/checkpoints/{size}', { size: '100000' }, 404, 'ledger.checkpoint_not_found'],
+      ];
+      for (const [name, params, status, code] of cases) {
+        const route = API_ROUTES.find((r) => routeName(r) === name)!;
+        await refused(route, fillPath(route.path, params), status, code);
+      }
+    });
+
+    it('unknown routes and methods answer route.not_found, with or without a key', async () => {
+      for (const [method, url] of [
+        ['GET', '/api/v1/nothing'],
+        ['GET', '/api/v2/organizations'],
+        ['PUT', '/api/v1/organizations'],
+        ['DELETE', '/api/v1/organizations/acme'],
+        ['POST', `/api/v1/users/${good.id}`],
+        ['GET', '/api/v1/organizations/acme/roles/viewer/extra'],
+      ] as const) {
+        for (const key of [s.adminKey, null]) {
+          await expectNothingChanged(s.rt, async () => {
+            const res = await s.request(method, url, { key, body: method === 'GET' || method === 'DELETE' ? undefined : { slug: 'x-y', name: 'X' } });
+            expectError(res, 404, 'route.not_found');
+            expect(res.json().error.message).toBe(`no endpoint ${method} ${url}`);
+          });
+        }
+      }
+    });
+  });
+}

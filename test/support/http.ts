@@ -1,0 +1,175 @@
+import { expect } from 'vitest';
+import type { LightMyRequestResponse } from 'fastify';
+import type { Dialect } from '../../src/platform/database.ts';
+import type { Clock } from '../../src/platform/clock.ts';
+import type { Runtime } from '../../src/runtime.ts';
+import type { LedgerEvent } from '../../src/audit/event.ts';
+import { buildApp, type App } from '../../src/http/app.ts';
+import { systemContext } from '../../src/audit/event.ts';
+import { ALL_SCOPES, type Scope } from '../../src/http/scopes.ts';
+import { createTestRuntime, type TestRuntime } from './runtime.ts';
+
+export type Response = LightMyRequestResponse;
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
+
+export interface RequestOptions {
+  /** A JSON body (serialized here), or a string sent as is with the given content type. */
+  body?: unknown;
+  /** The API key to send; null sends no Authorization header. Defaults to the suite's admin key. */
+  key?: string | null;
+  headers?: Record<string, string>;
+}
+
+export interface HttpSuite {
+  t: TestRuntime;
+  rt: Runtime;
+  app: App;
+  /** A key holding every scope, issued by the system actor (empty when the suite asked for none). */
+  adminKey: string;
+  adminKeyId: string;
+  request(method: Method, url: string, options?: RequestOptions): Promise<Response>;
+  /** Issues a key directly through the service (not the API), for auth tests. */
+  issueKey(name: string, scopes: Scope[], expiresAt?: string | null): Promise<{ key: string; id: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A runtime on a fresh database of `dialect` with its HTTP app, and (unless
+ * `adminKey: false`) an API key holding every scope.
+ */
+export async function startHttpSuite(dialect: Dialect, options: { clock?: Clock; adminKey?: boolean } = {}): Promise<HttpSuite> {
+  const t = await createTestRuntime(dialect, { clock: options.clock });
+  const app = await buildApp(t.rt);
+  const issueKey = async (name: string, scopes: Scope[], expiresAt: string | null = null) => {
+    const created = await t.rt.apiKeys.create(systemContext('test', 'http test setup'), { name, scopes, expiresAt });
+    return { key: created.key, id: created.apiKey.id };
+  };
+  const admin = options.adminKey === false ? { key: '', id: '' } : await issueKey('test admin', [...ALL_SCOPES]);
+  return {
+    t,
+    rt: t.rt,
+    app,
+    adminKey: admin.key,
+    adminKeyId: admin.id,
+    issueKey,
+    async request(method, url, o = {}) {
+      const key = o.key === undefined ? admin.key : o.key;
+      const headers: Record<string, string> = { ...(key ? { authorization: `Bearer ${key}` } : {}) };
+      let payload: string | undefined;
+      if (o.body !== undefined) {
+        if (typeof o.body === 'string') payload = o.body;
+        else {
+          payload = JSON.stringify(o.body);
+          headers['content-type'] = 'application/json';
+        }
+      }
+      return app.inject({ method, url, headers: { ...headers, ...o.headers }, payload });
+    },
+    async close() {
+      await app.close();
+      await t.close();
+    },
+  };
+}
+
+/** Asserts the catalogue error shape: status, code, a message, and the request id of the response header. */
+export function expectError(res: Response, status: number, code: string): void {
+  expect({ status: res.statusCode, body: res.json() }).toMatchObject({ status, body: { error: { code } } });
+  const { error } = res.json() as { error: Record<string, unknown> };
+  expect(Object.keys(error).sort()).toEqual(error.details === undefined ? ['code', 'message', 'requestId'] : ['code', 'details', 'message', 'requestId']);
+  expect(typeof error.message).toBe('string');
+  expect((error.message as string).length).toBeGreaterThan(0);
+  expect(error.requestId).toBe(res.headers['x-request-id']);
+}
+
+/** The sequence number the next ledger event will get (the count of events ever appended). */
+export async function ledgerNextSeq(rt: Runtime): Promise<number> {
+  const head = await rt.database.db.selectFrom('ledger_head').select('next_seq').where('id', '=', 1).executeTakeFirstOrThrow();
+  return Number(head.next_seq);
+}
+
+const MUTABLE_TABLES = ['organizations', 'users', 'memberships', 'service_accounts', 'roles', 'role_assignments', 'api_keys', 'bootstrap_tokens'] as const;
+
+/** Every row of every mutable table, ordered, with api_keys.last_used_at left out (reads may touch it). */
+export async function snapshotState(rt: Runtime): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  for (const table of MUTABLE_TABLES) {
+    const rows = await rt.database.db.selectFrom(table).selectAll().orderBy('id').execute();
+    out[table] = rows.map((r) => {
+      const { last_used_at: _ignored, ...rest } = r as Record<string, unknown>;
+      return rest;
+    });
+  }
+  return out;
+}
+
+/** Runs `fn` and asserts it appended no ledger event and changed no row. */
+export async function expectNothingChanged<T>(rt: Runtime, fn: () => Promise<T>): Promise<T> {
+  const seqBefore = await ledgerNextSeq(rt);
+  const stateBefore = await snapshotState(rt);
+  const result = await fn();
+  expect(await ledgerNextSeq(rt)).toBe(seqBefore);
+  expect(await snapshotState(rt)).toEqual(stateBefore);
+  return result;
+}
+
+/** Every ledger event matching `query`, read through GET /api/v1/audit/events page by page (with `key`, or the admin key). */
+export async function listEventsViaApi(suite: HttpSuite, query = '', key?: string): Promise<LedgerEvent[]> {
+  const out: LedgerEvent[] = [];
+  let cursor: string | null = null;
+  do {
+    const qs = new URLSearchParams(query);
+    qs.set('limit', '200');
+    if (cursor) qs.set('cursor', cursor);
+    const res = await suite.request('GET', `/api/v1/audit/events?${qs}`, { key });
+    expect(res.statusCode).toBe(200);
+    const page = res.json() as { items: LedgerEvent[]; nextCursor: string | null };
+    out.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+/** The ledger events appended while `fn` ran, read back through the API. */
+export async function eventsDuring(suite: HttpSuite, fn: () => Promise<Response>): Promise<{ res: Response; events: LedgerEvent[] }> {
+  const before = await ledgerNextSeq(suite.rt);
+  const res = await fn();
+  const events = (await listEventsViaApi(suite)).filter((e) => e.seq >= before);
+  return { res, events };
+}
+
+/** Walks a paged list endpoint with `limit`, asserting each page's size; returns the ids in the order seen. */
+export async function walkPages(suite: HttpSuite, url: string, limit: number): Promise<{ ids: string[]; pages: number }> {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const sep = url.includes('?') ? '&' : '?';
+    const res = await suite.request('GET', `${url}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    expect(res.statusCode).toBe(200);
+    const page = res.json() as { items: Array<{ id: string }>; nextCursor: string | null };
+    expect(page.items.length).toBeLessThanOrEqual(limit);
+    if (page.nextCursor !== null) expect(page.items.length).toBe(limit);
+    ids.push(...page.items.map((i) => i.id));
+    cursor = page.nextCursor;
+    pages++;
+    expect(pages).toBeLessThan(1000);
+  } while (cursor);
+  return { ids, pages };
+}
+
+/** Sends a request that must succeed with `status`; returns the parsed body. */
+export async function ok<T = Record<string, any>>(suite: HttpSuite, status: number, method: Method, url: string, body?: unknown): Promise<T> {
+  const res = await suite.request(method, url, { body });
+  expect({ url, status: res.statusCode, body: res.body }).toMatchObject({ status });
+  return (res.body.length > 0 ? res.json() : undefined) as T;
+}
+
+export const createOrg = (s: HttpSuite, slug: string, name = slug) => ok(s, 201, 'POST', '/api/v1/organizations', { slug, name });
+export const createUser = (s: HttpSuite, body: Record<string, unknown>) => ok(s, 201, 'POST', '/api/v1/users', body);
+export const createRole = (s: HttpSuite, org: string, key: string, extra: Record<string, unknown> = {}) =>
+  ok(s, 201, 'POST', `/api/v1/organizations/${org}/roles`, { key, name: `Role ${key}`, description: `What ${key} may do`, permissions: [`${key}:read`], ...extra });
+export const grantRole = (s: HttpSuite, org: string, role: string, principalId: string, extra: Record<string, unknown> = {}) =>
+  ok(s, 201, 'POST', `/api/v1/organizations/${org}/role-assignments`, { role, principalType: 'user', principalId, ...extra });
+export const createServiceAccount = (s: HttpSuite, org: string, name: string, extra: Record<string, unknown> = {}) =>
+  ok(s, 201, 'POST', `/api/v1/organizations/${org}/service-accounts`, { name, description: `${name} robot`, ...extra });
