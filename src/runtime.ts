@@ -8,6 +8,7 @@ import { createLogger, type Logger } from './platform/logger.ts';
 import { createCommandRunner, type CommandRunner } from './audit/command-runner.ts';
 import { loadOrCreateLedgerSigner, type LedgerSigner } from './audit/ledger-signer.ts';
 import { createSequencer, type Sequencer } from './audit/sequencer.ts';
+import { ledgerWriterFor } from './audit/ledger-writer.ts';
 import { createLedgerQueries, type LedgerQueries } from './audit/ledger-queries.ts';
 import { createIdentityService, type IdentityService, type MembershipRemovalHook } from './identity/service.ts';
 import { createAccessService, type AccessService } from './access/service.ts';
@@ -57,6 +58,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       db: database.db,
       clock,
       newId,
+      ledgerWriter: ledgerWriterFor(database),
       onAppended: (events) => {
         metrics.ledgerEventsAppended.inc(events.length);
         sequencer?.poke();

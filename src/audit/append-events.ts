@@ -5,9 +5,7 @@ import { canonicalize } from './canonical-json.ts';
 import { hashLeaf } from './merkle-hash.ts';
 import { lookupAction } from './actions.ts';
 import type { CommandContext, EventDraft, LedgerEvent } from './event.ts';
-
-/** Rows per INSERT statement: keeps below SQLite's 32,766 bound parameters. */
-const INSERT_CHUNK = 2_000;
+import { kyselyLedgerWriter, type LedgerWriter } from './ledger-writer.ts';
 
 /**
  * Appends events inside the caller's transaction. Sequence numbers come from
@@ -24,6 +22,7 @@ export async function appendEvents(
   ctx: CommandContext,
   drafts: EventDraft[],
   stamp: { time: string; newId: () => string },
+  writer: LedgerWriter = kyselyLedgerWriter,
 ): Promise<LedgerEvent[]> {
   if (drafts.length === 0) return [];
   const specs = drafts.map((d) => {
@@ -31,13 +30,7 @@ export async function appendEvents(
     if (!spec) throw new KeyledgerError('internal', `ledger action "${d.action}" is not in the action catalogue`);
     return spec;
   });
-  const head = await trx
-    .updateTable('ledger_head')
-    .set((eb) => ({ next_seq: eb('next_seq', '+', drafts.length) }))
-    .where('id', '=', 1)
-    .returning('next_seq')
-    .executeTakeFirstOrThrow();
-  const firstSeq = Number(head.next_seq) - drafts.length;
+  const firstSeq = await writer.reserve(trx, drafts.length);
 
   const events: LedgerEvent[] = drafts.map((d, i) => {
     const event: LedgerEvent = {
@@ -72,12 +65,7 @@ export async function appendEvents(
       leaf_hash: hashLeaf(Buffer.from(body, 'utf8')),
     };
   });
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    await trx.insertInto('audit_events').values(rows.slice(i, i + INSERT_CHUNK)).execute();
-  }
   const targets = events.flatMap((e) => e.targets.map((t) => ({ seq: e.seq, target_type: t.type, target_id: t.id })));
-  for (let i = 0; i < targets.length; i += INSERT_CHUNK * 2) {
-    await trx.insertInto('audit_event_targets').values(targets.slice(i, i + INSERT_CHUNK * 2)).execute();
-  }
+  await writer.insert(trx, rows, targets);
   return events;
 }

@@ -4,6 +4,7 @@ import type { Database } from '../platform/schema.ts';
 import type { Clock } from '../platform/clock.ts';
 import { KeyledgerError } from '../platform/errors.ts';
 import { appendEvents } from './append-events.ts';
+import type { LedgerWriter } from './ledger-writer.ts';
 import type { CommandContext, EventDraft, LedgerEvent } from './event.ts';
 
 export type Trx = Transaction<Database>;
@@ -29,6 +30,8 @@ export interface CommandRunnerDeps {
   db: Db;
   clock: Clock;
   newId: () => string;
+  /** How ledger rows are written on this engine (default: portable Kysely inserts). */
+  ledgerWriter?: LedgerWriter;
   /** Called after a commit that appended events (wakes the sequencer). */
   onAppended?: (events: LedgerEvent[]) => void;
 }
@@ -51,7 +54,7 @@ export function createCommandRunner(deps: CommandRunnerDeps): CommandRunner {
       const drafts: EventDraft[] = [];
       const result = await body({ trx, now, record: (d) => drafts.push(d) });
       if (drafts.length === 0) throw new KeyledgerError('internal', 'a command finished without recording a ledger event');
-      const events = await appendEvents(trx, ctx, drafts, { time: now.toISOString(), newId: deps.newId });
+      const events = await appendEvents(trx, ctx, drafts, { time: now.toISOString(), newId: deps.newId }, deps.ledgerWriter);
       return { result, events };
     });
   return {

@@ -1,11 +1,12 @@
 import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { Db, DatabaseTarget } from '../platform/database.ts';
+import { dialectOf, type Db, type DatabaseTarget } from '../platform/database.ts';
 import { hashChildren } from './merkle-hash.ts';
-import { CompactRange } from './merkle-tree.ts';
+import { perfectSubtrees } from './merkle-tree.ts';
 import { openCheckpoint, parseVerifierKey, verifierKeyFromRaw } from './checkpoint-note.ts';
-import { hashLeafBodies } from './leaf-hashing.js';
+import { hashLedgerRange, hashLevels } from './leaf-hashing.js';
+import { sql } from 'kysely';
 
 export type VerifyProblemCode =
   | 'sequence_gap'
@@ -79,19 +80,18 @@ export async function verifyLedger(db: Db, options: VerifyOptions = {}): Promise
   // Positions 0..n-1: n is one past the highest sequence number present.
   const n = stats.max == null ? 0 : Number(stats.max) + 1;
   const threads = options.parallel ? Math.min(options.parallel.threads ?? availableParallelism(), Math.floor(n / MIN_EVENTS_PER_WORKER)) : 1;
-  const leaves = Buffer.from(threads >= 2 ? new SharedArrayBuffer(n * 32) : new ArrayBuffer(n * 32));
-  const mismatch = threads >= 2 ? await hashInWorkers(options.parallel!.target, n, threads, leaves) : await hashInProcess(db, n, leaves);
+  const levels = allocateLevels(n, threads >= 2);
+  const leaves = levels[0];
+  const mismatch = threads >= 2 ? await hashInWorkers(options.parallel!.target, n, threads, levels) : await hashInProcess(db, n, levels);
   if (mismatch) return fail(await explainMismatch(db, mismatch.position));
 
-  const range = new CompactRange();
   let previous = 0;
   for (const cp of checkpoints) {
     const size = Number(cp.size);
     if (size > n) {
       return fail({ code: 'events_missing', checkpointSize: size, seq: n, message: `the checkpoint for tree size ${size} covers events up to sequence ${size - 1}, but the ledger ends at sequence ${n - 1}` });
     }
-    while (range.size < size) range.push(leaves.subarray(range.size * 32, range.size * 32 + 32));
-    const problem = checkCheckpoint(cp, range.root(), key!);
+    const problem = checkCheckpoint(cp, rootAt(levels, size), key!);
     if (problem) return fail(problem.code === 'root_mismatch' ? { ...problem, ...(await locateAlteredEvent(db, leaves, previous, size)) } : problem);
     report.treeSize = size;
     report.root = cp.root_hash.toString('base64');
@@ -110,37 +110,68 @@ export async function verifyLedger(db: Db, options: VerifyOptions = {}): Promise
   return report;
 }
 
-async function hashInProcess(db: Db, n: number, leaves: Buffer): Promise<{ position: number } | null> {
-  for (let from = 0; from < n; from += PAGE) {
-    const to = Math.min(from + PAGE, n);
-    const rows = await db.selectFrom('audit_events').select('body').where('seq', '>=', from).where('seq', '<', to).orderBy('seq').execute();
-    const r = hashLeafBodies(rows.map((row) => row.body), from, leaves, 0);
-    if (r.mismatch) return r.mismatch;
-    if (r.count < to - from) return { position: from + r.count };
-  }
+async function hashInProcess(db: Db, n: number, levels: Buffer[]): Promise<{ position: number } | null> {
+  const dialect = dialectOf(db);
+  const readPage = async (from: number, to: number) => {
+    const joined =
+      dialect === 'postgres'
+        ? sql<{ n: number; bodies: string | null }>`select count(*)::int as n, string_agg(body, E'\n' order by seq) as bodies from audit_events where seq >= ${from} and seq < ${to}`
+        : sql<{ n: number; bodies: string | null }>`select count(*) as n, group_concat(body, char(10)) as bodies from (select body from audit_events where seq >= ${from} and seq < ${to} order by seq)`;
+    return (await joined.execute(db)).rows[0];
+  };
+  const readRows = async (from: number, to: number) =>
+    (await db.selectFrom('audit_events').select('body').where('seq', '>=', from).where('seq', '<', to).orderBy('seq').execute()).map((r) => r.body);
+  const mismatch = await hashLedgerRange(readPage, readRows, 0, n, levels[0], 0);
+  if (!mismatch) hashLevels(levels, 0, n, 1, levels.length - 1);
+  return mismatch;
+}
+
+/**
+ * Splits [0, n) into blocks of 2^b leaves and gives each worker a run of
+ * whole blocks, so every tree node up to level b lies inside one worker's
+ * range; the few nodes above level b are hashed here afterwards.
+ */
+async function hashInWorkers(target: DatabaseTarget, n: number, threads: number, levels: Buffer[]): Promise<{ position: number } | null> {
+  const b = Math.max(10, Math.floor(Math.log2(n / (threads * 4))));
+  const blocks = Math.ceil(n / 2 ** b);
+  const ranges = Array.from({ length: threads }, (_, i) => [Math.floor((i * blocks) / threads) * 2 ** b, Math.min(n, Math.floor(((i + 1) * blocks) / threads) * 2 ** b)]);
+  const shared = levels.map((level) => level.buffer);
+  const results = await Promise.all(
+    ranges.map(
+      ([start, end]) =>
+        new Promise<{ position: number } | null>((resolve, reject) => {
+          const worker = new Worker(new URL('./verify-worker.js', import.meta.url), { workerData: { target, start, end, levels: shared, maxLevel: b } });
+          worker.once('message', (m: { mismatch?: { position: number } | null; error?: string }) => {
+            void worker.terminate();
+            if (m.error) reject(new Error(`verification worker failed: ${m.error}`));
+            else resolve(m.mismatch ?? null);
+          });
+          worker.once('error', reject);
+        }),
+    ),
+  );
+  const found = results.filter((r): r is { position: number } => r !== null);
+  if (found.length) return found.reduce((x, y) => (x.position <= y.position ? x : y));
+  hashLevels(levels, 0, n, b + 1, levels.length - 1);
   return null;
 }
 
-/** Splits [0, n) among worker threads, each hashing its range into the shared leaf buffer. */
-async function hashInWorkers(target: DatabaseTarget, n: number, threads: number, leaves: Buffer): Promise<{ position: number } | null> {
-  const per = Math.ceil(n / threads);
-  const results = await Promise.all(
-    Array.from({ length: threads }, (_, i) => {
-      const start = i * per;
-      const end = Math.min(n, start + per);
-      return new Promise<{ position: number } | null>((resolve, reject) => {
-        const worker = new Worker(new URL('./verify-worker.js', import.meta.url), { workerData: { target, start, end, shared: leaves.buffer, base: 0 } });
-        worker.once('message', (m: { mismatch?: { position: number } | null; error?: string }) => {
-          void worker.terminate();
-          if (m.error) reject(new Error(`verification worker failed: ${m.error}`));
-          else resolve(m.mismatch ?? null);
-        });
-        worker.once('error', reject);
-      });
-    }),
-  );
-  const found = results.filter((r): r is { position: number } => r !== null);
-  return found.length ? found.reduce((a, b) => (a.position <= b.position ? a : b)) : null;
+/** One buffer per tree level (level L holds floor(n / 2^L) nodes), shared with workers when they hash. */
+function allocateLevels(n: number, shared: boolean): Buffer[] {
+  const levels: Buffer[] = [];
+  for (let width = 1; levels.length === 0 || Math.floor(n / width) > 0; width *= 2) {
+    const bytes = Math.floor(n / width) * 32;
+    levels.push(Buffer.from(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes)));
+  }
+  return levels;
+}
+
+/** The RFC 6962 root of the first `size` leaves, from the perfect nodes of its decomposition. Requires 1 <= size <= n. */
+function rootAt(levels: Buffer[], size: number): Buffer {
+  const nodes = perfectSubtrees(0, size).map(({ level, index }) => levels[level].subarray(index * 32, index * 32 + 32));
+  let hash = nodes[nodes.length - 1];
+  for (let i = nodes.length - 2; i >= 0; i--) hash = hashChildren(nodes[i], hash);
+  return Buffer.from(hash);
 }
 
 /** Says why the event at `position` is not the one that belongs there. */

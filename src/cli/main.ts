@@ -4,7 +4,6 @@ import { cliContext, withRuntime } from './context.ts';
 import { ALL_SCOPES } from '../http/scopes.ts';
 import { emit, fail } from './output.ts';
 import { KeyledgerError } from '../platform/errors.ts';
-import { startServer } from './start.ts';
 import { auditCommands } from './audit-commands.ts';
 import { openDatabase } from '../platform/database.ts';
 import { migrateToLatest } from '../platform/migrations/index.ts';
@@ -21,6 +20,7 @@ program
   .action(async (opts: { port?: string; host?: string; data?: string; json?: boolean }) => {
     try {
       const config = loadConfig(process.env, { port: opts.port === undefined ? undefined : Number(opts.port), host: opts.host, dataDir: opts.data });
+      const { startServer } = await import('./start.ts');
       await startServer(config, { json: Boolean(opts.json) });
     } catch (err) {
       fail(Boolean(opts.json), err);

@@ -2,7 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -19,6 +19,8 @@ export interface DatabaseHandle {
   describe: string;
   /** How to open another connection to the same database (verification workers). */
   target: DatabaseTarget;
+  /** The one SQLite connection Kysely runs on (null on PostgreSQL), for the ledger's prepared statements. */
+  sqlite: BetterSqlite3.Database | null;
   destroy(): Promise<void>;
 }
 
@@ -37,7 +39,7 @@ export function openDatabase(target: DatabaseTarget): DatabaseHandle {
     const pool = new pg.Pool({ connectionString: target.databaseUrl, max: 10, types: pgTypes as pg.CustomTypesConfig });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const url = new URL(target.databaseUrl);
-    return { db, dialect: 'postgres', describe: `postgres://${url.host}${url.pathname}`, target: { databaseUrl: target.databaseUrl, sqliteFile: '' }, destroy: () => db.destroy() };
+    return { db, dialect: 'postgres', describe: `postgres://${url.host}${url.pathname}`, target: { databaseUrl: target.databaseUrl, sqliteFile: '' }, sqlite: null, destroy: () => db.destroy() };
   }
   if (target.sqliteFile !== ':memory:') mkdirSync(dirname(target.sqliteFile), { recursive: true });
   const sqlite = new BetterSqlite3(target.sqliteFile);
@@ -46,8 +48,9 @@ export function openDatabase(target: DatabaseTarget): DatabaseHandle {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('cache_size = -65536');
+  sqlite.pragma('wal_autocheckpoint = 10000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', describe: `sqlite:${target.sqliteFile}`, target: { databaseUrl: null, sqliteFile: target.sqliteFile }, destroy: () => db.destroy() };
+  return { db, dialect: 'sqlite', describe: `sqlite:${target.sqliteFile}`, target: { databaseUrl: null, sqliteFile: target.sqliteFile }, sqlite, destroy: () => db.destroy() };
 }
 
 /** True when the database answers a trivial query. */
@@ -58,4 +61,9 @@ export async function pingDatabase(db: Db): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Which engine a Kysely instance talks to (for the few queries that differ). */
+export function dialectOf(db: Db): Dialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
