@@ -51,8 +51,8 @@ async function rawHashRate(rt: Runtime, sample: number): Promise<number> {
   // latin1 output is Node 20's fastest one-shot form (see merkle-hash.ts).
   const { seconds } = await timed(() => {
     for (const b of bodies) {
-      oneShotHash('sha256', b, 'latin1');
-      oneShotHash('sha256', node, 'latin1');
+      oneShotHash('sha256', b, 'binary');
+      oneShotHash('sha256', node, 'binary');
     }
   });
   return bodies.length / seconds;

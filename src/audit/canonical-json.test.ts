@@ -1,14 +1,7 @@
+import { thrown } from '../../test/support/thrown.ts';
 import { describe, expect, it } from 'vitest';
 import { CanonicalJsonError, canonicalize } from './canonical-json.ts';
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to throw');
-}
 
 describe('canonicalize: RFC 8785 examples', () => {
   it('canonicalizes the §3.2.2 example input', () => {

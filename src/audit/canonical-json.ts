@@ -18,17 +18,16 @@
  * ignored, as in JSON.stringify.
  */
 
+import { KeyledgerError } from '../platform/errors.ts';
+
 /** A value that has no RFC 8785 form; `path` locates it (`$.a[2].b`). */
-export class CanonicalJsonError extends Error {
+export class CanonicalJsonError extends KeyledgerError {
   override readonly name = 'CanonicalJsonError';
-  readonly code = 'ledger.not_canonicalizable';
-  readonly status = 422;
-  readonly expose = true;
   constructor(
     readonly path: string,
     problem: string,
   ) {
-    super(`cannot canonicalize ${path}: ${problem}`);
+    super('ledger.not_canonicalizable', `cannot canonicalize ${path}: ${problem}`, { path });
   }
 }
 

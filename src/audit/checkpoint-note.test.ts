@@ -1,3 +1,4 @@
+import { thrown } from '../../test/support/thrown.ts';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
@@ -15,14 +16,6 @@ import {
   verifierKeyString,
 } from './checkpoint-note.ts';
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to throw');
-}
 
 const refusal = (reason: string) => ({ name: 'CheckpointNoteError', code: 'ledger.checkpoint_invalid', reason, expose: true });
 

@@ -13,6 +13,7 @@
  * by our key decides. This ledger writes no extension lines, so a checkpoint
  * with any is refused rather than half-understood.
  */
+import { KeyledgerError } from '../platform/errors.ts';
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 
 /** Why a note, checkpoint or key was refused (stable, for callers and tests). */
@@ -26,16 +27,13 @@ export type CheckpointNoteFailure =
   | 'origin_mismatch';
 
 /** A checkpoint, note or key that is malformed or does not verify. */
-export class CheckpointNoteError extends Error {
+export class CheckpointNoteError extends KeyledgerError {
   override readonly name = 'CheckpointNoteError';
-  readonly code = 'ledger.checkpoint_invalid';
-  readonly status = 422;
-  readonly expose = true;
   constructor(
     readonly reason: CheckpointNoteFailure,
     message: string,
   ) {
-    super(message);
+    super('ledger.checkpoint_invalid', message, { reason });
   }
 }
 

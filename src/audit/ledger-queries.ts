@@ -125,7 +125,7 @@ export function createLedgerQueries(db: Db) {
       const toCp = to === undefined ? await requireLatest() : await checkpointAt(to);
       if (!toCp) throw new KeyledgerError('ledger.checkpoint_not_found', `no signed checkpoint for tree size ${to}`);
       if (!Number.isInteger(from) || from < 1 || from > toCp.size) {
-        throw new KeyledgerError('ledger.proof_range_invalid', `"from" must be between 1 and ${toCp.size}, got ${from}`);
+        throw new KeyledgerError('ledger.range_invalid', `"from" must be between 1 and ${toCp.size}, got ${from}`);
       }
       const [fromRoot] = await hashRanges(db, [[0, from]]);
       const proof = await hashRanges(db, consistencyProofRanges(from, toCp.size));

@@ -1,26 +1,10 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Transaction } from 'kysely';
-import type { Database } from '../platform/schema.ts';
+import type { Insertable, Transaction } from 'kysely';
+import type { AuditEventTargetsTable, AuditEventsTable, Database } from '../platform/schema.ts';
 import type { DatabaseHandle } from '../platform/database.ts';
 
-export interface EventRow {
-  seq: number;
-  id: string;
-  time: string;
-  action: string;
-  outcome: string;
-  actor_type: string;
-  actor_id: string;
-  org_id: string | null;
-  body: string;
-  leaf_hash: Buffer;
-}
-
-export interface TargetRow {
-  seq: number;
-  target_type: string;
-  target_id: string;
-}
+export type EventRow = Insertable<AuditEventsTable>;
+export type TargetRow = Insertable<AuditEventTargetsTable>;
 
 /**
  * Writes ledger rows inside a command's transaction. One strategy per engine:

@@ -1,3 +1,4 @@
+import { thrown } from '../../test/support/thrown.ts';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,14 +67,6 @@ const b64 = (s: string): Buffer => Buffer.from(s, 'base64');
 // Go marshals a nil proof slice as null.
 const proofOf = (p: { proof: string[] | null }): Buffer[] => (p.proof ?? []).map(b64);
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to throw');
-}
 
 // The reference tree the fixtures were generated from (README).
 const REFERENCE_LEAVES = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'];

@@ -8,6 +8,7 @@
  * RFC 6962 prescribes for those sizes, so a truncated or padded proof is
  * reported as such ("expected 3 hashes, got 4") rather than as a root mismatch.
  */
+import { KeyledgerError } from '../platform/errors.ts';
 import { HASH_SIZE, hashChildren } from './merkle-hash.ts';
 import { consistencyProofRanges, inclusionProofRanges } from './merkle-tree.ts';
 
@@ -21,18 +22,15 @@ export type MerkleProofFailure =
   | 'root_mismatch';
 
 /** A proof that does not verify; `expected` / `got` say what differed. */
-export class MerkleProofError extends Error {
+export class MerkleProofError extends KeyledgerError {
   override readonly name = 'MerkleProofError';
-  readonly code = 'ledger.proof_invalid';
-  readonly status = 422;
-  readonly expose = true;
   constructor(
     readonly reason: MerkleProofFailure,
     message: string,
     readonly expected?: string,
     readonly got?: string,
   ) {
-    super(message);
+    super('ledger.proof_invalid', message, { reason, expected, got });
   }
 }
 

@@ -1,3 +1,4 @@
+import { thrown } from '../../test/support/thrown.ts';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { EMPTY_ROOT, hashChildren, hashLeaf } from './merkle-hash.ts';
@@ -40,14 +41,6 @@ function naiveMth(leafHashes: readonly Buffer[]): Buffer {
   return hashChildren(naiveMth(leafHashes.slice(0, k)), naiveMth(leafHashes.slice(k)));
 }
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to throw');
-}
 
 const randomLeaves = (n: number): Buffer[] => Array.from({ length: n }, () => hashLeaf(randomBytes(20)));
 const perfectNodeOf = (leaves: readonly Buffer[]) => (level: number, index: number) =>

@@ -10,6 +10,7 @@
  * Sizes and indices are JavaScript numbers and must be safe integers; bit
  * operations are done arithmetically so trees beyond 2^32 leaves work too.
  */
+import { KeyledgerError } from '../platform/errors.ts';
 import { EMPTY_ROOT, HASH_SIZE, hashChildren } from './merkle-hash.ts';
 
 /** A node of the tree covering leaves [index·2^level, (index+1)·2^level). */
@@ -30,11 +31,11 @@ export type LeafRange = [start: number, end: number];
 export type PerfectNodeHash = (level: number, index: number) => Buffer;
 
 /** A tree size, index or range that breaks a function's stated precondition. */
-export class MerkleRangeError extends Error {
+export class MerkleRangeError extends KeyledgerError {
   override readonly name = 'MerkleRangeError';
-  readonly code = 'ledger.range_invalid';
-  readonly status = 400;
-  readonly expose = true;
+  constructor(message: string) {
+    super('ledger.range_invalid', message);
+  }
 }
 
 // ---------------------------------------------------------------------------

@@ -7,20 +7,9 @@ export function emit(json: boolean, value: unknown, text: () => string): void {
 
 /** Errors go to stderr with their stable code; the exit code is 1 for refusals, 2 for usage, 70 for internal faults. */
 export function fail(json: boolean, err: unknown): never {
-  const code = catalogueCode(err) ?? 'internal';
+  const code: ErrorCode = isKeyledgerError(err) ? err.code : 'internal';
   const message = err instanceof Error ? err.message : String(err);
   if (json) process.stdout.write(JSON.stringify({ error: { code, message } }, null, 2) + '\n');
   process.stderr.write(`keyledger: ${code}: ${message}\n`);
   process.exit(ERROR_CATALOGUE[code].status < 500 ? 1 : 70);
-}
-
-/**
- * The catalogue code of a KeyledgerError, or of the ledger's own error classes
- * that carry one (CheckpointNoteError, MerkleProofError, CanonicalJsonError):
- * a malformed --verifier-key is a refusal (exit 1), not an internal fault.
- */
-function catalogueCode(err: unknown): ErrorCode | null {
-  if (isKeyledgerError(err)) return err.code;
-  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && Object.hasOwn(ERROR_CATALOGUE, code) ? (code as ErrorCode) : null;
 }

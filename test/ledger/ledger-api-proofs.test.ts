@@ -110,7 +110,7 @@ for (const dialect of DIALECTS) {
       for (const from of checkpoints) {
         for (const to of checkpoints) {
           if (from.size > to.size) {
-            await expect(t.rt.ledger.consistencyProof(from.size, to.size)).rejects.toMatchObject({ code: 'ledger.proof_range_invalid' });
+            await expect(t.rt.ledger.consistencyProof(from.size, to.size)).rejects.toMatchObject({ code: 'ledger.range_invalid' });
             continue;
           }
           const proof = await t.rt.ledger.consistencyProof(from.size, to.size);
@@ -130,10 +130,10 @@ for (const dialect of DIALECTS) {
 
     it('refuses proofs it cannot give, with stable codes', async () => {
       const latest = checkpoints[checkpoints.length - 1];
-      await expect(t.rt.ledger.consistencyProof(0)).rejects.toMatchObject({ code: 'ledger.proof_range_invalid' });
-      await expect(t.rt.ledger.consistencyProof(0, 8)).rejects.toMatchObject({ code: 'ledger.proof_range_invalid' });
-      await expect(t.rt.ledger.consistencyProof(latest.size + 1)).rejects.toMatchObject({ code: 'ledger.proof_range_invalid' });
-      await expect(t.rt.ledger.consistencyProof(16, 8)).rejects.toMatchObject({ code: 'ledger.proof_range_invalid' });
+      await expect(t.rt.ledger.consistencyProof(0)).rejects.toMatchObject({ code: 'ledger.range_invalid' });
+      await expect(t.rt.ledger.consistencyProof(0, 8)).rejects.toMatchObject({ code: 'ledger.range_invalid' });
+      await expect(t.rt.ledger.consistencyProof(latest.size + 1)).rejects.toMatchObject({ code: 'ledger.range_invalid' });
+      await expect(t.rt.ledger.consistencyProof(16, 8)).rejects.toMatchObject({ code: 'ledger.range_invalid' });
       await expect(t.rt.ledger.consistencyProof(2, 5)).rejects.toMatchObject({ code: 'ledger.checkpoint_not_found' });
       await expect(t.rt.ledger.inclusionProof(events[1].id, 5)).rejects.toMatchObject({ code: 'ledger.checkpoint_not_found' });
       await expect(t.rt.ledger.inclusionProof('01900000-0000-7000-8000-000000000000')).rejects.toMatchObject({ code: 'ledger.event_not_found' });
