@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import type { Db } from '../platform/database.ts';
 import { KeyledgerError } from '../platform/errors.ts';
+import { ACTION_CATALOGUE } from './actions.ts';
 import { consistencyProofRanges, inclusionProofRanges } from './merkle-tree.ts';
 import { hashRanges } from './tree-storage.ts';
 import type { LedgerEvent } from './event.ts';
@@ -74,7 +74,13 @@ export function createLedgerQueries(db: Db) {
       let q = db.selectFrom('audit_events').select(['seq', 'body']);
       if (filter.actorId) q = q.where('actor_id', '=', filter.actorId);
       // A literal, case-sensitive prefix on both dialects (SQLite's LIKE ignores case and has no default escape character).
-      if (filter.actionPrefix) q = q.where(sql<string>`substr(action, 1, ${[...filter.actionPrefix].length})`, '=', filter.actionPrefix);
+      if (filter.actionPrefix !== undefined) {
+        // Actions come from a catalogue that only grows, so a prefix is the list of actions it names: an indexable IN.
+        const prefix = filter.actionPrefix;
+        const actions = Object.keys(ACTION_CATALOGUE).filter((a) => a.startsWith(prefix));
+        if (actions.length === 0) return { events: [], nextCursor: null };
+        q = q.where('action', 'in', actions);
+      }
       if (filter.orgId) q = q.where('org_id', '=', filter.orgId);
       if (filter.since) q = q.where('time', '>=', filter.since);
       if (filter.until) q = q.where('time', '<', filter.until);

@@ -32,8 +32,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : rt.newId();
     },
-    trustProxy: process.env.KEYLEDGER_TRUST_PROXY === 'true',
-    ajv: { customOptions: { removeAdditional: false } },
+    trustProxy: rt.config.trustProxy,
   }) as unknown as FastifyInstance;
 
   app.setValidatorCompiler(createValidatorCompiler());

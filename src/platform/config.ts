@@ -14,6 +14,8 @@ export interface Config {
   /** How often the sequencer integrates new events and signs a checkpoint. */
   sequencerIntervalMs: number;
   bodyLimitBytes: number;
+  /** Take the client address from X-Forwarded-For (only behind the deployment's own proxy). */
+  trustProxy: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -43,6 +45,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Pick<Confi
     logLevel: env.LOG_LEVEL ?? 'info',
     sequencerIntervalMs: parsePositiveInt(env.KEYLEDGER_SEQUENCER_INTERVAL_MS ?? '1000', 'KEYLEDGER_SEQUENCER_INTERVAL_MS'),
     bodyLimitBytes: parsePositiveInt(env.KEYLEDGER_BODY_LIMIT_BYTES ?? String(256 * 1024), 'KEYLEDGER_BODY_LIMIT_BYTES'),
+    trustProxy: env.KEYLEDGER_TRUST_PROXY === 'true',
   };
 }
 
