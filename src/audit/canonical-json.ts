@@ -85,6 +85,19 @@ function serializeString(s: string): string {
   return JSON.stringify(s);
 }
 
+// Events reuse a small set of member names; their serialized form is kept (bounded, so odd keys cannot grow it).
+const KEY_CACHE = new Map<string, string>();
+const KEY_CACHE_LIMIT = 2_000;
+
+function serializeKey(key: string): string {
+  let text = KEY_CACHE.get(key);
+  if (text === undefined) {
+    text = serializeString(key);
+    if (KEY_CACHE.size < KEY_CACHE_LIMIT) KEY_CACHE.set(key, text);
+  }
+  return text;
+}
+
 function serializeContainer(value: object, open: Set<object>, depth: number): string {
   if (depth >= MAX_DEPTH) throw new Refusal(`nesting deeper than ${MAX_DEPTH} levels`);
   if (open.has(value)) throw new Refusal('value contains a cycle');
@@ -127,7 +140,7 @@ function serializeObject(obj: Record<string, unknown>, open: Set<object>, depth:
       if (member === undefined) continue;
       if (!first) out += ',';
       first = false;
-      out += serializeString(key) + ':' + serialize(member, open, depth + 1);
+      out += serializeKey(key) + ':' + serialize(member, open, depth + 1);
     }
   } catch (err) {
     if (err instanceof Refusal) err.segments.push(IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`);

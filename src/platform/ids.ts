@@ -9,7 +9,14 @@ import type { Clock } from './clock.ts';
 export function createIdGenerator(clock: Clock): () => string {
   let lastMs = -1;
   let counter = 0;
+  // Random bytes are drawn 4 KiB at a time: one system call per 227 ids instead of two per id.
+  let pool = randomBytes(4096);
+  let offset = 0;
   return () => {
+    if (offset + 18 > pool.length) {
+      pool = randomBytes(4096);
+      offset = 0;
+    }
     let ms = clock.now().getTime();
     if (ms <= lastMs) {
       ms = lastMs;
@@ -19,10 +26,11 @@ export function createIdGenerator(clock: Clock): () => string {
         counter = 0;
       }
     } else {
-      counter = randomBytes(2).readUInt16BE(0) & 0x3ff;
+      counter = pool.readUInt16BE(offset + 16) & 0x3ff;
     }
     lastMs = ms;
-    const bytes = randomBytes(16);
+    const bytes = Buffer.from(pool.subarray(offset, offset + 16));
+    offset += 18;
     bytes.writeUIntBE(ms, 0, 6);
     bytes[6] = 0x70 | ((counter >> 8) & 0x0f);
     bytes[7] = counter & 0xff;
