@@ -41,6 +41,18 @@ export const ERROR_CATALOGUE = {
   'ledger.checkpoint_invalid': { status: 422, description: 'A signed checkpoint, note or verifier key is malformed or does not verify.' },
   'ledger.not_canonicalizable': { status: 422, description: 'A value cannot be recorded in the ledger as canonical JSON (e.g. a string with a lone UTF-16 surrogate).' },
   'ledger.append_only': { status: 500, description: 'The database refused to change or remove a ledger row.' },
+  'authn.password_hash_invalid': { status: 500, description: 'A stored password hash is not a well-formed argon2 PHC string.' },
+  'authn.password_policy_invalid': { status: 422, description: 'The password policy breaks a NIST SP 800-63B floor (minimum below 12 without MFA or below 8, maximum below 64).' },
+  'authn.password_too_short': { status: 422, description: 'The password has fewer Unicode code points (after NFKC) than the policy minimum.' },
+  'authn.password_too_long': { status: 422, description: 'The password has more Unicode code points (after NFKC) than the policy maximum.' },
+  'authn.password_breached_or_common': { status: 422, description: 'The password is on the blocklist of common and breached passwords.' },
+  'authn.password_contains_context': { status: 422, description: "The password contains the user's email name, name, the organization, or the service name." },
+  'authn.password_too_weak': { status: 422, description: 'The password is too easy to guess (strength estimate below 3 of 4).' },
+  'authn.totp_code_malformed': { status: 400, description: 'The one-time code is not exactly the expected number of digits.' },
+  'authn.totp_code_invalid': { status: 422, description: 'The one-time code does not match the secret at the current time (within the allowed clock skew).' },
+  'authn.totp_code_replayed': { status: 422, description: 'The one-time code was already used, or a newer code has been used since.' },
+  'authn.totp_enrollment_expired': { status: 410, description: 'The pending TOTP enrollment has expired; start enrollment again.' },
+  'authn.totp_config_invalid': { status: 500, description: 'TOTP parameters are outside what Keyledger supports (secret size, digits, period, window, algorithm, issuer or account name).' },
   'config.invalid': { status: 500, description: 'The configuration is invalid.' },
   'internal': { status: 500, description: 'An unexpected server error.' },
 } as const satisfies Record<string, { status: number; description: string }>;
@@ -54,8 +66,8 @@ export class KeyledgerError extends Error {
   readonly expose: boolean;
   readonly details?: unknown;
 
-  constructor(code: ErrorCode, message: string, details?: unknown) {
-    super(message);
+  constructor(code: ErrorCode, message: string, details?: unknown, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'KeyledgerError';
     this.code = code;
     this.status = ERROR_CATALOGUE[code].status;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_CATALOGUE } from '../../platform/errors.ts';
 import {
-  TOTP_ERROR_CATALOGUE,
   TotpCodeInvalidError,
   TotpCodeMalformedError,
   TotpCodeReplayedError,
@@ -9,6 +8,7 @@ import {
   TotpEnrollmentExpiredError,
   TotpError,
   totpFailureError,
+  type TotpErrorCode,
 } from './errors.ts';
 
 const samples: TotpError[] = [
@@ -19,23 +19,23 @@ const samples: TotpError[] = [
   new TotpConfigInvalidError('bad'),
 ];
 
+const TOTP_CODES = Object.keys(ERROR_CATALOGUE).filter((c) => c.startsWith('authn.totp_')) as TotpErrorCode[];
+
 describe('TOTP errors', () => {
   it('has one class per catalogue code, each with the catalogue status and expose = status < 500', () => {
-    expect(samples.map((e) => e.code).sort()).toEqual(Object.keys(TOTP_ERROR_CATALOGUE).sort());
+    expect(samples.map((e) => e.code).sort()).toEqual([...TOTP_CODES].sort());
     for (const error of samples) {
       expect(error).toBeInstanceOf(TotpError);
       expect(error).toBeInstanceOf(Error);
-      expect(error.status).toBe(TOTP_ERROR_CATALOGUE[error.code].status);
+      expect(error.status).toBe(ERROR_CATALOGUE[error.code].status);
       expect(error.expose).toBe(error.status < 500);
       expect(error.name).toBe(error.constructor.name);
     }
   });
 
-  it('uses authn.totp_* codes that do not collide with the central catalogue', () => {
-    for (const code of Object.keys(TOTP_ERROR_CATALOGUE)) {
-      expect(code).toMatch(/^authn\.totp_[a-z_]+$/);
-      expect(Object.keys(ERROR_CATALOGUE)).not.toContain(code);
-    }
+  it('uses authn.totp_* codes', () => {
+    expect(TOTP_CODES.length).toBe(5);
+    for (const code of TOTP_CODES) expect(code).toMatch(/^authn\.totp_[a-z_]+$/);
   });
 
   it('maps verifyTotp failure reasons to their errors', () => {

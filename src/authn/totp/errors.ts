@@ -1,33 +1,15 @@
-/**
- * Errors of the TOTP layer. The codes are not yet in the central catalogue
- * (src/platform/errors.ts); TOTP_ERROR_CATALOGUE has the same shape so the
- * integrator can move it there, after which these classes can become plain
- * `KeyledgerError`s with the same code, status and expose flag.
- */
-export const TOTP_ERROR_CATALOGUE = {
-  'authn.totp_code_malformed': { status: 400, description: 'The one-time code is not exactly the expected number of digits.' },
-  'authn.totp_code_invalid': { status: 422, description: 'The one-time code does not match the secret at the current time (within the allowed clock skew).' },
-  'authn.totp_code_replayed': { status: 422, description: 'The one-time code was already used, or a newer code has been used since.' },
-  'authn.totp_enrollment_expired': { status: 410, description: 'The pending TOTP enrollment has expired; start enrollment again.' },
-  'authn.totp_config_invalid': { status: 500, description: 'TOTP parameters are outside what Keyledger supports (secret size, digits, period, window, algorithm, issuer or account name).' },
-} as const satisfies Record<`authn.${string}`, { status: number; description: string }>;
+import { KeyledgerError, type ErrorCode } from '../../platform/errors.ts';
 
-export type TotpErrorCode = keyof typeof TOTP_ERROR_CATALOGUE;
+/** The TOTP layer's codes (all in the central catalogue, src/platform/errors.ts). */
+export type TotpErrorCode = Extract<ErrorCode, `authn.totp_${string}`>;
 
-/** Base class: a stable code, its status, and whether the message may reach a client. */
-export class TotpError extends Error {
+/** Base class of the TOTP layer's errors. */
+export class TotpError extends KeyledgerError {
+  declare readonly code: TotpErrorCode;
   override readonly name: string = 'TotpError';
-  readonly code: TotpErrorCode;
-  readonly status: number;
-  readonly expose: boolean;
-  readonly details?: unknown;
 
   constructor(code: TotpErrorCode, message: string, details?: unknown) {
-    super(message);
-    this.code = code;
-    this.status = TOTP_ERROR_CATALOGUE[code].status;
-    this.expose = this.status < 500;
-    this.details = details;
+    super(code, message, details);
   }
 }
 
