@@ -15,6 +15,7 @@ import { createAccessService, type AccessService } from './access/service.ts';
 import { createApiKeyService, type ApiKeyService } from './http/api-key-service.ts';
 import { createBootstrapService, type BootstrapService } from './http/bootstrap-service.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
+import { createSessionService, type SessionService } from './sessions/service.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -31,6 +32,7 @@ export interface Runtime {
   access: AccessService;
   apiKeys: ApiKeyService;
   bootstrap: BootstrapService;
+  sessions: SessionService;
   metrics: Metrics;
   close(): Promise<void>;
 }
@@ -73,6 +75,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     hooks.push((scope, orgId, userId) => access.endAssignmentsOf(scope, orgId, 'user', userId, 'membership ended'));
     const apiKeys = createApiKeyService({ db: database.db, runner, clock, newId });
     const bootstrap = createBootstrapService({ db: database.db, runner, clock, newId, apiKeys, publicUrl: config.publicUrl });
+    const sessions = createSessionService({ db: database.db, runner, clock, newId });
     const seq = sequencer;
     return {
       config,
@@ -88,6 +91,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       access,
       apiKeys,
       bootstrap,
+      sessions,
       metrics,
       async close() {
         await seq.stop();

@@ -58,6 +58,20 @@ export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
   'platform.api_key.revoked': { v: 1, description: 'An admin API key was revoked.', data: { name: 'name', prefix: 'non-secret key prefix' } },
   'platform.bootstrap.link_issued': { v: 1, description: 'A one-time link for creating the first administrator key was issued.', data: { expiresAt: 'when the link stops working' } },
   'platform.bootstrap.completed': { v: 1, description: 'The one-time bootstrap link was used to create the first administrator key.', data: { apiKeyId: 'the key created' } },
+  'sessions.session.created': {
+    v: 1,
+    description: 'A browser session was started after sign-in (the session token and its hash are never recorded).',
+    data: {
+      userId: 'user id',
+      orgId: 'organization signed in to, or null',
+      amr: 'authentication methods used (RFC 8176)',
+      acr: 'authentication context class',
+      idleExpiresAt: 'when the session ends if unused',
+      absoluteExpiresAt: 'when the session ends regardless of use',
+    },
+  },
+  'sessions.session.stepped_up': { v: 1, description: 'A fresh authentication factor was proven in a session.', data: { userId: 'user id', amr: 'methods proven in this step-up (RFC 8176)', acr: 'authentication context class after the step-up' } },
+  'sessions.session.revoked': { v: 1, description: 'A live session was revoked (signed out, or ended by an administrator or deprovisioning).', data: { userId: 'user id', reason: 'why' } },
   'ledger.signing_key.created': { v: 1, description: 'The ledger’s checkpoint signing key was generated.', data: { keyName: 'signed-note key name', keyId: 'key id (hex)', verifierKey: 'public verifier key' } },
 };
 

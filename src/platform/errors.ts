@@ -53,6 +53,12 @@ export const ERROR_CATALOGUE = {
   'authn.totp_code_replayed': { status: 422, description: 'The one-time code was already used, or a newer code has been used since.' },
   'authn.totp_enrollment_expired': { status: 410, description: 'The pending TOTP enrollment has expired; start enrollment again.' },
   'authn.totp_config_invalid': { status: 500, description: 'TOTP parameters are outside what Keyledger supports (secret size, digits, period, window, algorithm, issuer or account name).' },
+  'session.not_found': { status: 404, description: 'No session with this id.' },
+  'session.ended': { status: 409, description: 'The session has been revoked or has expired.' },
+  'session.policy_invalid': { status: 422, description: 'The session policy is malformed or out of bounds (idle 5–1440 minutes, absolute 1–720 hours, idle no longer than absolute).' },
+  'session.amr_invalid': { status: 422, description: 'The authentication methods are not a non-empty list of RFC 8176 method values.' },
+  'session.acr_invalid': { status: 422, description: 'The authentication context class (acr) is empty.' },
+  'session.cookie_invalid': { status: 500, description: 'A session cookie cannot be built: the public URL, token or lifetime is malformed.' },
   'config.invalid': { status: 500, description: 'The configuration is invalid.' },
   'internal': { status: 500, description: 'An unexpected server error.' },
 } as const satisfies Record<string, { status: number; description: string }>;

@@ -20,6 +20,7 @@ export interface Database {
   merkle_nodes: MerkleNodesTable;
   ledger_checkpoints: LedgerCheckpointsTable;
   signing_keys: SigningKeysTable;
+  sessions: SessionsTable;
 }
 
 export interface OrganizationsTable {
@@ -168,3 +169,28 @@ export type RoleRow = Selectable<RolesTable>;
 export type RoleAssignmentRow = Selectable<RoleAssignmentsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
+
+/** A browser session; the token itself is never stored, only its SHA-256 (hex). */
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  org_id: string | null;
+  /** JSON text array of RFC 8176 authentication method references, e.g. ["pwd","otp"]. */
+  amr: string;
+  acr: string;
+  auth_time: string;
+  created_at: string;
+  last_seen_at: string;
+  /** The idle timeout the session was created under, so sliding it needs no policy lookup. */
+  idle_timeout_seconds: number;
+  idle_expires_at: string;
+  absolute_expires_at: string;
+  revoked_at: string | null;
+  revoke_reason: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  step_up_at: string | null;
+}
+
+export type SessionRow = Selectable<SessionsTable>;

@@ -3,12 +3,14 @@ import type { Db, Dialect } from '../database.ts';
 import { KeyledgerError } from '../errors.ts';
 import { foundationMigration } from './2026-11-28-foundation.ts';
 import { ledgerRefuseReplaceMigration } from './2026-11-28-ledger-refuse-replace.ts';
+import { sessionsMigration } from './2026-11-28-sessions.ts';
 
 /** Every migration, in order. Never edit one that has landed; add a new one. */
 export function listMigrations(dialect: Dialect): Record<string, Migration> {
   return {
     '2026-11-28-0001-foundation': foundationMigration(dialect),
     '2026-11-28-0002-ledger-refuse-replace': ledgerRefuseReplaceMigration(dialect),
+    '2026-11-28-0003-sessions': sessionsMigration(dialect),
   };
 }
 
