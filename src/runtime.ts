@@ -10,7 +10,7 @@ import { loadOrCreateLedgerSigner, type LedgerSigner } from './audit/ledger-sign
 import { createSequencer, type Sequencer } from './audit/sequencer.ts';
 import { ledgerWriterFor } from './audit/ledger-writer.ts';
 import { createLedgerQueries, type LedgerQueries } from './audit/ledger-queries.ts';
-import { createIdentityService, type IdentityService, type MembershipRemovalHook } from './identity/service.ts';
+import { createIdentityService, type IdentityService, type MembershipRemovalHook, type UserDeactivationHook } from './identity/service.ts';
 import { createAccessService, type AccessService } from './access/service.ts';
 import { createApiKeyService, type ApiKeyService } from './http/api-key-service.ts';
 import { createBootstrapService, type BootstrapService } from './http/bootstrap-service.ts';
@@ -70,12 +70,16 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const signer = await loadOrCreateLedgerSigner({ db: database.db, runner, master, publicUrl: config.publicUrl });
     sequencer = createSequencer({ db: database.db, dialect: database.dialect, clock, signer, intervalMs: config.sequencerIntervalMs, logger });
     const hooks: MembershipRemovalHook[] = [];
-    const identity = createIdentityService({ db: database.db, runner, newId, membershipRemovalHooks: hooks });
+    const deactivationHooks: UserDeactivationHook[] = [];
+    const identity = createIdentityService({ db: database.db, runner, newId, membershipRemovalHooks: hooks, userDeactivationHooks: deactivationHooks });
     const access = createAccessService({ db: database.db, runner, clock, newId, identity });
     hooks.push((scope, orgId, userId) => access.endAssignmentsOf(scope, orgId, 'user', userId, 'membership ended'));
     const apiKeys = createApiKeyService({ db: database.db, runner, clock, newId });
     const bootstrap = createBootstrapService({ db: database.db, runner, clock, newId, apiKeys, publicUrl: config.publicUrl });
     const sessions = createSessionService({ db: database.db, runner, clock, newId });
+    deactivationHooks.push(async (scope, userId, status) => {
+      await sessions.revokeAllForUserInScope(scope, userId, `user ${status}`);
+    });
     const seq = sequencer;
     return {
       config,

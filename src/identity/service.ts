@@ -25,11 +25,19 @@ export type UserPatch = Partial<Omit<UserInput, 'email'>> & { email?: string };
  */
 export type MembershipRemovalHook = (scope: CommandScope, orgId: string, userId: string) => Promise<string[]>;
 
+/**
+ * Runs inside the command that takes a user out of `active` (suspended or
+ * deprovisioned), so that what the user could still use ends with it: their
+ * sessions are refused from the next request on.
+ */
+export type UserDeactivationHook = (scope: CommandScope, userId: string, status: Exclude<UserRow['status'], 'active'>, reason: string | null) => Promise<void>;
+
 export interface IdentityDeps {
   db: Db;
   runner: CommandRunner;
   newId: () => string;
   membershipRemovalHooks?: MembershipRemovalHook[];
+  userDeactivationHooks?: UserDeactivationHook[];
 }
 
 type Page = { limit: number; cursor?: string };
@@ -44,6 +52,7 @@ function page<T extends { id: string }>(rows: T[], limit: number, kind: string):
 export function createIdentityService(deps: IdentityDeps) {
   const { db, runner, newId } = deps;
   const hooks = deps.membershipRemovalHooks ?? [];
+  const deactivationHooks = deps.userDeactivationHooks ?? [];
 
   async function requireOrg(reader: Db | CommandScope['trx'], ref: string): Promise<OrganizationRow> {
     const org = await repo.findOrganizationByRef(reader, ref);
@@ -174,11 +183,12 @@ export function createIdentityService(deps: IdentityDeps) {
     },
 
     async setUserStatus(ctx: CommandContext, id: string, status: User['status'], reason: string | null): Promise<User> {
-      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
-        const before = toUser(await requireUser(trx, id));
-        const after = { ...before, status, updatedAt: now.toISOString() };
-        await trx.updateTable('users').set({ status, updated_at: after.updatedAt }).where('id', '=', id).execute();
-        record({ action: 'identity.user.status_changed', targets: [{ type: 'user', id, display: before.email }], data: { before: before.status, after: status, reason } });
+      const { result } = await runner.run(ctx, async (scope) => {
+        const before = toUser(await requireUser(scope.trx, id));
+        const after = { ...before, status, updatedAt: scope.now.toISOString() };
+        await scope.trx.updateTable('users').set({ status, updated_at: after.updatedAt }).where('id', '=', id).execute();
+        scope.record({ action: 'identity.user.status_changed', targets: [{ type: 'user', id, display: before.email }], data: { before: before.status, after: status, reason } });
+        if (status !== 'active') for (const hook of deactivationHooks) await hook(scope, id, status, reason);
         return after;
       });
       return result;

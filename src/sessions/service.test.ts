@@ -135,6 +135,26 @@ for (const dialect of DIALECTS) {
       expect(await newEvents()).toEqual([]);
     });
 
+    it('suspending a user ends their live sessions in the same command: the status change and one revocation each', async () => {
+      const carol = (await t.rt.identity.createUser(ctx, { email: 'carol@acme.test' }, { orgRef: 'acme' })).id;
+      const live = [await start(carol), await start(carol)];
+      const bobs = await start(bob);
+      await newEvents();
+      await t.rt.identity.setUserStatus(ctx, carol, 'suspended', 'left the company');
+      const events = await newEvents();
+      expect(events.map((e) => e.action)).toEqual(['identity.user.status_changed', 'sessions.session.revoked', 'sessions.session.revoked']);
+      // One command: one time, consecutive sequence numbers.
+      expect(new Set(events.map((e) => e.time)).size).toBe(1);
+      expect(events.map((e) => e.seq)).toEqual([events[0].seq, events[0].seq + 1, events[0].seq + 2]);
+      for (const e of events.slice(1)) expect(e.data).toEqual({ userId: carol, reason: 'user suspended' });
+      for (const l of live) expect(await t.rt.sessions.validate(l.token)).toBeNull();
+      expect(await t.rt.sessions.validate(bobs.token)).toMatchObject({ userId: bob });
+      // Reactivating does not bring sessions back.
+      await t.rt.identity.setUserStatus(ctx, carol, 'active', 'returned');
+      for (const l of live) expect(await t.rt.sessions.validate(l.token)).toBeNull();
+      await newEvents();
+    });
+
     it('stores no token, only its hash, and finds sessions by hash only', async () => {
       const { token, session } = await start(bob);
       const secret = token.slice('kl_sess_'.length);

@@ -2,7 +2,7 @@ import type { Db } from '../platform/database.ts';
 import type { Clock } from '../platform/clock.ts';
 import { KeyledgerError } from '../platform/errors.ts';
 import { digestsEqual, generateToken, hashToken } from '../platform/ids.ts';
-import type { CommandRunner } from '../audit/command-runner.ts';
+import type { CommandRunner, CommandScope } from '../audit/command-runner.ts';
 import type { CommandContext, Target } from '../audit/event.ts';
 import type { SessionRow } from '../platform/schema.ts';
 import { resolveSessionPolicy, type SessionPolicy } from './session-policy.ts';
@@ -97,6 +97,18 @@ export function createSessionService(deps: SessionServiceDeps) {
       }
     }
     return { ok: true, session: toSession(row, now) };
+  }
+
+  /**
+   * Revokes every live session of a user inside a command that is already
+   * running (a suspension or deprovisioning), one ledger event each; returns
+   * how many were live.
+   */
+  async function revokeAllForUserInScope(scope: CommandScope, userId: string, reason: string): Promise<number> {
+    const revoked = await repo.revokeLiveSessionsByUserId(scope.trx, userId, scope.now.toISOString(), reason);
+    revoked.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const row of revoked) scope.record({ action: 'sessions.session.revoked', org: row.org_id, targets: targetsOf(row), data: { userId: row.user_id, reason } });
+    return revoked.length;
   }
 
   return {
@@ -211,13 +223,11 @@ export function createSessionService(deps: SessionServiceDeps) {
      */
     async revokeAllForUser(ctx: CommandContext, userId: string, reason: string): Promise<number> {
       try {
-        const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
-          const revoked = await repo.revokeLiveSessionsByUserId(trx, userId, now.toISOString(), reason);
+        const { result } = await runner.run(ctx, async (scope) => {
+          const count = await revokeAllForUserInScope(scope, userId, reason);
           // No live session: nothing to record, so nothing may be committed.
-          if (revoked.length === 0) throw new NothingChanged();
-          revoked.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-          for (const row of revoked) record({ action: 'sessions.session.revoked', org: row.org_id, targets: targetsOf(row), data: { userId: row.user_id, reason } });
-          return revoked.length;
+          if (count === 0) throw new NothingChanged();
+          return count;
         });
         return result;
       } catch (err) {
@@ -225,6 +235,8 @@ export function createSessionService(deps: SessionServiceDeps) {
         throw err;
       }
     },
+
+    revokeAllForUserInScope,
 
     /** A user's sessions, newest first: live ones only, or all (history) with `includeEnded`. */
     async listForUser(userId: string, options: { includeEnded?: boolean } = {}): Promise<Session[]> {
