@@ -5,6 +5,7 @@ import { ALL_SCOPES } from '../http/scopes.ts';
 import { emit, fail } from './output.ts';
 import { KeyledgerError } from '../platform/errors.ts';
 import { auditCommands } from './audit-commands.ts';
+import { userCommands } from './user-commands.ts';
 import { openDatabase } from '../platform/database.ts';
 import { migrateToLatest } from '../platform/migrations/index.ts';
 
@@ -103,6 +104,7 @@ org
     }
   });
 
+userCommands(program);
 auditCommands(program);
 
 await program.parseAsync(process.argv);

@@ -40,6 +40,8 @@ export interface IdentityDeps {
   userDeactivationHooks?: UserDeactivationHook[];
 }
 
+const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+
 type Page = { limit: number; cursor?: string };
 type Paged<T> = { items: T[]; nextCursor: string | null };
 
@@ -75,6 +77,8 @@ export function createIdentityService(deps: IdentityDeps) {
   }
 
   async function checkEmailFree(trx: CommandScope['trx'], email: string): Promise<void> {
+    // The HTTP schema checks the format; the CLI and other callers come through here too.
+    if (!EMAIL.test(email) || email.length > 254) throw new KeyledgerError('request.invalid', `"${email}" is not an email address`);
     if (await repo.findUserByEmail(trx, email)) throw new KeyledgerError('user.email_taken', `a user with email "${email}" already exists`);
   }
 
