@@ -3,7 +3,7 @@ import { openDatabase, type DatabaseHandle } from './platform/database.ts';
 import { migrateToLatest } from './platform/migrations/index.ts';
 import { systemClock, type Clock } from './platform/clock.ts';
 import { createIdGenerator } from './platform/ids.ts';
-import { loadMasterKey } from './platform/crypto.ts';
+import { loadMasterKey, type MasterKey } from './platform/crypto.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { createCommandRunner, type CommandRunner } from './audit/command-runner.ts';
 import { loadOrCreateLedgerSigner, type LedgerSigner } from './audit/ledger-signer.ts';
@@ -16,6 +16,7 @@ import { createApiKeyService, type ApiKeyService } from './http/api-key-service.
 import { createBootstrapService, type BootstrapService } from './http/bootstrap-service.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { createSessionService, type SessionService } from './sessions/service.ts';
+import { createAuthnService, type AuthnService } from './authn/service.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -33,6 +34,9 @@ export interface Runtime {
   apiKeys: ApiKeyService;
   bootstrap: BootstrapService;
   sessions: SessionService;
+  authn: AuthnService;
+  /** The master key secrets at rest are encrypted under (TOTP secrets, the ledger signing key). */
+  master: MasterKey;
   metrics: Metrics;
   close(): Promise<void>;
 }
@@ -80,6 +84,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     deactivationHooks.push(async (scope, userId, status) => {
       await sessions.revokeAllForUserInScope(scope, userId, `user ${status}`);
     });
+    const authn = createAuthnService({ db: database.db, runner, clock, newId, master, sessions, identity });
     const seq = sequencer;
     return {
       config,
@@ -96,6 +101,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       apiKeys,
       bootstrap,
       sessions,
+      authn,
+      master,
       metrics,
       async close() {
         await seq.stop();

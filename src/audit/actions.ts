@@ -72,6 +72,47 @@ export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
   },
   'sessions.session.stepped_up': { v: 1, description: 'A fresh authentication factor was proven in a session.', data: { userId: 'user id', amr: 'methods proven in this step-up (RFC 8176)', acr: 'authentication context class after the step-up' } },
   'sessions.session.revoked': { v: 1, description: 'A live session was revoked (signed out, or ended by an administrator or deprovisioning).', data: { userId: 'user id', reason: 'why' } },
+  'authn.password.changed': { v: 1, description: 'A user’s password was set or changed (the password and its hash are never recorded).', data: { userId: 'user id', initial: 'true when the user had no password before' } },
+  'authn.totp.enrollment_started': {
+    v: 1,
+    description: 'A TOTP authenticator enrollment was started and awaits confirmation with a code (the secret is never recorded).',
+    data: { userId: 'user id', factorId: 'the pending factor', expiresAt: 'when the enrollment can no longer be confirmed' },
+  },
+  'authn.totp.enrolled': {
+    v: 1,
+    description: 'A TOTP authenticator was confirmed with a valid code and became an active factor.',
+    data: { userId: 'user id', factorId: 'the factor', algorithm: 'HMAC algorithm', digits: 'code length', period: 'seconds per code' },
+  },
+  'authn.totp.removed': { v: 1, description: 'A TOTP authenticator (active, or a pending enrollment) was removed.', data: { userId: 'user id', factorId: 'the factor', previousStatus: 'pending or active' } },
+  'authn.recovery_codes.generated': {
+    v: 1,
+    description: 'A new set of recovery codes was issued; the unused codes of earlier sets stopped working (the codes are never recorded).',
+    data: { userId: 'user id', batchId: 'the new set', count: 'codes in the new set', invalidated: 'unused codes of earlier sets that stopped working' },
+  },
+  'authn.recovery_code.used': { v: 1, description: 'A recovery code was used, once, in place of a second factor.', data: { userId: 'user id', challengeId: 'the login challenge it completed', remaining: 'unused codes left' } },
+  'authn.login.password_verified': {
+    v: 1,
+    description: 'A sign-in passed its password check.',
+    data: { userId: 'user id', orgId: 'organization signed in to, or null', mfaRequired: 'whether a second factor is still required', challengeId: 'the login challenge awaiting the second factor, or null' },
+  },
+  'authn.login.factor_verified': { v: 1, description: 'A sign-in passed its second-factor check.', data: { userId: 'user id', challengeId: 'the login challenge', method: 'totp or recovery_code' } },
+  'authn.login.succeeded': {
+    v: 1,
+    description: 'A sign-in completed and a session was started.',
+    data: { userId: 'user id', orgId: 'organization signed in to, or null', amr: 'authentication methods used (RFC 8176)', acr: 'authentication context class', sessionId: 'the session started' },
+  },
+  'authn.login.failed': {
+    v: 1,
+    description: 'A sign-in attempt was refused; the client only learns that it failed, the reason is recorded here.',
+    data: {
+      reason: 'why: unknown_account, wrong_password, inactive_account, no_password, not_member, unknown_organization, wrong_totp, replayed_totp, malformed_code, wrong_recovery_code, challenge_expired, challenge_completed, challenge_locked, unknown_challenge',
+      method: 'password, totp or recovery_code',
+      email: 'the email address submitted (password step), or null',
+      userId: 'the account concerned, or null when none matched',
+      orgId: 'the organization asked for, or null',
+      challengeId: 'the login challenge (second-factor step), or null',
+    },
+  },
   'ledger.signing_key.created': { v: 1, description: 'The ledger’s checkpoint signing key was generated.', data: { keyName: 'signed-note key name', keyId: 'key id (hex)', verifierKey: 'public verifier key' } },
 };
 

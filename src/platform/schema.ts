@@ -21,6 +21,10 @@ export interface Database {
   ledger_checkpoints: LedgerCheckpointsTable;
   signing_keys: SigningKeysTable;
   sessions: SessionsTable;
+  password_credentials: PasswordCredentialsTable;
+  totp_factors: TotpFactorsTable;
+  recovery_codes: RecoveryCodesTable;
+  login_challenges: LoginChallengesTable;
 }
 
 export interface OrganizationsTable {
@@ -194,3 +198,58 @@ export interface SessionsTable {
 }
 
 export type SessionRow = Selectable<SessionsTable>;
+
+/** A user's password, as an argon2id PHC string. */
+export interface PasswordCredentialsTable {
+  user_id: string;
+  hash: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A TOTP authenticator; `secret` is a JSON envelope (platform/crypto, purpose `authn.totp_secret`), never the secret in clear. */
+export interface TotpFactorsTable {
+  id: string;
+  user_id: string;
+  status: 'pending' | 'active' | 'removed';
+  secret: string;
+  algorithm: string;
+  digits: number;
+  period: number;
+  /** The newest time step accepted, so no code is accepted twice. */
+  last_used_step: number | null;
+  created_at: string;
+  /** Until when a pending enrollment may be confirmed. */
+  expires_at: string | null;
+  activated_at: string | null;
+  removed_at: string | null;
+}
+
+/** A single-use recovery code, stored only as a keyed HMAC (see hashRecoveryCode). */
+export interface RecoveryCodesTable {
+  id: string;
+  user_id: string;
+  batch_id: string;
+  code_hash: string;
+  created_at: string;
+  used_at: string | null;
+}
+
+/** A password login waiting for its second factor; the token is stored only as its SHA-256. */
+export interface LoginChallengesTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  org_id: string | null;
+  /** JSON text array of the RFC 8176 methods proven so far, e.g. ["pwd"]. */
+  methods_done: string;
+  created_at: string;
+  expires_at: string;
+  completed_at: string | null;
+  failed_attempts: number;
+}
+
+export type PasswordCredentialRow = Selectable<PasswordCredentialsTable>;
+export type TotpFactorRow = Selectable<TotpFactorsTable>;
+export type RecoveryCodeRow = Selectable<RecoveryCodesTable>;
+export type LoginChallengeRow = Selectable<LoginChallengesTable>;

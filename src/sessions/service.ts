@@ -100,6 +100,50 @@ export function createSessionService(deps: SessionServiceDeps) {
   }
 
   /**
+   * Starts a session inside a command that is already running (a sign-in
+   * that spends its factor and opens the session in one transaction). The
+   * token is returned once; only its hash is stored.
+   */
+  async function createInScope(scope: CommandScope, input: CreateSessionInput): Promise<{ token: string; session: Session }> {
+    const { trx, now, record } = scope;
+    const amr = checkAmr(input.amr);
+    const policy = resolveSessionPolicy({ sessionPolicy: input.policy });
+    // An empty acr would tell relying parties nothing about how strong the sign-in was.
+    if (typeof input.acr !== 'string' || input.acr.trim() === '') throw new KeyledgerError('session.acr_invalid', `acr must be a non-empty string, got ${JSON.stringify(input.acr)}`);
+    const token = generateToken(TOKEN_KIND);
+    const time = now.toISOString();
+    const absoluteExpiresAt = addMs(now, policy.absoluteTimeoutHours * 3_600_000);
+    const idleTimeoutSeconds = policy.idleTimeoutMinutes * 60;
+    const row: SessionRow = {
+      id: newId(),
+      token_hash: hashToken(token),
+      user_id: input.userId,
+      org_id: input.orgId,
+      amr: JSON.stringify(amr),
+      acr: input.acr,
+      auth_time: time,
+      created_at: time,
+      last_seen_at: time,
+      idle_timeout_seconds: idleTimeoutSeconds,
+      idle_expires_at: slideIdleExpiry({ idle_timeout_seconds: idleTimeoutSeconds, absolute_expires_at: absoluteExpiresAt }, now),
+      absolute_expires_at: absoluteExpiresAt,
+      revoked_at: null,
+      revoke_reason: null,
+      ip: input.ip,
+      user_agent: input.userAgent,
+      step_up_at: null,
+    };
+    await repo.insertSession(trx, row);
+    record({
+      action: 'sessions.session.created',
+      org: row.org_id,
+      targets: targetsOf(row),
+      data: { userId: row.user_id, orgId: row.org_id, amr, acr: row.acr, idleExpiresAt: row.idle_expires_at, absoluteExpiresAt: row.absolute_expires_at },
+    });
+    return { token, session: toSession(row, now) };
+  }
+
+  /**
    * Revokes every live session of a user inside a command that is already
    * running (a suspension or deprovisioning), one ledger event each; returns
    * how many were live.
@@ -118,45 +162,11 @@ export function createSessionService(deps: SessionServiceDeps) {
      * `session.policy_invalid`; the user (and organization) must exist.
      */
     async create(ctx: CommandContext, input: CreateSessionInput): Promise<{ token: string; session: Session }> {
-      const amr = checkAmr(input.amr);
-      const policy = resolveSessionPolicy({ sessionPolicy: input.policy });
-      // An empty acr would tell relying parties nothing about how strong the sign-in was.
-      if (typeof input.acr !== 'string' || input.acr.trim() === '') throw new KeyledgerError('session.acr_invalid', `acr must be a non-empty string, got ${JSON.stringify(input.acr)}`);
-      const token = generateToken(TOKEN_KIND);
-      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
-        const time = now.toISOString();
-        const absoluteExpiresAt = addMs(now, policy.absoluteTimeoutHours * 3_600_000);
-        const idleTimeoutSeconds = policy.idleTimeoutMinutes * 60;
-        const row: SessionRow = {
-          id: newId(),
-          token_hash: hashToken(token),
-          user_id: input.userId,
-          org_id: input.orgId,
-          amr: JSON.stringify(amr),
-          acr: input.acr,
-          auth_time: time,
-          created_at: time,
-          last_seen_at: time,
-          idle_timeout_seconds: idleTimeoutSeconds,
-          idle_expires_at: slideIdleExpiry({ idle_timeout_seconds: idleTimeoutSeconds, absolute_expires_at: absoluteExpiresAt }, now),
-          absolute_expires_at: absoluteExpiresAt,
-          revoked_at: null,
-          revoke_reason: null,
-          ip: input.ip,
-          user_agent: input.userAgent,
-          step_up_at: null,
-        };
-        await repo.insertSession(trx, row);
-        record({
-          action: 'sessions.session.created',
-          org: row.org_id,
-          targets: targetsOf(row),
-          data: { userId: row.user_id, orgId: row.org_id, amr, acr: row.acr, idleExpiresAt: row.idle_expires_at, absoluteExpiresAt: row.absolute_expires_at },
-        });
-        return toSession(row, now);
-      });
-      return { token, session: result };
+      const { result } = await runner.run(ctx, (scope) => createInScope(scope, input));
+      return result;
     },
+
+    createInScope,
 
     inspect,
 

@@ -1,7 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isKeyledgerError } from '../../platform/errors.ts';
+import { thrown } from '../../../test/support/thrown.ts';
 import {
+  deriveRecoveryCodeKey,
   generateRecoveryCodes,
   hashRecoveryCode,
   isWellFormedRecoveryCode,
@@ -61,17 +63,40 @@ describe('recovery-codes', () => {
     }
   });
 
-  it('hashes the normalized code with SHA-256, so every typed form matches the stored hash', () => {
+  const MASTER = Buffer.alloc(32, 0x11);
+  const KEY = deriveRecoveryCodeKey(MASTER);
+
+  it('derives its key from the master key with HMAC-SHA-256 under a fixed label', () => {
+    expect(KEY).toEqual(createHmac('sha256', MASTER).update('keyledger:recovery-codes').digest());
+    // Fixed vector, computed with OpenSSL: printf 'keyledger:recovery-codes' | openssl dgst -sha256 -mac HMAC -macopt hexkey:1111…11
+    expect(KEY.toString('hex')).toBe('b0f82393f37f179c22ecda42c330957d5457474d608eb21d5eb47de65c1aa186');
+    expect(deriveRecoveryCodeKey(Buffer.alloc(32, 0x12))).not.toEqual(KEY);
+    for (const bad of [Buffer.alloc(16), 'key' as unknown as Buffer]) {
+      expect(isKeyledgerError(thrown(() => deriveRecoveryCodeKey(bad))) && 'config.invalid').toBe('config.invalid');
+    }
+  });
+
+  it('hashes the normalized code with HMAC-SHA-256 under the key and the user id, so every typed form matches the stored hash', () => {
     const [code] = generateRecoveryCodes(1);
-    const stored = hashRecoveryCode(code);
-    expect(stored).toBe(createHash('sha256').update(code.replace('-', '')).digest('hex'));
+    const stored = hashRecoveryCode(KEY, 'user-1', code);
+    expect(stored).toBe(createHmac('sha256', KEY).update(`user-1\0${code.replace('-', '')}`).digest('hex'));
     expect(stored).toMatch(/^[0-9a-f]{64}$/);
     for (const typed of [code.toLowerCase(), code.replace('-', ''), code.replace('-', ' '), ` ${code.toLowerCase().replace('-', '  ')} `]) {
-      expect(hashRecoveryCode(typed)).toBe(stored);
+      expect(hashRecoveryCode(KEY, 'user-1', typed)).toBe(stored);
     }
-    // Fixed vector, computed with coreutils: printf 'ABCDEFGHJK' | sha256sum
-    expect(hashRecoveryCode('abcde-fghjk')).toBe('f57cbf1e3e471b25db4b8ad0844df41b2dae9c7d1944944d128e49294d412f66');
-    expect(hashRecoveryCode('ABCDE-FGHJL')).not.toBe(hashRecoveryCode('ABCDE-FGHJK'));
+    // Fixed vectors, computed with OpenSSL: printf 'user-1\0ABCDEFGHJK' | openssl dgst -sha256 -mac HMAC -macopt hexkey:<KEY>
+    expect(hashRecoveryCode(KEY, 'user-1', 'abcde-fghjk')).toBe('d691bef2195e9f22d6c7b08196175ff5b70c63185490d26e48117c04ed7fe729');
+    expect(hashRecoveryCode(KEY, 'user-2', 'abcde-fghjk')).toBe('e40b871ff9d65899a0c5516be3277ac24d29b0f62233a72ae7ca65e2524c85e2');
+    expect(hashRecoveryCode(KEY, 'user-1', 'ABCDE-FGHJL')).not.toBe(hashRecoveryCode(KEY, 'user-1', 'ABCDE-FGHJK'));
+    // Another key (another installation's master key) gives unrelated hashes: a stolen database alone cannot be searched.
+    expect(hashRecoveryCode(deriveRecoveryCodeKey(Buffer.alloc(32, 0x12)), 'user-1', 'ABCDE-FGHJK')).not.toBe(hashRecoveryCode(KEY, 'user-1', 'ABCDE-FGHJK'));
+  });
+
+  it('refuses an empty user id or one containing NUL', () => {
+    for (const bad of ['', 'a\0b']) {
+      const err = thrown(() => hashRecoveryCode(KEY, bad, 'ABCDE-FGHJK'));
+      expect(isKeyledgerError(err) && err.code).toBe('config.invalid');
+    }
   });
 
   it('tells well-formed input from garbage before any lookup', () => {

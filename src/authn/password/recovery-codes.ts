@@ -1,4 +1,4 @@
-import { createHash, randomInt } from 'node:crypto';
+import { createHmac, randomInt } from 'node:crypto';
 import { KeyledgerError } from '../../platform/errors.ts';
 
 /**
@@ -52,21 +52,39 @@ export function isWellFormedRecoveryCode(input: string): boolean {
   return WELL_FORMED.test(normalizeRecoveryCode(input));
 }
 
+/** The label the recovery-code key is derived under, so it is never the master key itself nor any other derived key. */
+export const RECOVERY_CODE_KEY_LABEL = 'keyledger:recovery-codes';
+
 /**
- * SHA-256 (hex) of the normalized code: what is stored, and what a submitted
- * code is looked up by.
- *
- * Why a fast hash is acceptable here, unlike for passwords: a code is 50 bits
- * drawn uniformly at random by the server, so there is no human-chosen
- * structure or dictionary for a slow hash to defend; online guessing against
- * 2^50 is hopeless under login rate limits; and each code is single-use and
- * only stands in for the second factor, so the argon2id-protected password
- * still stands in front of it. The limit, stated plainly: with a stolen
- * database, 2^50 SHA-256 evaluations take about a day on one modern GPU, and
- * as the hash is unsalted one pass covers every stored code; so after any
- * suspected database exposure the codes must be regenerated, as passwords
- * would be reset.
+ * The key recovery codes are hashed with: HMAC-SHA-256(masterKey,
+ * "keyledger:recovery-codes"). Requires a 32-byte master key (platform/crypto).
  */
-export function hashRecoveryCode(code: string): string {
-  return createHash('sha256').update(normalizeRecoveryCode(code), 'utf8').digest('hex');
+export function deriveRecoveryCodeKey(masterKey: Buffer): Buffer {
+  // Protects against a missing or truncated key making the "keyed" hash guessable.
+  if (!Buffer.isBuffer(masterKey) || masterKey.length < 32) {
+    throw new KeyledgerError('config.invalid', `recovery code key must derive from a 32-byte master key, got ${Buffer.isBuffer(masterKey) ? `${masterKey.length} bytes` : typeof masterKey}`);
+  }
+  return createHmac('sha256', masterKey).update(RECOVERY_CODE_KEY_LABEL, 'utf8').digest();
+}
+
+/**
+ * HMAC-SHA-256 (hex), under `key` from `deriveRecoveryCodeKey`, of
+ * `userId` NUL the normalized code: what is stored, and what a submitted code
+ * is looked up by. Requires a non-empty `userId` without NUL.
+ *
+ * Why a fast MAC is acceptable here, unlike a slow hash for passwords: a code
+ * is 50 bits drawn uniformly at random by the server, so there is no
+ * human-chosen structure for a slow hash to defend; online guessing against
+ * 2^50 is hopeless under login limits; and each code is single-use and only
+ * stands in for the second factor, behind the argon2id-protected password.
+ * The key (derived from the master key, which is not in the database) means a
+ * stolen database alone cannot be searched at all; the user id in the message
+ * means that even with the key, each user's codes must be searched
+ * separately, never all in one pass. After a suspected exposure of the
+ * database and the master key together, regenerate the codes.
+ */
+export function hashRecoveryCode(key: Buffer, userId: string, code: string): string {
+  // Protects against an id that could shift the boundary between id and code in the message.
+  if (typeof userId !== 'string' || userId === '' || userId.includes('\0')) throw new KeyledgerError('config.invalid', `recovery code owner must be a non-empty id without NUL, got ${JSON.stringify(userId)}`);
+  return createHmac('sha256', key).update(`${userId}\0${normalizeRecoveryCode(code)}`, 'utf8').digest('hex');
 }

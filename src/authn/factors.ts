@@ -1,0 +1,210 @@
+import type { Db } from '../platform/database.ts';
+import { KeyledgerError } from '../platform/errors.ts';
+import type { MasterKey } from '../platform/crypto.ts';
+import type { CommandRunner } from '../audit/command-runner.ts';
+import type { CommandContext } from '../audit/event.ts';
+import type { OrganizationRow, TotpFactorRow, UserRow } from '../platform/schema.ts';
+import { PasswordError } from './password/errors.ts';
+import type { PasswordHasher } from './password/password-hasher.ts';
+import { DEFAULT_PASSWORD_POLICY, type PasswordPolicy, type PasswordPolicyEvaluator, type PasswordViolation } from './password/password-policy.ts';
+import { generateRecoveryCodes, hashRecoveryCode } from './password/recovery-codes.ts';
+import { confirmEnrollment, startEnrollment } from './totp/totp-enrollment.ts';
+import { totpQrSvg, totpSecretToBase32, totpUri, type TotpAlgorithm } from './totp/totp.ts';
+import { openTotpSecret, sealTotpSecret } from './totp-secret.ts';
+import * as repo from './repository.ts';
+
+/** How many recovery codes a set holds. */
+export const RECOVERY_CODE_COUNT = 10;
+
+export interface FactorDeps {
+  db: Db;
+  runner: CommandRunner;
+  newId: () => string;
+  master: MasterKey;
+  hasher: PasswordHasher;
+  policyEvaluator: PasswordPolicyEvaluator;
+  recoveryCodeKey: Buffer;
+}
+
+/** A TOTP factor as users and administrators see it: never the secret. */
+export interface TotpFactorView {
+  id: string;
+  status: 'pending' | 'active';
+  algorithm: string;
+  digits: number;
+  period: number;
+  createdAt: string;
+  expiresAt: string | null;
+  activatedAt: string | null;
+}
+
+/** What a user has to sign in with. */
+export interface FactorSummary {
+  password: { set: boolean; updatedAt: string | null };
+  totp: TotpFactorView[];
+  recoveryCodes: { remaining: number; generatedAt: string | null };
+}
+
+/** What `startTotpEnrollment` hands the user once, to load into an authenticator app. */
+export interface TotpEnrollmentStart {
+  factorId: string;
+  uri: string;
+  qrSvg: string;
+  secretBase32: string;
+  expiresAt: string;
+}
+
+function toTotpView(row: TotpFactorRow): TotpFactorView {
+  return {
+    id: row.id,
+    status: row.status as 'pending' | 'active',
+    algorithm: row.algorithm,
+    digits: Number(row.digits),
+    period: Number(row.period),
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    activatedAt: row.activated_at,
+  };
+}
+
+/** An organization's password policy: its `settings.passwordPolicy` fields over the default. */
+export function passwordPolicyOf(org: Pick<OrganizationRow, 'settings'>): PasswordPolicy {
+  const settings = JSON.parse(org.settings) as { passwordPolicy?: Partial<PasswordPolicy> };
+  return { ...DEFAULT_PASSWORD_POLICY, ...(settings.passwordPolicy ?? {}) };
+}
+
+function userTarget(user: Pick<UserRow, 'id' | 'email'>) {
+  return [{ type: 'user', id: user.id, display: user.email }];
+}
+
+/** Password, TOTP and recovery-code management: each a command with its ledger event; no secret ever enters one. */
+export function createFactorCommands(deps: FactorDeps) {
+  const { db, runner, newId, master, hasher, policyEvaluator } = deps;
+
+  async function requireUser(userId: string): Promise<UserRow> {
+    const user = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+    if (!user) throw new KeyledgerError('user.not_found', `no user with id "${userId}"`);
+    return user;
+  }
+
+  /** Every violation of the policies of the user's organizations (the default policy when there are none), each code once. */
+  async function checkPassword(user: UserRow, password: string): Promise<void> {
+    const orgs = await db.selectFrom('organizations').selectAll('organizations').innerJoin('memberships', 'memberships.org_id', 'organizations.id').where('memberships.user_id', '=', user.id).orderBy('organizations.id').execute();
+    const checks: { policy: PasswordPolicy; org: OrganizationRow | null }[] = orgs.length > 0 ? orgs.map((org) => ({ policy: passwordPolicyOf(org), org })) : [{ policy: { ...DEFAULT_PASSWORD_POLICY }, org: null }];
+    const violations = new Map<string, PasswordViolation>();
+    for (const { policy, org } of checks) {
+      const result = policyEvaluator.evaluatePassword(password, policy, { email: user.email, name: user.name, organizationName: org?.name, organizationSlug: org?.slug });
+      if (!result.ok) for (const v of result.violations) if (!violations.has(v.code)) violations.set(v.code, v);
+    }
+    const all = [...violations.values()];
+    // A password any of the user's organizations refuses is refused: the strictest policy wins.
+    if (all.length > 0) throw new PasswordError(all[0].code, `password refused: ${all.map((v) => v.message).join('; ')}`, { violations: all });
+  }
+
+  return {
+    /** Sets or replaces a user's password after checking it against their organizations' policies. Throws `user.not_found` or an `authn.password_*` violation (422, all violations in `details`). */
+    async setPassword(ctx: CommandContext, userId: string, password: string): Promise<void> {
+      const user = await requireUser(userId);
+      await checkPassword(user, password);
+      const hash = await hasher.hash(password);
+      await runner.run(ctx, async ({ trx, now, record }) => {
+        const initial = !(await repo.findPasswordCredentialByUserId(trx, userId));
+        await repo.upsertPasswordCredential(trx, userId, hash, now.toISOString());
+        record({ action: 'authn.password.changed', targets: userTarget(user), data: { userId, initial } });
+      });
+    },
+
+    /** Opens a pending TOTP enrollment (10 minutes) and returns what to load into the app, once. Throws `authn.factor_already_enrolled`. */
+    async startTotpEnrollment(ctx: CommandContext, userId: string, options: { issuer: string }): Promise<TotpEnrollmentStart> {
+      const user = await requireUser(userId);
+      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
+        const existing = await repo.listTotpFactorsByUserId(trx, userId);
+        // One authenticator per user: a second would double the codes an online guesser can hit.
+        if (existing.some((f) => f.status === 'active')) throw new KeyledgerError('authn.factor_already_enrolled', `user "${userId}" already has an active TOTP authenticator; remove it first`);
+        const time = now.toISOString();
+        // An abandoned enrollment must not stay confirmable next to the new one.
+        await repo.removeTotpFactors(trx, existing.map((f) => f.id), time);
+        const pending = startEnrollment(now);
+        const row: TotpFactorRow = {
+          id: newId(),
+          user_id: userId,
+          status: 'pending',
+          secret: sealTotpSecret(master, pending.secret),
+          algorithm: pending.algorithm,
+          digits: pending.digits,
+          period: pending.period,
+          last_used_step: null,
+          created_at: time,
+          expires_at: pending.expiresAt.toISOString(),
+          activated_at: null,
+          removed_at: null,
+        };
+        await repo.insertTotpFactor(trx, row);
+        record({ action: 'authn.totp.enrollment_started', targets: userTarget(user), data: { userId, factorId: row.id, expiresAt: row.expires_at } });
+        const uri = totpUri({ secret: pending.secret, issuer: options.issuer, accountName: user.email, algorithm: pending.algorithm, digits: pending.digits, period: pending.period });
+        return { factorId: row.id, uri, secretBase32: totpSecretToBase32(pending.secret), expiresAt: row.expires_at! };
+      });
+      return { ...result, qrSvg: await totpQrSvg(result.uri) };
+    },
+
+    /** Activates a pending enrollment with a code from the app. Throws `authn.factor_not_found`, `authn.totp_enrollment_expired`, `authn.totp_code_*`. */
+    async confirmTotpEnrollment(ctx: CommandContext, userId: string, factorId: string, code: string): Promise<TotpFactorView> {
+      const user = await requireUser(userId);
+      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
+        const row = await repo.findTotpFactorByIdAndUserId(trx, factorId, userId);
+        // Another user's factor, an active or removed one: nothing to confirm.
+        if (!row || row.status !== 'pending') throw new KeyledgerError('authn.factor_not_found', `no pending TOTP enrollment "${factorId}" for user "${userId}"`);
+        const active = confirmEnrollment(
+          { secret: openTotpSecret(master, row.secret), algorithm: row.algorithm as TotpAlgorithm, digits: Number(row.digits), period: Number(row.period), createdAt: new Date(row.created_at), expiresAt: new Date(row.expires_at!) },
+          code,
+          now,
+        );
+        const time = now.toISOString();
+        // A concurrent confirm or removal won: this one must not activate a second time.
+        if (!(await repo.activateTotpFactor(trx, row.id, active.lastUsedStep, time))) throw new KeyledgerError('authn.factor_not_found', `TOTP enrollment "${factorId}" is no longer pending`);
+        record({ action: 'authn.totp.enrolled', targets: userTarget(user), data: { userId, factorId, algorithm: row.algorithm, digits: Number(row.digits), period: Number(row.period) } });
+        return toTotpView({ ...row, status: 'active', last_used_step: active.lastUsedStep, activated_at: time, expires_at: null });
+      });
+      return result;
+    },
+
+    /** Removes a user's TOTP factor (active or pending). Throws `authn.factor_not_found`. */
+    async removeTotp(ctx: CommandContext, userId: string, factorId: string): Promise<void> {
+      const user = await requireUser(userId);
+      await runner.run(ctx, async ({ trx, now, record }) => {
+        const row = await repo.findTotpFactorByIdAndUserId(trx, factorId, userId);
+        // Another user's factor or one already removed: removing it again would misstate when it ended.
+        if (!row || row.status === 'removed' || (await repo.removeTotpFactors(trx, [row.id], now.toISOString())) !== 1) {
+          throw new KeyledgerError('authn.factor_not_found', `no TOTP factor "${factorId}" for user "${userId}"`);
+        }
+        record({ action: 'authn.totp.removed', targets: userTarget(user), data: { userId, factorId, previousStatus: row.status } });
+      });
+    },
+
+    /** Issues a fresh set of 10 recovery codes, returned only here; the unused codes of earlier sets stop working. */
+    async regenerateRecoveryCodes(ctx: CommandContext, userId: string): Promise<string[]> {
+      const user = await requireUser(userId);
+      const codes = generateRecoveryCodes(RECOVERY_CODE_COUNT);
+      await runner.run(ctx, async ({ trx, now, record }) => {
+        const time = now.toISOString();
+        const invalidated = await repo.deleteUnusedRecoveryCodesByUserId(trx, userId);
+        const batchId = newId();
+        await repo.insertRecoveryCodes(trx, codes.map((code) => ({ id: newId(), user_id: userId, batch_id: batchId, code_hash: hashRecoveryCode(deps.recoveryCodeKey, userId, code), created_at: time, used_at: null })));
+        record({ action: 'authn.recovery_codes.generated', targets: userTarget(user), data: { userId, batchId, count: codes.length, invalidated } });
+      });
+      return codes;
+    },
+
+    /** What a user can sign in with (never a secret). Throws `user.not_found`. */
+    async listFactors(userId: string): Promise<FactorSummary> {
+      await requireUser(userId);
+      const credential = await repo.findPasswordCredentialByUserId(db, userId);
+      const totp = await repo.listTotpFactorsByUserId(db, userId);
+      return {
+        password: { set: credential !== undefined, updatedAt: credential?.updated_at ?? null },
+        totp: totp.map(toTotpView),
+        recoveryCodes: await repo.summarizeRecoveryCodesByUserId(db, userId),
+      };
+    },
+  };
+}

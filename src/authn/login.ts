@@ -1,0 +1,207 @@
+import type { Db } from '../platform/database.ts';
+import type { Clock } from '../platform/clock.ts';
+import { KeyledgerError } from '../platform/errors.ts';
+import { digestsEqual, generateToken, hashToken } from '../platform/ids.ts';
+import type { CommandRunner, CommandScope } from '../audit/command-runner.ts';
+import type { CommandContext, Target } from '../audit/event.ts';
+import type { SessionService } from '../sessions/service.ts';
+import { resolveSessionPolicy } from '../sessions/session-policy.ts';
+import type { Session } from '../sessions/session.ts';
+import type { LoginChallengeRow, OrganizationRow, UserRow } from '../platform/schema.ts';
+import type { PasswordHasher } from './password/password-hasher.ts';
+import type { FactorFailureReason, FactorVerification, LoginMethods } from './login-methods.ts';
+import * as repo from './repository.ts';
+
+/** How long a password login waits for its second factor. */
+export const LOGIN_CHALLENGE_TTL_MS = 5 * 60 * 1000;
+/** Wrong second-factor codes a challenge takes before it is dead. */
+export const MAX_CHALLENGE_FAILURES = 5;
+/** The acr of a session signed in with a password only, and with a password and a second factor. */
+export const ACR_PASSWORD = 'urn:keyledger:acr:pwd';
+export const ACR_MFA = 'urn:keyledger:acr:mfa';
+const CHALLENGE_TOKEN_RE = /^kl_login_[A-Za-z0-9_-]{43}$/;
+/** The one refusal every failed password step gets, whatever the reason, so accounts cannot be enumerated. */
+const LOGIN_FAILED_MESSAGE = 'the email address or password is incorrect';
+
+/** Why a login was refused, as the ledger records it. */
+export type LoginFailureReason = FactorFailureReason | 'unknown_account' | 'inactive_account' | 'unknown_organization' | 'not_member' | 'challenge_expired' | 'challenge_completed' | 'challenge_locked' | 'unknown_challenge';
+
+/** The outcome of a correct password: a session, or a challenge to complete with a second factor. */
+export type PasswordLoginResult =
+  | { mfaRequired: false; session: Session; sessionToken: string }
+  | { mfaRequired: true; challengeToken: string; expiresAt: string; methods: ('totp' | 'recovery_code')[] };
+
+/** The second factor submitted to complete a challenge. */
+export type SecondFactorInput = { totpCode: string } | { recoveryCode: string };
+
+export interface LoginDeps {
+  db: Db;
+  runner: CommandRunner;
+  newId: () => string;
+  clock: Clock;
+  sessions: SessionService;
+  hasher: PasswordHasher;
+  methods: LoginMethods;
+}
+
+/** A factor's verdict, or a refusal the login itself decided (inactive account, not a member). */
+type Verdict = FactorVerification | { ok: false; reason: LoginFailureReason };
+
+/** A refusal decided inside the login command: rolls it back, then is recorded by its own command. */
+class LoginRefused extends Error {
+  constructor(readonly reason: LoginFailureReason) {
+    super(reason);
+  }
+}
+
+interface FailureFacts {
+  reason: LoginFailureReason;
+  method: 'password' | 'totp' | 'recovery_code';
+  email: string | null;
+  userId: string | null;
+  orgId: string | null;
+  challengeId: string | null;
+}
+
+function userTargets(userId: string | null): Target[] {
+  return userId ? [{ type: 'user', id: userId }] : [];
+}
+
+/** Password login and its completion with a second factor; every attempt is a ledger event. */
+export function createLoginCommands(deps: LoginDeps) {
+  const { db, runner, newId, clock, sessions, hasher, methods } = deps;
+
+  /** Commits the failed attempt (and counts it against its challenge), so the refusal is evidence even though the login throws. */
+  async function recordFailure(ctx: CommandContext, facts: FailureFacts): Promise<void> {
+    await runner.run(ctx, async ({ trx, record }) => {
+      if (facts.challengeId && ['wrong_totp', 'replayed_totp', 'malformed_code', 'wrong_recovery_code', 'no_totp'].includes(facts.reason)) await repo.incrementChallengeFailures(trx, facts.challengeId);
+      record({ action: 'authn.login.failed', outcome: 'failure', reason: facts.reason, org: facts.orgId, targets: userTargets(facts.userId), data: { ...facts } });
+    });
+  }
+
+  /** Opens the session and records the sign-in, inside the command that accepted the last factor. */
+  async function startSession(scope: CommandScope, ctx: CommandContext, user: UserRow, org: OrganizationRow | null, amr: string[], acr: string): Promise<{ session: Session; sessionToken: string }> {
+    const policy = resolveSessionPolicy(org ? (JSON.parse(org.settings) as Record<string, unknown>) : null);
+    const { token, session } = await sessions.createInScope(scope, { userId: user.id, orgId: org?.id ?? null, amr, acr, ip: ctx.request.ip, userAgent: ctx.request.userAgent, policy });
+    scope.record({ action: 'authn.login.succeeded', org: org?.id ?? null, targets: [{ type: 'user', id: user.id, display: user.email }, { type: 'session', id: session.id }], data: { userId: user.id, orgId: org?.id ?? null, amr, acr, sessionId: session.id } });
+    return { session, sessionToken: token };
+  }
+
+  /** Runs a factor's commit plus `body` in one command; a refusal rolls back and is recorded in its own command. */
+  async function commitAttempt<T>(ctx: CommandContext, verification: Verdict, body: (scope: CommandScope) => Promise<T>, facts: Omit<FailureFacts, 'reason'>, refuse: (reason: LoginFailureReason) => KeyledgerError): Promise<T> {
+    try {
+      // A wrong factor is refused before any write.
+      if (!verification.ok) throw new LoginRefused(verification.reason);
+      const { result } = await runner.run(ctx, async (scope) => {
+        const lost = await verification.commit(scope);
+        // A concurrent login spent the same code or step first.
+        if (lost) throw new LoginRefused(lost);
+        return body(scope);
+      });
+      return result;
+    } catch (err) {
+      if (!(err instanceof LoginRefused)) throw err;
+      await recordFailure(ctx, { ...facts, reason: err.reason });
+      throw refuse(err.reason);
+    }
+  }
+
+  const loginFailed = () => new KeyledgerError('authn.login_failed', LOGIN_FAILED_MESSAGE);
+
+  return {
+    /**
+     * Checks email and password (and membership of `orgRef`, when given).
+     * Returns a session when no second factor is needed, else a challenge
+     * token for `completeLogin`. Every refusal is the same `authn.login_failed`.
+     */
+    async beginPasswordLogin(ctx: CommandContext, input: { email: string; password: string; orgRef?: string | null }): Promise<PasswordLoginResult> {
+      const email = String(input.email ?? '').trim().toLowerCase();
+      const user = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+      const org = input.orgRef ? await db.selectFrom('organizations').selectAll().where((eb) => eb.or([eb('id', '=', input.orgRef!), eb('slug', '=', input.orgRef!)])).executeTakeFirst() : undefined;
+      const facts = { method: 'password' as const, email, userId: user?.id ?? null, orgId: org?.id ?? null, challengeId: null };
+      if (!user) {
+        // Unknown accounts pay for one argon2id check too, so timing does not reveal which emails exist.
+        await hasher.dummyVerify(String(input.password ?? ''));
+        await recordFailure(ctx, { ...facts, reason: 'unknown_account' });
+        throw loginFailed();
+      }
+      let verification: Verdict = await methods.password.verify({ userId: user.id, challengeId: null }, String(input.password ?? ''));
+      // A suspended or deprovisioned account cannot sign in, even with the right password.
+      if (verification.ok && user.status !== 'active') verification = { ok: false, reason: 'inactive_account' };
+      // An organization that does not exist cannot be signed in to.
+      if (verification.ok && input.orgRef && !org) verification = { ok: false, reason: 'unknown_organization' };
+      // Only members may sign in to an organization.
+      if (verification.ok && org && !(await db.selectFrom('memberships').select('id').where('org_id', '=', org.id).where('user_id', '=', user.id).executeTakeFirst())) verification = { ok: false, reason: 'not_member' };
+      const factor = await repo.findActiveTotpFactorByUserId(db, user.id);
+      const orgPolicy = org ? (JSON.parse(org.settings) as { mfaPolicy?: unknown }).mfaPolicy : undefined;
+      const mfaRequired = factor !== undefined || orgPolicy === 'required';
+      const challengeToken = generateToken('login');
+      const opened = await commitAttempt(
+        ctx,
+        verification,
+        async (scope) => {
+          const { trx, now, record } = scope;
+          let challenge: LoginChallengeRow | null = null;
+          if (mfaRequired) {
+            challenge = { id: newId(), token_hash: hashToken(challengeToken), user_id: user.id, org_id: org?.id ?? null, methods_done: JSON.stringify(['pwd']), created_at: now.toISOString(), expires_at: new Date(now.getTime() + LOGIN_CHALLENGE_TTL_MS).toISOString(), completed_at: null, failed_attempts: 0 };
+            await repo.insertLoginChallenge(trx, challenge);
+          }
+          record({ action: 'authn.login.password_verified', org: org?.id ?? null, targets: [{ type: 'user', id: user.id, display: user.email }], data: { userId: user.id, orgId: org?.id ?? null, mfaRequired, challengeId: challenge?.id ?? null } });
+          // No second factor needed: the session opens in this same transaction.
+          return challenge ? { challenge, started: null } : { challenge: null, started: await startSession(scope, ctx, user, org ?? null, ['pwd'], ACR_PASSWORD) };
+        },
+        facts,
+        loginFailed,
+      );
+      if (opened.started) return { mfaRequired: false, ...opened.started };
+      const { remaining } = await repo.summarizeRecoveryCodesByUserId(db, user.id);
+      const available: ('totp' | 'recovery_code')[] = [...(factor ? (['totp'] as const) : []), ...(remaining > 0 ? (['recovery_code'] as const) : [])];
+      return { mfaRequired: true, challengeToken, expiresAt: opened.challenge!.expires_at, methods: available };
+    },
+
+    /**
+     * Completes a challenge with a TOTP or recovery code and starts the
+     * session (amr ["pwd","otp"], acr mfa). Throws `authn.challenge_invalid`
+     * (unknown, expired, completed, or 5 wrong codes) or `authn.second_factor_invalid`.
+     */
+    async completeLogin(ctx: CommandContext, challengeToken: string, input: SecondFactorInput): Promise<{ session: Session; sessionToken: string }> {
+      const method = 'totpCode' in input ? methods.totp : methods.recoveryCode;
+      const code = 'totpCode' in input ? input.totpCode : input.recoveryCode;
+      const invalid = () => new KeyledgerError('authn.challenge_invalid', 'this sign-in has expired or is no longer valid; sign in again');
+      // Anything not shaped like a challenge token never reaches the database.
+      const digest = typeof challengeToken === 'string' && CHALLENGE_TOKEN_RE.test(challengeToken) ? hashToken(challengeToken) : null;
+      const challenge = digest ? await repo.findLoginChallengeByTokenHash(db, digest) : undefined;
+      const facts = { method: method.name, email: null, userId: challenge?.user_id ?? null, orgId: challenge?.org_id ?? null, challengeId: challenge?.id ?? null };
+      const state = (c: LoginChallengeRow | undefined, at: Date): LoginFailureReason | null =>
+        !c || !digest || !digestsEqual(c.token_hash, digest) ? 'unknown_challenge' : c.completed_at ? 'challenge_completed' : Number(c.failed_attempts) >= MAX_CHALLENGE_FAILURES ? 'challenge_locked' : at.toISOString() >= c.expires_at ? 'challenge_expired' : null;
+      const early = state(challenge, clock.now());
+      // Unknown, completed, locked or expired challenges take no code at all.
+      if (early) {
+        await recordFailure(ctx, { ...facts, reason: early });
+        throw invalid();
+      }
+      const user = (await db.selectFrom('users').selectAll().where('id', '=', challenge!.user_id).executeTakeFirstOrThrow()) as UserRow;
+      let verification: Verdict = await method.verify({ userId: user.id, challengeId: challenge!.id }, code);
+      // A user suspended between the two steps must not finish signing in.
+      if (verification.ok && user.status !== 'active') verification = { ok: false, reason: 'inactive_account' };
+      const amr = [...new Set([...(JSON.parse(challenge!.methods_done) as string[]), method.amr])];
+      return commitAttempt(
+        ctx,
+        verification,
+        async (scope) => {
+          const { trx, now: at, record } = scope;
+          const current = await repo.findLoginChallengeByTokenHash(trx, digest!);
+          const late = state(current, at);
+          // Re-checked in the transaction: the challenge may have expired, been locked or completed meanwhile.
+          if (late || !(await repo.completeLoginChallenge(trx, challenge!.id, amr, at.toISOString()))) throw new LoginRefused(late ?? 'challenge_completed');
+          record({ action: 'authn.login.factor_verified', org: challenge!.org_id, targets: [{ type: 'user', id: user.id, display: user.email }], data: { userId: user.id, challengeId: challenge!.id, method: method.name } });
+          // The factor is spent and the session opened in one transaction: no used-up challenge without a session.
+          const org = challenge!.org_id ? ((await trx.selectFrom('organizations').selectAll().where('id', '=', challenge!.org_id).executeTakeFirst()) ?? null) : null;
+          return startSession(scope, ctx, user, org, amr, ACR_MFA);
+        },
+        facts,
+        (reason) => (reason.startsWith('challenge_') ? invalid() : reason === 'inactive_account' ? loginFailed() : new KeyledgerError('authn.second_factor_invalid', 'the code was not accepted')),
+      );
+    },
+  };
+}
