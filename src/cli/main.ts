@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../platform/config.ts';
 import { cliContext, withRuntime } from './context.ts';
 import { ALL_SCOPES } from '../http/scopes.ts';
-import { emit, fail } from './output.ts';
+import { emit, handled } from './output.ts';
 import { KeyledgerError } from '../platform/errors.ts';
 import { auditCommands } from './audit-commands.ts';
 import { userCommands } from './user-commands.ts';
@@ -18,22 +18,20 @@ program
   .option('--host <host>', 'address to bind (default: KEYLEDGER_HOST or 127.0.0.1)')
   .option('--data <dir>', 'data directory (default: KEYLEDGER_DATA_DIR or ./data)')
   .option('--json', 'print the listening address and bootstrap link as JSON')
-  .action(async (opts: { port?: string; host?: string; data?: string; json?: boolean }) => {
-    try {
+  .action(
+    handled(async (opts: { port?: string; host?: string; data?: string; json?: boolean }) => {
       const config = loadConfig(process.env, { port: opts.port === undefined ? undefined : Number(opts.port), host: opts.host, dataDir: opts.data });
       const { startServer } = await import('./start.ts');
       await startServer(config, { json: Boolean(opts.json) });
-    } catch (err) {
-      fail(Boolean(opts.json), err);
-    }
-  });
+    }),
+  );
 
 program
   .command('migrate')
   .description('create or upgrade the database schema')
   .option('--json', 'machine-readable output')
-  .action(async (opts: { json?: boolean }) => {
-    try {
+  .action(
+    handled(async (opts: { json?: boolean }) => {
       const config = loadConfig(process.env);
       const db = openDatabase(config);
       try {
@@ -42,10 +40,8 @@ program
       } finally {
         await db.destroy();
       }
-    } catch (err) {
-      fail(Boolean(opts.json), err);
-    }
-  });
+    }),
+  );
 
 const apiKey = program.command('api-key').description('admin API keys');
 apiKey
@@ -54,26 +50,22 @@ apiKey
   .requiredOption('--scopes <scopes>', `comma-separated scopes, or "all" (${ALL_SCOPES.join(', ')})`)
   .option('--expires-at <time>', 'RFC 3339 expiry')
   .option('--json', 'print { id, key } as JSON')
-  .action(async (opts: { name: string; scopes: string; expiresAt?: string; json?: boolean }) => {
-    try {
+  .action(
+    handled(async (opts: { name: string; scopes: string; expiresAt?: string; json?: boolean }) => {
       const scopes = opts.scopes === 'all' ? [...ALL_SCOPES] : opts.scopes.split(',').map((s) => s.trim()).filter(Boolean);
       const { key, apiKey: view } = await withRuntime((rt) => rt.apiKeys.create(cliContext(), { name: opts.name, scopes, expiresAt: opts.expiresAt ?? null }));
       emit(Boolean(opts.json), { id: view.id, key, name: view.name, scopes: view.scopes, expiresAt: view.expiresAt }, () => `${key}\n(id ${view.id}; shown once, store it now)`);
-    } catch (err) {
-      fail(Boolean(opts.json), err);
-    }
-  });
+    }),
+  );
 apiKey
   .command('revoke <id>')
   .option('--json', 'machine-readable output')
-  .action(async (id: string, opts: { json?: boolean }) => {
-    try {
+  .action(
+    handled(async (id: string, opts: { json?: boolean }) => {
       const view = await withRuntime((rt) => rt.apiKeys.revoke(cliContext(), id));
       emit(Boolean(opts.json), view, () => `revoked ${view.id} (${view.name})`);
-    } catch (err) {
-      fail(Boolean(opts.json), err);
-    }
-  });
+    }),
+  );
 
 const org = program.command('org').description('organizations');
 org
@@ -81,28 +73,24 @@ org
   .requiredOption('--slug <slug>', 'short unique name, e.g. acme')
   .requiredOption('--name <name>', 'display name')
   .option('--json', 'print the organization as JSON')
-  .action(async (opts: { slug: string; name: string; json?: boolean }) => {
-    try {
+  .action(
+    handled(async (opts: { slug: string; name: string; json?: boolean }) => {
       if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(opts.slug)) {
         throw new KeyledgerError('request.invalid', `slug "${opts.slug}" must be 2-63 lowercase letters, digits or dashes`);
       }
       const created = await withRuntime((rt) => rt.identity.createOrganization(cliContext(), { slug: opts.slug, name: opts.name }));
       emit(Boolean(opts.json), created, () => `created organization ${created.slug} (${created.id})`);
-    } catch (err) {
-      fail(Boolean(opts.json), err);
-    }
-  });
+    }),
+  );
 org
   .command('list')
   .option('--json', 'machine-readable output')
-  .action(async (opts: { json?: boolean }) => {
-    try {
+  .action(
+    handled(async (opts: { json?: boolean }) => {
       const { items } = await withRuntime((rt) => rt.identity.listOrganizations({ limit: 200 }));
       emit(Boolean(opts.json), items, () => items.map((o) => `${o.slug}\t${o.name}\t${o.id}`).join('\n') || '(none)');
-    } catch (err) {
-      fail(Boolean(opts.json), err);
-    }
-  });
+    }),
+  );
 
 userCommands(program);
 auditCommands(program);

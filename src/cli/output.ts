@@ -13,3 +13,18 @@ export function fail(json: boolean, err: unknown): never {
   process.stderr.write(`keyledger: ${code}: ${message}\n`);
   process.exit(ERROR_CATALOGUE[code].status < 500 ? 1 : 70);
 }
+
+/**
+ * Wraps a command's action: whatever it throws leaves through `fail`, with its
+ * stable code and exit status (JSON on stdout when the command got --json).
+ * Commander passes the options object second to last.
+ */
+export function handled<A extends unknown[]>(body: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await body(...args);
+    } catch (err) {
+      fail(Boolean((args[args.length - 2] as { json?: boolean } | undefined)?.json), err);
+    }
+  };
+}

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { emit, fail } from './output.ts';
+import { emit, handled } from './output.ts';
 import { cliContext, withRuntime } from './context.ts';
 
 /** `keyledger user create | list`. */
@@ -13,26 +13,22 @@ export function userCommands(program: Command): void {
     .requiredOption('--email <email>', 'email address (unique across the deployment)')
     .option('--name <name>', 'display name')
     .option('--json', 'print the user as JSON')
-    .action(async (opts: { org: string; email: string; name?: string; json?: boolean }) => {
-      try {
+    .action(
+      handled(async (opts: { org: string; email: string; name?: string; json?: boolean }) => {
         const created = await withRuntime((rt) => rt.identity.createUser(cliContext(), { email: opts.email, name: opts.name ?? null }, { orgRef: opts.org }));
         emit(Boolean(opts.json), created, () => `created user ${created.email} (${created.id}) in ${opts.org}`);
-      } catch (err) {
-        fail(Boolean(opts.json), err);
-      }
-    });
+      }),
+    );
 
   user
     .command('list')
     .description('list users, optionally of one organization')
     .option('--org <slug>', 'organization slug or id')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { org?: string; json?: boolean }) => {
-      try {
+    .action(
+      handled(async (opts: { org?: string; json?: boolean }) => {
         const { items } = await withRuntime((rt) => rt.identity.listUsers({ orgRef: opts.org }, { limit: 200 }));
         emit(Boolean(opts.json), items, () => items.map((u) => `${u.email}\t${u.status}\t${u.id}`).join('\n') || '(none)');
-      } catch (err) {
-        fail(Boolean(opts.json), err);
-      }
-    });
+      }),
+    );
 }
