@@ -17,7 +17,7 @@ export function identityRoutes(rt: Runtime): FastifyPluginAsync {
 
     app.post('/organizations', {
       onRequest: write,
-      schema: { tags: ['Organizations'], summary: 'Create an organization', body: s.CreateOrganizationBody, response: { 201: s.OrganizationSchema, ...errors(400, 401, 403, 409, 413, 415) } },
+      schema: { tags: ['Organizations'], summary: 'Create an organization', body: s.CreateOrganizationBody, response: { 201: s.OrganizationSchema, ...errors(400, 401, 403, 409, 413, 415, 422) } },
       handler: async (req, reply) => reply.status(201).send(await id.createOrganization(commandContext(req), req.body as never)),
     });
     app.get('/organizations', {
@@ -32,7 +32,7 @@ export function identityRoutes(rt: Runtime): FastifyPluginAsync {
     });
     app.patch('/organizations/:org', {
       onRequest: write,
-      schema: { tags: ['Organizations'], summary: 'Rename an organization or change its settings', params: OrgParams, body: s.UpdateOrganizationBody, response: { 200: s.OrganizationSchema, ...errors(400, 401, 403, 404, 413, 415) } },
+      schema: { tags: ['Organizations'], summary: 'Rename an organization or change its settings', params: OrgParams, body: s.UpdateOrganizationBody, response: { 200: s.OrganizationSchema, ...errors(400, 401, 403, 404, 413, 415, 422) } },
       handler: async (req) => id.updateOrganization(commandContext(req), (req.params as { org: string }).org, req.body as never),
     });
 

@@ -5,6 +5,7 @@ import type { CommandContext } from '../audit/event.ts';
 import type { OrganizationRow, UserRow } from '../platform/schema.ts';
 import { decodeCursor, encodeCursor } from '../platform/pagination.ts';
 import * as repo from './repository.ts';
+import { checkOrganizationSettings } from './organization-settings.ts';
 import { diffFields, toOrganization, toServiceAccount, toUser, type Membership, type Organization, type ServiceAccount, type User } from './views.ts';
 
 export interface UserInput {
@@ -89,6 +90,7 @@ export function createIdentityService(deps: IdentityDeps) {
     async createOrganization(ctx: CommandContext, input: { slug: string; name: string; settings?: Record<string, unknown> }): Promise<Organization> {
       const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
         if (await repo.findOrganizationByRef(trx, input.slug)) throw new KeyledgerError('organization.slug_taken', `an organization with slug "${input.slug}" already exists`);
+        checkOrganizationSettings(input.settings ?? {});
         const time = now.toISOString();
         const row: OrganizationRow = { id: newId(), slug: input.slug, name: input.name, settings: JSON.stringify(input.settings ?? {}), created_at: time, updated_at: time };
         await trx.insertInto('organizations').values(row).execute();
@@ -103,6 +105,7 @@ export function createIdentityService(deps: IdentityDeps) {
         const row = await requireOrg(trx, ref);
         const before = toOrganization(row);
         const after: Organization = { ...before, name: patch.name ?? before.name, settings: patch.settings ?? before.settings, updatedAt: now.toISOString() };
+        checkOrganizationSettings(after.settings);
         await trx.updateTable('organizations').set({ name: after.name, settings: JSON.stringify(after.settings), updated_at: after.updatedAt }).where('id', '=', row.id).execute();
         const { updatedAt: _b, ...b } = before;
         const { updatedAt: _a, ...a } = after;

@@ -13,6 +13,7 @@ export const ERROR_CATALOGUE = {
   'auth.forbidden': { status: 403, description: 'The credential is valid but lacks the scope this endpoint requires.' },
   'pagination.invalid_cursor': { status: 400, description: 'The cursor is not one this endpoint issued.' },
   'organization.not_found': { status: 404, description: 'No organization with this id or slug.' },
+  'organization.settings_invalid': { status: 422, description: 'An organization setting has a value Keyledger does not accept (e.g. an unknown mfaPolicy).' },
   'organization.slug_taken': { status: 409, description: 'Another organization already uses this slug.' },
   'user.not_found': { status: 404, description: 'No user with this id.' },
   'user.email_taken': { status: 409, description: 'Another user already has this email address.' },

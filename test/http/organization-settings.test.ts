@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from '../support/databases.ts';
+import { createOrg, expectError, expectNothingChanged, ok, startHttpSuite, type HttpSuite } from '../support/http.ts';
+
+for (const dialect of DIALECTS) {
+  describe(`organization policies are checked when saved, on ${dialect}`, () => {
+    let s: HttpSuite;
+    beforeAll(async () => {
+      s = await startHttpSuite(dialect);
+      await createOrg(s, 'acme');
+    });
+    afterAll(async () => s?.close());
+
+    const refused: Array<[string, Record<string, unknown>, string]> = [
+      ['an idle timeout below 5 minutes', { sessionPolicy: { idleTimeoutMinutes: 1 } }, 'session.policy_invalid'],
+      ['a misspelt session field', { sessionPolicy: { idleTimeoutMins: 10 } }, 'session.policy_invalid'],
+      ['a password minimum of 8 without MFA', { passwordPolicy: { minLength: 8 } }, 'authn.password_policy_invalid'],
+      ['a password maximum below 64', { passwordPolicy: { maxLength: 32 } }, 'authn.password_policy_invalid'],
+      ['an unknown password field', { passwordPolicy: { requireSymbols: true } }, 'authn.password_policy_invalid'],
+      ['an unknown MFA policy', { mfaPolicy: 'sometimes' }, 'organization.settings_invalid'],
+    ];
+    for (const [label, settings, code] of refused) {
+      it(`refuses ${label} on create and on update (422 ${code}), changing nothing`, async () => {
+        await expectNothingChanged(s.rt, async () => {
+          expectError(await s.request('POST', '/api/v1/organizations', { body: { slug: 'weak', name: 'Weak', settings } }), 422, code);
+          expectError(await s.request('PATCH', '/api/v1/organizations/acme', { body: { settings } }), 422, code);
+        });
+      });
+    }
+
+    it('accepts policies within the floors and stores them as given', async () => {
+      const settings = { sessionPolicy: { idleTimeoutMinutes: 15, absoluteTimeoutHours: 8 }, passwordPolicy: { minLength: 8, mfaRequired: true }, mfaPolicy: 'required', brand: 'blue' };
+      const org = await ok(s, 200, 'PATCH', '/api/v1/organizations/acme', { settings });
+      expect(org.settings).toEqual(settings);
+    });
+  });
+}
