@@ -5,7 +5,7 @@ import { dialectOf, type Db, type DatabaseTarget } from '../platform/database.ts
 import { hashChildren } from './merkle-hash.ts';
 import { perfectSubtrees } from './merkle-tree.ts';
 import { openCheckpoint, parseVerifierKey, verifierKeyFromRaw } from './checkpoint-note.ts';
-import { hashLedgerRange, hashLevels } from './leaf-hashing.js';
+import { embeddedSeq, hashLedgerRange, hashLevels } from './leaf-hashing.js';
 import { sql } from 'kysely';
 
 export type VerifyProblemCode =
@@ -176,10 +176,10 @@ function rootAt(levels: Buffer[], size: number): Buffer {
 
 /** Says why the event at `position` is not the one that belongs there. */
 async function explainMismatch(db: Db, position: number): Promise<VerifyProblem> {
-  const here = await db.selectFrom('audit_events').select(['seq', 'id']).where('seq', '=', position).executeTakeFirst();
+  const here = await db.selectFrom('audit_events').select(['id', 'body']).where('seq', '=', position).executeTakeFirst();
   if (here) {
-    const body = await db.selectFrom('audit_events').select('body').where('seq', '=', position).executeTakeFirstOrThrow();
-    const said = /,"seq":(\d+)/.exec(body.body.slice(body.body.lastIndexOf(',"seq":')))?.[1] ?? 'no position';
+    const embedded = embeddedSeq(here.body);
+    const said = embedded < 0 ? 'no position' : String(embedded);
     return { code: 'event_moved', seq: position, eventId: here.id, message: `event ${here.id} at sequence ${position} says it belongs at sequence ${said}` };
   }
   const next = await db.selectFrom('audit_events').select(['seq', 'id']).where('seq', '>', position).orderBy('seq').limit(1).executeTakeFirst();

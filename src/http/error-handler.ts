@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { ERROR_CATALOGUE, KeyledgerError, type ErrorCode } from '../platform/errors.ts';
+import { KeyledgerError, type ErrorCode } from '../platform/errors.ts';
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; requestId: string; details?: unknown };
@@ -51,5 +51,3 @@ export function installErrorHandler(app: FastifyInstance): void {
     reply.status(404).send({ error: { code: 'route.not_found', message: `no endpoint ${request.method} ${request.url.split('?')[0]}`, requestId: request.id } });
   });
 }
-
-export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];

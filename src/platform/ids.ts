@@ -40,11 +40,6 @@ export function createIdGenerator(clock: Clock): () => string {
   };
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-export function isUuid(value: string): boolean {
-  return UUID_RE.test(value);
-}
-
 /**
  * A secret token with a recognisable prefix (`kl_<kind>_`) so secret scanners
  * can find leaks: 32 random bytes, base64url.
