@@ -17,6 +17,7 @@ import { createBootstrapService, type BootstrapService } from './http/bootstrap-
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { createSessionService, type SessionService } from './sessions/service.ts';
 import { createAuthnService, type AuthnService } from './authn/service.ts';
+import { createMailer, type Mailer } from './mail/mailer.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -35,6 +36,8 @@ export interface Runtime {
   bootstrap: BootstrapService;
   sessions: SessionService;
   authn: AuthnService;
+  /** Outgoing mail: SMTP when configured, else the dev outbox. */
+  mailer: Mailer;
   /** The master key secrets at rest are encrypted under (TOTP secrets, the ledger signing key). */
   master: MasterKey;
   metrics: Metrics;
@@ -84,6 +87,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     deactivationHooks.push(async (scope, userId, status) => {
       await sessions.revokeAllForUserInScope(scope, userId, `user ${status}`);
     });
+    const mailer = createMailer({ db: database.db, clock, newId, logger, smtpUrl: config.smtpUrl, from: config.mailFrom });
     const authn = createAuthnService({ db: database.db, runner, clock, newId, master, sessions, identity });
     const seq = sequencer;
     return {
@@ -102,6 +106,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       bootstrap,
       sessions,
       authn,
+      mailer,
       master,
       metrics,
       async close() {

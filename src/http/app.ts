@@ -11,6 +11,7 @@ import { apiKeyRoutes } from './api-key-routes.ts';
 import { identityRoutes } from '../identity/routes.ts';
 import { accessRoutes } from '../access/routes.ts';
 import { auditRoutes, ledgerKeyRoutes } from '../audit/routes.ts';
+import { mailRoutes } from '../mail/routes.ts';
 
 export type App = FastifyInstance;
 
@@ -73,6 +74,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(identityRoutes(rt));
       await api.register(accessRoutes(rt));
       await api.register(auditRoutes(rt));
+      await api.register(mailRoutes(rt));
     },
     { prefix: '/api/v1' },
   );

@@ -16,6 +16,10 @@ export interface Config {
   bodyLimitBytes: number;
   /** Take the client address from X-Forwarded-For (only behind the deployment's own proxy). */
   trustProxy: boolean;
+  /** SMTP server for outgoing mail (smtp:// or smtps://, credentials in the URL); null keeps mail in the dev outbox. */
+  smtpUrl: string | null;
+  /** The From address of outgoing mail. */
+  mailFrom: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -46,6 +50,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Pick<Confi
     sequencerIntervalMs: parsePositiveInt(env.KEYLEDGER_SEQUENCER_INTERVAL_MS ?? '1000', 'KEYLEDGER_SEQUENCER_INTERVAL_MS'),
     bodyLimitBytes: parsePositiveInt(env.KEYLEDGER_BODY_LIMIT_BYTES ?? String(256 * 1024), 'KEYLEDGER_BODY_LIMIT_BYTES'),
     trustProxy: env.KEYLEDGER_TRUST_PROXY === 'true',
+    smtpUrl: parseSmtpUrl(env.KEYLEDGER_SMTP_URL),
+    mailFrom: env.KEYLEDGER_MAIL_FROM ?? `Keyledger <no-reply@${new URL(publicUrl).hostname}>`,
   };
 }
 
@@ -61,4 +67,10 @@ function parsePositiveInt(value: string, name: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new KeyledgerError('config.invalid', `${name} must be a positive integer (got "${value}")`);
   return n;
+}
+
+function parseSmtpUrl(value: string | undefined): string | null {
+  if (!value) return null;
+  if (!/^smtps?:\/\/[^/]/.test(value)) throw new KeyledgerError('config.invalid', `KEYLEDGER_SMTP_URL must start with smtp:// or smtps:// (got "${value.split(':')[0]}:")`);
+  return value;
 }

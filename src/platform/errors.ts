@@ -65,6 +65,7 @@ export const ERROR_CATALOGUE = {
   'session.amr_invalid': { status: 422, description: 'The authentication methods are not a non-empty list of RFC 8176 method values.' },
   'session.acr_invalid': { status: 422, description: 'The authentication context class (acr) is empty.' },
   'session.cookie_invalid': { status: 500, description: 'A session cookie cannot be built: the public URL, token or lifetime is malformed.' },
+  'mail.delivery_failed': { status: 503, description: 'The message could not be handed to the SMTP server; nothing was changed, try again later.' },
   'config.invalid': { status: 500, description: 'The configuration is invalid.' },
   'internal': { status: 500, description: 'An unexpected server error.' },
 } as const satisfies Record<string, { status: number; description: string }>;

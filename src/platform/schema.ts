@@ -25,6 +25,7 @@ export interface Database {
   totp_factors: TotpFactorsTable;
   recovery_codes: RecoveryCodesTable;
   login_challenges: LoginChallengesTable;
+  mail_outbox: MailOutboxTable;
 }
 
 export interface OrganizationsTable {
@@ -253,3 +254,14 @@ export type PasswordCredentialRow = Selectable<PasswordCredentialsTable>;
 export type TotpFactorRow = Selectable<TotpFactorsTable>;
 export type RecoveryCodeRow = Selectable<RecoveryCodesTable>;
 export type LoginChallengeRow = Selectable<LoginChallengesTable>;
+
+/** Mail kept instead of sent when no SMTP server is configured (development). */
+export interface MailOutboxTable {
+  id: string;
+  kind: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  created_at: string;
+}
+export type MailOutboxRow = Selectable<MailOutboxTable>;

@@ -49,6 +49,7 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'GET', path: '/api/v1/audit/checkpoints/latest', scope: 'audit:read', body: false },
   { method: 'GET', path: '/api/v1/audit/checkpoints/{size}', scope: 'audit:read', body: false },
   { method: 'GET', path: '/api/v1/audit/consistency', scope: 'audit:read', body: false },
+  { method: 'GET', path: '/api/v1/mail/outbox', scope: 'admin:read', body: false },
 ];
 
 export const routeName = (r: Pick<ApiRoute, 'method' | 'path'>) => `${r.method} ${r.path}`;

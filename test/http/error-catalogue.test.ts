@@ -34,7 +34,7 @@ describe('the error catalogue and docs/errors.md', () => {
   it('codes are domain.reason, statuses are HTTP error statuses, and only statuses below 500 are exposed', () => {
     for (const [code, spec] of Object.entries(ERROR_CATALOGUE)) {
       expect(code).toMatch(/^([a-z_]+\.[a-z_]+|internal)$/);
-      expect([400, 401, 403, 404, 409, 410, 413, 415, 422, 429, 500]).toContain(spec.status);
+      expect([400, 401, 403, 404, 409, 410, 413, 415, 422, 429, 500, 503]).toContain(spec.status);
       const err = new KeyledgerError(code as ErrorCode, 'm');
       expect({ code, status: err.status, expose: err.expose }).toEqual({ code, status: spec.status, expose: spec.status < 500 });
     }

@@ -5,6 +5,7 @@ import { foundationMigration } from './2026-11-28-foundation.ts';
 import { ledgerRefuseReplaceMigration } from './2026-11-28-ledger-refuse-replace.ts';
 import { sessionsMigration } from './2026-11-28-sessions.ts';
 import { authnMigration } from './2026-11-28-authn.ts';
+import { mailOutboxMigration } from './2026-11-28-mail-outbox.ts';
 
 /** Every migration, in order. Never edit one that has landed; add a new one. */
 export function listMigrations(dialect: Dialect): Record<string, Migration> {
@@ -13,6 +14,7 @@ export function listMigrations(dialect: Dialect): Record<string, Migration> {
     '2026-11-28-0002-ledger-refuse-replace': ledgerRefuseReplaceMigration(dialect),
     '2026-11-28-0003-sessions': sessionsMigration(dialect),
     '2026-11-28-0004-authn': authnMigration(dialect),
+    '2026-11-28-0005-mail-outbox': mailOutboxMigration(dialect),
   };
 }
 
