@@ -101,6 +101,7 @@ export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
     description: 'A sign-in completed and a session was started.',
     data: { userId: 'user id', orgId: 'organization signed in to, or null', amr: 'authentication methods used (RFC 8176)', acr: 'authentication context class', sessionId: 'the session started' },
   },
+  'authn.reauthentication.failed': { v: 1, description: 'A signed-in user failed to re-authenticate before a sensitive action.', data: { userId: 'user id', sessionId: 'the session', method: 'password or totp', reason: 'why it was refused' } },
   'authn.login.failed': {
     v: 1,
     description: 'A sign-in attempt was refused; the client only learns that it failed, the reason is recorded here.',

@@ -10,6 +10,7 @@ import { deriveRecoveryCodeKey } from './password/recovery-codes.ts';
 import { createFactorCommands } from './factors.ts';
 import { createLoginCommands } from './login.ts';
 import { createLoginMethods } from './login-methods.ts';
+import { createReauthentication } from './reauthenticate.ts';
 
 export interface AuthnServiceDeps {
   db: Db;
@@ -40,6 +41,7 @@ export function createAuthnService(deps: AuthnServiceDeps) {
   return {
     ...createFactorCommands({ db: deps.db, runner: deps.runner, newId: deps.newId, master: deps.master, hasher, policyEvaluator, recoveryCodeKey }),
     ...createLoginCommands({ db: deps.db, runner: deps.runner, newId: deps.newId, clock: deps.clock, sessions: deps.sessions, hasher, methods }),
+    ...createReauthentication({ db: deps.db, runner: deps.runner, sessions: deps.sessions, methods }),
     /** The login methods, one object per factor, all satisfying `LoginMethod`. */
     methods,
   };

@@ -12,8 +12,7 @@ import { KeyledgerError } from '../platform/errors.ts';
  * behind a TLS proxy with an https public URL) anywhere but a developer laptop.
  */
 
-const HOST_COOKIE = '__Host-kl_session';
-const DEV_COOKIE = 'kl_session';
+const SESSION_COOKIE = 'kl_session';
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 // A session token is kl_sess_ + base64url; nothing else may reach a Set-Cookie header.
 const COOKIE_VALUE_RE = /^[A-Za-z0-9_-]+$/;
@@ -37,9 +36,14 @@ function allowsInsecure(url: URL): boolean {
   return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
 }
 
+/** A Keyledger cookie's name: `__Host-<base>` on https, `<base>` on plain http (browsers refuse `__Host-` without Secure). */
+export function cookieName(base: string, publicUrl: string): string {
+  return parsePublicUrl(publicUrl).protocol === 'https:' ? `__Host-${base}` : base;
+}
+
 /** The session cookie's name: `__Host-kl_session` on https, `kl_session` on plain http. */
 export function sessionCookieName(publicUrl: string): string {
-  return parsePublicUrl(publicUrl).protocol === 'https:' ? HOST_COOKIE : DEV_COOKIE;
+  return cookieName(SESSION_COOKIE, publicUrl);
 }
 
 function attributes(url: URL, maxAgeSeconds: number): string {
@@ -55,6 +59,11 @@ function attributes(url: URL, maxAgeSeconds: number): string {
  * Requires a base64url-style token and a positive integer lifetime.
  */
 export function serializeSessionCookie(token: string, options: { publicUrl: string; maxAgeSeconds: number }): string {
+  return serializeCookie(SESSION_COOKIE, token, options);
+}
+
+/** A Set-Cookie value for any Keyledger cookie `base` (same attributes and checks as the session cookie). */
+export function serializeCookie(base: string, token: string, options: { publicUrl: string; maxAgeSeconds: number }): string {
   const url = parsePublicUrl(options.publicUrl);
   // Stops header injection (";", CR/LF) through a token that is not one of ours.
   if (!COOKIE_VALUE_RE.test(token)) throw new KeyledgerError('session.cookie_invalid', 'the session token contains characters a cookie value may not carry');
@@ -62,13 +71,18 @@ export function serializeSessionCookie(token: string, options: { publicUrl: stri
   if (!Number.isInteger(options.maxAgeSeconds) || options.maxAgeSeconds <= 0) {
     throw new KeyledgerError('session.cookie_invalid', `maxAgeSeconds must be a positive integer, got ${options.maxAgeSeconds}`);
   }
-  return `${sessionCookieName(options.publicUrl)}=${token}; ${attributes(url, options.maxAgeSeconds)}`;
+  return `${cookieName(base, options.publicUrl)}=${token}; ${attributes(url, options.maxAgeSeconds)}`;
 }
 
 /** A Set-Cookie value that removes the session cookie (same name and attributes, Max-Age=0). */
 export function clearSessionCookie(publicUrl: string): string {
+  return clearCookie(SESSION_COOKIE, publicUrl);
+}
+
+/** A Set-Cookie value that removes the Keyledger cookie `base`. */
+export function clearCookie(base: string, publicUrl: string): string {
   const url = parsePublicUrl(publicUrl);
-  return `${sessionCookieName(publicUrl)}=; ${attributes(url, 0)}`;
+  return `${cookieName(base, publicUrl)}=; ${attributes(url, 0)}`;
 }
 
 /**
@@ -78,8 +92,13 @@ export function clearSessionCookie(publicUrl: string): string {
  * not checked here: the session service refuses anything it did not issue.
  */
 export function readSessionCookie(cookieHeader: string | undefined | null, publicUrl: string): string | null {
+  return readCookie(cookieHeader, SESSION_COOKIE, publicUrl);
+}
+
+/** The value of the Keyledger cookie `base` in a Cookie header, or null (same rules as the session cookie). */
+export function readCookie(cookieHeader: string | undefined | null, base: string, publicUrl: string): string | null {
   if (!cookieHeader) return null;
-  const name = sessionCookieName(publicUrl);
+  const name = cookieName(base, publicUrl);
   for (const pair of cookieHeader.split(';')) {
     const eq = pair.indexOf('=');
     if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;

@@ -1,0 +1,1 @@
+// Passkey ceremonies for the hosted pages (filled in with the passkey routes).
