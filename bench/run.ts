@@ -6,6 +6,7 @@
  */
 import pg from 'pg';
 import { ledgerBench } from './ledger-bench.ts';
+import { authnBench } from './authn-bench.ts';
 import { printTable } from './harness.ts';
 
 async function reachable(url: string): Promise<boolean> {
@@ -25,3 +26,6 @@ console.log(`# Keyledger benchmarks — node ${process.version}, ${new Date().to
 
 const rows = await ledgerBench({ verifyEvents: Number(process.env.BENCH_VERIFY_EVENTS ?? 1_000_000), pgUrl: usePg ? pgUrl : null });
 printTable('Audit ledger', rows);
+
+const authnRows = await authnBench({ logins: Number(process.env.BENCH_LOGINS ?? 400), concurrency: 4, sessionChecks: 20_000 });
+printTable('Authentication', authnRows);
