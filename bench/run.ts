@@ -5,6 +5,7 @@
  * KEYLEDGER_TEST_PG_URL) to include PostgreSQL.
  */
 import pg from 'pg';
+import { availableParallelism } from 'node:os';
 import { ledgerBench } from './ledger-bench.ts';
 import { authnBench } from './authn-bench.ts';
 import { printTable } from './harness.ts';
@@ -27,5 +28,6 @@ console.log(`# Keyledger benchmarks — node ${process.version}, ${new Date().to
 const rows = await ledgerBench({ verifyEvents: Number(process.env.BENCH_VERIFY_EVENTS ?? 1_000_000), pgUrl: usePg ? pgUrl : null });
 printTable('Audit ledger', rows);
 
-const authnRows = await authnBench({ logins: Number(process.env.BENCH_LOGINS ?? 400), concurrency: 4, sessionChecks: 20_000 });
+// One sign-in per core at a time: argon2id is CPU-bound, so more would only queue.
+const authnRows = await authnBench({ logins: Number(process.env.BENCH_LOGINS ?? 400), concurrency: availableParallelism(), sessionChecks: 20_000 });
 printTable('Authentication', authnRows);
