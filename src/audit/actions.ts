@@ -31,7 +31,7 @@ export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
   'access.role.created': {
     v: 1,
     description: 'A role was defined.',
-    data: { key: 'role key', name: 'name', description: 'documented definition', permissions: 'permission list', privileged: 'whether the role is privileged' },
+    data: { key: 'role key', name: 'name', description: 'documented definition', permissions: 'permission list', privileged: 'whether the role is privileged', mfaPolicy: 'MFA the role demands of its holders (optional, required, phishing_resistant), or null when the organization policy applies' },
   },
   'access.role.updated': { v: 1, description: 'A role’s definition changed.', data: BEFORE_AFTER },
   'access.role.deleted': { v: 1, description: 'A role with no active assignments was deleted.', data: { key: 'role key' } },
