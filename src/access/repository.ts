@@ -54,3 +54,24 @@ export function listAssignments(db: Reader, f: AssignmentFilter, limit: number):
   if (f.afterId) q = q.where('id', '>', f.afterId);
   return q.orderBy('id').limit(limit).execute();
 }
+
+/** The roles a principal holds in an organization through assignments active at `now` (not ended, not expired), by key. */
+export function findActiveRolesByPrincipal(db: Reader, now: string, criteria: { orgId: string; principalType: RoleAssignmentRow['principal_type']; principalId: string }): Promise<RoleRow[]> {
+  return db
+    .selectFrom('roles')
+    .selectAll('roles')
+    .innerJoin('role_assignments', 'role_assignments.role_id', 'roles.id')
+    .where('role_assignments.org_id', '=', criteria.orgId)
+    .where('role_assignments.principal_type', '=', criteria.principalType)
+    .where('role_assignments.principal_id', '=', criteria.principalId)
+    .where('role_assignments.ended_at', 'is', null)
+    .where((eb) => eb.or([eb('role_assignments.expires_at', 'is', null), eb('role_assignments.expires_at', '>', now)]))
+    .distinct()
+    .orderBy('roles.key')
+    .execute();
+}
+
+/** Every role of an organization that sets its own MFA policy, by key. */
+export function findRolesWithMfaPolicy(db: Reader, orgId: string): Promise<RoleRow[]> {
+  return db.selectFrom('roles').selectAll().where('org_id', '=', orgId).where('mfa_policy', 'is not', null).orderBy('key').execute();
+}

@@ -1,8 +1,10 @@
 import { Type } from 'typebox';
 import { Nullable, PageQuery, Timestamp, Uuid } from '../http/schemas.ts';
+import { MFA_POLICIES } from '../identity/organization-settings.ts';
 
 const RoleKey = Type.String({ pattern: '^[a-z][a-z0-9_.:-]{0,63}$', description: 'lowercase key, e.g. billing-admin' });
 const Permission = Type.String({ pattern: '^[A-Za-z0-9_.:*/-]{1,128}$' });
+const RoleMfaPolicy = Nullable(Type.String({ enum: [...MFA_POLICIES], description: 'MFA the role demands of its holders; null: the organization policy applies (the strictest of the two wins)' }));
 
 export const RoleSchema = Type.Object({
   id: Uuid,
@@ -12,6 +14,7 @@ export const RoleSchema = Type.Object({
   description: Type.String(),
   permissions: Type.Array(Type.String()),
   privileged: Type.Boolean(),
+  mfaPolicy: RoleMfaPolicy,
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -22,6 +25,7 @@ export const CreateRoleBody = Type.Object(
     description: Type.String({ minLength: 1, maxLength: 4000, description: 'The documented role definition an auditor reads' }),
     permissions: Type.Array(Permission, { maxItems: 500 }),
     privileged: Type.Optional(Type.Boolean()),
+    mfaPolicy: Type.Optional(RoleMfaPolicy),
   },
   { additionalProperties: false },
 );
@@ -31,6 +35,7 @@ export const UpdateRoleBody = Type.Object(
     description: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })),
     permissions: Type.Optional(Type.Array(Permission, { maxItems: 500 })),
     privileged: Type.Optional(Type.Boolean()),
+    mfaPolicy: Type.Optional(RoleMfaPolicy),
   },
   { additionalProperties: false, minProperties: 1 },
 );

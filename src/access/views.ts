@@ -8,6 +8,8 @@ export interface Role {
   description: string;
   permissions: string[];
   privileged: boolean;
+  /** The MFA the role demands of its holders, or null (the organization's policy applies). */
+  mfaPolicy: RoleRow['mfa_policy'];
   createdAt: string;
   updatedAt: string;
 }
@@ -37,6 +39,7 @@ export function toRole(row: RoleRow): Role {
     description: row.description,
     permissions: JSON.parse(row.permissions) as string[],
     privileged: row.privileged === 1,
+    mfaPolicy: row.mfa_policy ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -31,7 +31,7 @@ export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
   'access.role.created': {
     v: 1,
     description: 'A role was defined.',
-    data: { key: 'role key', name: 'name', description: 'documented definition', permissions: 'permission list', privileged: 'whether the role is privileged' },
+    data: { key: 'role key', name: 'name', description: 'documented definition', permissions: 'permission list', privileged: 'whether the role is privileged', mfaPolicy: 'MFA the role demands of its holders (optional, required, phishing_resistant), or null when the organization policy applies' },
   },
   'access.role.updated': { v: 1, description: 'A role’s definition changed.', data: BEFORE_AFTER },
   'access.role.deleted': { v: 1, description: 'A role with no active assignments was deleted.', data: { key: 'role key' } },
@@ -88,6 +88,11 @@ export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
     v: 1,
     description: 'A new set of recovery codes was issued; the unused codes of earlier sets stopped working (the codes are never recorded).',
     data: { userId: 'user id', batchId: 'the new set', count: 'codes in the new set', invalidated: 'unused codes of earlier sets that stopped working' },
+  },
+  'authn.factors.reset': {
+    v: 1,
+    description: 'An administrator reset a user’s second factors (the help-desk “lost my device” flow): every TOTP authenticator and unused recovery code was removed and every live session revoked; the password is kept.',
+    data: { userId: 'user id', totpRemoved: 'TOTP authenticators removed (active or pending)', factorIds: 'the TOTP factors removed', recoveryCodesInvalidated: 'unused recovery codes that stopped working', sessionsRevoked: 'live sessions revoked', reason: 'why, as given by the administrator' },
   },
   'authn.recovery_code.used': { v: 1, description: 'A recovery code was used, once, in place of a second factor.', data: { userId: 'user id', challengeId: 'the login challenge it completed', remaining: 'unused codes left' } },
   'authn.login.password_verified': {

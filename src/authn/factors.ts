@@ -3,6 +3,7 @@ import { KeyledgerError } from '../platform/errors.ts';
 import type { MasterKey } from '../platform/crypto.ts';
 import type { CommandRunner } from '../audit/command-runner.ts';
 import type { CommandContext } from '../audit/event.ts';
+import type { SessionService } from '../sessions/service.ts';
 import type { OrganizationRow, TotpFactorRow, UserRow } from '../platform/schema.ts';
 import { PasswordError } from './password/errors.ts';
 import type { PasswordHasher } from './password/password-hasher.ts';
@@ -24,6 +25,15 @@ export interface FactorDeps {
   hasher: PasswordHasher;
   policyEvaluator: PasswordPolicyEvaluator;
   recoveryCodeKey: Buffer;
+  /** Ends a user's sessions inside a factor command (the reset). */
+  sessions: Pick<SessionService, 'revokeAllForUserInScope'>;
+}
+
+/** What `resetFactors` removed. */
+export interface FactorReset {
+  totpRemoved: number;
+  recoveryCodesInvalidated: number;
+  sessionsRevoked: number;
 }
 
 /** A TOTP factor as users and administrators see it: never the secret. */
@@ -193,6 +203,36 @@ export function createFactorCommands(deps: FactorDeps) {
         record({ action: 'authn.recovery_codes.generated', targets: userTarget(user), data: { userId, batchId, count: codes.length, invalidated } });
       });
       return codes;
+    },
+
+    /**
+     * The help-desk reset ("lost my phone"): removes every TOTP authenticator
+     * (active or pending) and every unused recovery code of the user and
+     * revokes all their live sessions, in one command recorded as
+     * `authn.factors.reset` (plus one `sessions.session.revoked` per session).
+     * The password stays, so the user signs in with it and enrolls again
+     * (within the organization's policy). Throws `user.not_found`, or
+     * `request.invalid` for an empty reason.
+     */
+    async resetFactors(ctx: CommandContext, userId: string, reason: string): Promise<FactorReset> {
+      // A reset is an exceptional administrative act; the ledger must say why it happened.
+      if (typeof reason !== 'string' || reason.trim() === '') throw new KeyledgerError('request.invalid', 'a reason is required to reset a user’s factors');
+      const user = await requireUser(userId);
+      const { result } = await runner.run(ctx, async (scope) => {
+        const time = scope.now.toISOString();
+        const factors = await repo.listTotpFactorsByUserId(scope.trx, userId);
+        const totpRemoved = await repo.removeTotpFactors(scope.trx, factors.map((f) => f.id), time);
+        const recoveryCodesInvalidated = await repo.deleteUnusedRecoveryCodesByUserId(scope.trx, userId);
+        // A session signed in with the lost device must not outlive the reset.
+        const sessionsRevoked = await deps.sessions.revokeAllForUserInScope(scope, userId, 'factors reset');
+        scope.record({
+          action: 'authn.factors.reset',
+          targets: userTarget(user),
+          data: { userId, totpRemoved, factorIds: factors.map((f) => f.id), recoveryCodesInvalidated, sessionsRevoked, reason },
+        });
+        return { totpRemoved, recoveryCodesInvalidated, sessionsRevoked };
+      });
+      return result;
     },
 
     /** What a user can sign in with (never a secret). Throws `user.not_found`. */

@@ -11,6 +11,7 @@ import { createFactorCommands } from './factors.ts';
 import { createLoginCommands } from './login.ts';
 import { createLoginMethods } from './login-methods.ts';
 import { createReauthentication } from './reauthenticate.ts';
+import { createAuthnPolicyQueries } from './authn-policy.ts';
 
 export interface AuthnServiceDeps {
   db: Db;
@@ -39,7 +40,8 @@ export function createAuthnService(deps: AuthnServiceDeps) {
   const recoveryCodeKey = deriveRecoveryCodeKey(deps.master.key);
   const methods = createLoginMethods({ db: deps.db, master: deps.master, hasher, recoveryCodeKey, now: () => deps.clock.now() });
   return {
-    ...createFactorCommands({ db: deps.db, runner: deps.runner, newId: deps.newId, master: deps.master, hasher, policyEvaluator, recoveryCodeKey }),
+    ...createFactorCommands({ db: deps.db, runner: deps.runner, newId: deps.newId, master: deps.master, hasher, policyEvaluator, recoveryCodeKey, sessions: deps.sessions }),
+    ...createAuthnPolicyQueries({ db: deps.db, clock: deps.clock }),
     ...createLoginCommands({ db: deps.db, runner: deps.runner, newId: deps.newId, clock: deps.clock, sessions: deps.sessions, hasher, methods }),
     ...createReauthentication({ db: deps.db, runner: deps.runner, sessions: deps.sessions, methods }),
     /** The login methods, one object per factor, all satisfying `LoginMethod`. */

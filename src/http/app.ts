@@ -13,6 +13,7 @@ import { accessRoutes } from '../access/routes.ts';
 import { auditRoutes, ledgerKeyRoutes } from '../audit/routes.ts';
 import { mailRoutes } from '../mail/routes.ts';
 import { webRoutes } from '../web/web-routes.ts';
+import { authnRoutes } from '../authn/routes.ts';
 
 export type App = FastifyInstance;
 
@@ -94,6 +95,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(accessRoutes(rt));
       await api.register(auditRoutes(rt));
       await api.register(mailRoutes(rt));
+      await api.register(authnRoutes(rt));
     },
     { prefix: '/api/v1' },
   );

@@ -2,14 +2,65 @@ import { KeyledgerError } from '../platform/errors.ts';
 import { resolveSessionPolicy } from '../sessions/session-policy.ts';
 import { DEFAULT_PASSWORD_POLICY, validatePasswordPolicy, type PasswordPolicy } from '../authn/password/password-policy.ts';
 
-/** The organization-wide MFA requirement (per-role policies come with the Authentication work). */
+/** The MFA requirement levels, weakest first: of an organization (`mfaPolicy`) and of a role. */
 export const MFA_POLICIES = ['optional', 'required', 'phishing_resistant'] as const;
+export type MfaPolicy = (typeof MFA_POLICIES)[number];
+
+/** The MFA settings of an organization that sets none, and the bounds of each. */
+export const DEFAULT_MFA_SETTINGS: Readonly<MfaSettings> = Object.freeze({ mfaPolicy: 'optional', mfaGracePeriodDays: 7, stepUpFreshnessMinutes: 10 });
+export const MFA_SETTING_BOUNDS = Object.freeze({
+  mfaGracePeriodDays: { min: 0, max: 90 },
+  stepUpFreshnessMinutes: { min: 1, max: 1440 },
+});
+
+/** How an organization enforces MFA: the level, how long new members have to enroll, and how recent a proof sensitive actions need. */
+export interface MfaSettings {
+  mfaPolicy: MfaPolicy;
+  mfaGracePeriodDays: number;
+  stepUpFreshnessMinutes: number;
+}
+
+function settingsInvalid(field: string, message: string, got: unknown): KeyledgerError {
+  return new KeyledgerError('organization.settings_invalid', message, { field, got });
+}
+
+function readBoundedInteger(settings: Record<string, unknown>, field: keyof typeof MFA_SETTING_BOUNDS): number {
+  const value = settings[field];
+  if (value === undefined) return DEFAULT_MFA_SETTINGS[field];
+  const { min, max } = MFA_SETTING_BOUNDS[field];
+  // Fractions and strings would make the arithmetic (and what the admin meant) ambiguous.
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw settingsInvalid(field, `${field} must be an integer, got ${JSON.stringify(value)}`, value);
+  // Refused, never clamped: a silently changed window is not the one the admin set.
+  if (value < min || value > max) throw settingsInvalid(field, `${field} must be between ${min} and ${max}, got ${value}`, value);
+  return value;
+}
+
+/**
+ * The MFA settings in force for an organization's `settings`: each field as
+ * set, or its default (optional, 7 days of grace, 10 minutes of step-up
+ * freshness). Throws `organization.settings_invalid` (details: field, got)
+ * for an unknown `mfaPolicy` or a non-integer or out-of-bounds window.
+ */
+export function readMfaSettings(settings: Record<string, unknown> | null | undefined): MfaSettings {
+  const s = settings ?? {};
+  const mfa = s.mfaPolicy;
+  // An unknown MFA policy would be treated as "optional" by sign-in, weakening the control unnoticed.
+  if (mfa !== undefined && !(MFA_POLICIES as readonly unknown[]).includes(mfa)) {
+    throw settingsInvalid('mfaPolicy', `mfaPolicy must be one of ${MFA_POLICIES.join(', ')}, got ${JSON.stringify(mfa)}`, mfa);
+  }
+  return {
+    mfaPolicy: (mfa as MfaPolicy | undefined) ?? DEFAULT_MFA_SETTINGS.mfaPolicy,
+    mfaGracePeriodDays: readBoundedInteger(s, 'mfaGracePeriodDays'),
+    stepUpFreshnessMinutes: readBoundedInteger(s, 'stepUpFreshnessMinutes'),
+  };
+}
 
 /**
  * Checks the policies an organization's settings carry before they are saved,
  * so a typo cannot silently weaken a control or lock every member out later:
- * `sessionPolicy` (timeouts), `passwordPolicy` (NIST floors) and `mfaPolicy`.
- * Other settings keys are free-form. Throws the policy's own code.
+ * `sessionPolicy` (timeouts), `passwordPolicy` (NIST floors), `mfaPolicy`,
+ * `mfaGracePeriodDays` (0–90) and `stepUpFreshnessMinutes` (1–1440). Other
+ * settings keys are free-form. Throws the policy's own code.
  */
 export function checkOrganizationSettings(settings: Record<string, unknown>): void {
   resolveSessionPolicy(settings);
@@ -25,9 +76,5 @@ export function checkOrganizationSettings(settings: Record<string, unknown>): vo
     const result = validatePasswordPolicy(merged);
     if (!result.ok) throw new KeyledgerError('authn.password_policy_invalid', result.violations.map((v) => v.message).join('; '), { violations: result.violations });
   }
-  const mfa = settings.mfaPolicy;
-  // An unknown MFA policy would be treated as "optional" by sign-in, weakening the control unnoticed.
-  if (mfa !== undefined && !(MFA_POLICIES as readonly unknown[]).includes(mfa)) {
-    throw new KeyledgerError('organization.settings_invalid', `mfaPolicy must be one of ${MFA_POLICIES.join(', ')}, got ${JSON.stringify(mfa)}`);
-  }
+  readMfaSettings(settings);
 }

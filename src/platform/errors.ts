@@ -60,7 +60,7 @@ export const ERROR_CATALOGUE = {
   'authn.factor_not_found': { status: 404, description: 'No such authentication factor (or not in a state that allows this) for this user.' },
   'authn.factor_already_enrolled': { status: 409, description: 'The user already has an active factor of this kind (one TOTP authenticator per user); remove it before enrolling another.' },
   'authn.reauthentication_failed': { status: 401, description: 'Re-authentication in a session (before a sensitive action) was refused: the password or code is wrong (the reason is recorded in the ledger only).' },
-  'authn.step_up_required': { status: 401, description: 'This action needs a recent sign-in: re-authenticate (password and second factor, or a passkey) and try again.' },
+  'authn.step_up_required': { status: 401, description: "A sensitive action needs a recent proof of identity: the session's last sign-in or step-up is older than the organization's step-up window, or its methods do not meet the MFA level asked for (details: freshnessSeconds, level); step up and retry." },
   'session.not_found': { status: 404, description: 'No session with this id.' },
   'session.ended': { status: 409, description: 'The session has been revoked or has expired.' },
   'session.policy_invalid': { status: 422, description: 'The session policy is malformed or out of bounds (idle 5–1440 minutes, absolute 1–720 hours, idle no longer than absolute).' },

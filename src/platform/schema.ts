@@ -76,6 +76,8 @@ export interface RolesTable {
   description: string;
   permissions: string;
   privileged: number;
+  /** The MFA this role demands of its holders, or null (the organization's policy applies). */
+  mfa_policy: 'optional' | 'required' | 'phishing_resistant' | null;
   created_at: string;
   updated_at: string;
 }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../runtime.ts';
 import { isKeyledgerError, type KeyledgerError } from '../platform/errors.ts';
 import { isFresh } from '../sessions/session.ts';
+import { stepUpFreshnessSeconds } from '../authn/step-up.ts';
 import type { Csrf } from './csrf.ts';
 import { html } from './html.ts';
 import { layout, type FieldError } from './page-layout.ts';
@@ -9,8 +10,6 @@ import { accountBody, DONE_MESSAGES, reauthBody, recoveryCodesBody, totpEnrollBo
 import { formValue, loadSignedIn, redirect, safeReturnTo, sendPage, userContext, type SignedIn } from './web-request.ts';
 import { passkeySection } from './passkey-pages.ts';
 
-/** How recent a sign-in or re-authentication must be for changes to sign-in methods, unless the organization sets `stepUpFreshnessMinutes`. */
-export const DEFAULT_STEP_UP_FRESHNESS_MINUTES = 10;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The message shown for a refused password: the policy's own explanation. */
@@ -21,11 +20,9 @@ function passwordErrors(err: KeyledgerError): FieldError[] {
 
 /** `/account`: the signed-in user's password, authenticator app, recovery codes, passkeys and sessions. */
 export function accountPages(rt: Runtime, csrf: Csrf): FastifyPluginAsync {
+  /** The organization's step-up window (`stepUpFreshnessMinutes`), or the default for a session outside any organization. */
   async function freshnessSeconds(who: SignedIn): Promise<number> {
-    if (!who.session.orgId) return DEFAULT_STEP_UP_FRESHNESS_MINUTES * 60;
-    const org = await rt.identity.requireOrg(who.session.orgId);
-    const minutes = (org.settings as { stepUpFreshnessMinutes?: unknown }).stepUpFreshnessMinutes;
-    return (typeof minutes === 'number' && minutes > 0 ? minutes : DEFAULT_STEP_UP_FRESHNESS_MINUTES) * 60;
+    return stepUpFreshnessSeconds(who.session.orgId ? (await rt.identity.requireOrg(who.session.orgId)).settings : {});
   }
 
   async function isFreshEnough(who: SignedIn): Promise<boolean> {

@@ -57,6 +57,10 @@ export function webRoutes(rt: Runtime): FastifyPluginAsync {
     const csrf = createCsrf({ key: deriveCsrfKey(rt.master.key), publicUrl: rt.config.publicUrl });
     const assets = loadAssets();
     installWebErrorHandler(app);
+    // Pages are not part of the admin API contract: kept out of the OpenAPI document.
+    app.addHook('onRoute', (route) => {
+      route.schema = { ...(route.schema ?? {}), hide: true };
+    });
 
     app.get('/assets/:name', async (request, reply) => {
       const asset = assets.get((request.params as { name: string }).name);

@@ -50,6 +50,14 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'GET', path: '/api/v1/audit/checkpoints/{size}', scope: 'audit:read', body: false },
   { method: 'GET', path: '/api/v1/audit/consistency', scope: 'audit:read', body: false },
   { method: 'GET', path: '/api/v1/mail/outbox', scope: 'admin:read', body: false },
+  { method: 'GET', path: '/api/v1/users/{id}/factors', scope: 'admin:read', body: false },
+  { method: 'DELETE', path: '/api/v1/users/{id}/factors/totp/{factorId}', scope: 'admin:write', body: false },
+  { method: 'POST', path: '/api/v1/users/{id}/factors/reset', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/users/{id}/sessions', scope: 'admin:read', body: false },
+  { method: 'POST', path: '/api/v1/users/{id}/sessions/revoke', scope: 'admin:write', body: true },
+  { method: 'POST', path: '/api/v1/sessions/{id}/revoke', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/authn-policy', scope: 'admin:read', body: false },
+  { method: 'GET', path: '/api/v1/users/{id}/mfa-status', scope: 'admin:read', body: false },
 ];
 
 export const routeName = (r: Pick<ApiRoute, 'method' | 'path'>) => `${r.method} ${r.path}`;

@@ -53,6 +53,7 @@ const SCENARIO_ACTIONS = [
   'access.role.deleted',
   'access.assignment.granted',
   'access.assignment.revoked',
+  'authn.factors.reset',
 ];
 
 describe('docs/audit-events.md and the action catalogue', () => {
@@ -106,6 +107,7 @@ for (const dialect of DIALECTS) {
       await call(201, 'POST', '/api/v1/organizations/acme/role-assignments', { role: 'admin', principalType: 'user', principalId: bob.id });
       await call(200, 'POST', `/api/v1/organizations/acme/role-assignments/${g1.id}/revoke`, { reason: 'handover' });
       await call(204, 'DELETE', `/api/v1/organizations/acme/members/${bob.id}`);
+      await call(200, 'POST', `/api/v1/users/${ada.id}/factors/reset`, { reason: 'lost phone' });
       const issued = await call(201, 'POST', '/api/v1/api-keys', { name: 'reader', scopes: ['admin:read'], expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
       await call(200, 'POST', `/api/v1/api-keys/${issued.apiKey.id}/revoke`);
       // Refused requests add nothing, so they cannot add uncatalogued events either.

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.ts';
 import { createOrg, createRole, createServiceAccount, createUser, expectError, expectNothingChanged, grantRole, startHttpSuite, type HttpSuite, type Response } from '../support/http.ts';
 import { API_ROUTES, expectDocumentedStatus, fillPath, findRoute, routeName } from './api-routes.ts';
+import { systemContext } from '../../src/audit/event.ts';
+import { DEFAULT_SESSION_POLICY } from '../../src/sessions/session-policy.ts';
 
 type Body = Record<string, unknown>;
 interface Fixtures {
@@ -108,7 +110,7 @@ const BODY_CASES: BodyCase[] = [
     route: 'PATCH /api/v1/organizations/{org}/roles/{role}',
     params: () => ({ org: 'acme', role: 'viewer' }),
     valid: () => ({ name: 'Viewer 2' }),
-    wrongTypes: () => [{ privileged: 'yes' }, { permissions: 'x' }, { key: 'renamed' }],
+    wrongTypes: () => [{ privileged: 'yes' }, { permissions: 'x' }, { key: 'renamed' }, { mfaPolicy: 'sometimes' }, { mfaPolicy: 2 }],
     missing: {},
     success: 200,
   },
@@ -134,6 +136,31 @@ const BODY_CASES: BodyCase[] = [
     missing: null,
     success: 200,
   },
+  { route: 'DELETE /api/v1/users/{id}/factors/totp/{factorId}', params: (f) => ({ id: f.nonMember, factorId: f.params.factorId }), valid: null, wrongTypes: () => [], missing: null, success: 204 },
+  {
+    route: 'POST /api/v1/users/{id}/factors/reset',
+    params: (f) => ({ id: f.memberToKeep }),
+    valid: () => ({ reason: 'lost phone, identity checked by video call' }),
+    wrongTypes: () => [{ reason: 5 }, { reason: '' }, { reason: ['lost'] }, { reason: null }, { reason: 'x'.repeat(1001) }],
+    missing: {},
+    success: 200,
+  },
+  {
+    route: 'POST /api/v1/users/{id}/sessions/revoke',
+    params: (f) => ({ id: f.memberToKeep }),
+    valid: () => ({ reason: 'laptop stolen' }),
+    wrongTypes: () => [{ reason: 5 }, { reason: '' }, { reason: true }],
+    missing: {},
+    success: 200,
+  },
+  {
+    route: 'POST /api/v1/sessions/{id}/revoke',
+    params: (f) => ({ id: f.params.sessionId }),
+    valid: () => ({ reason: 'suspicious location' }),
+    wrongTypes: () => [{ reason: 5 }, { reason: '' }, { reason: { text: 'x' } }],
+    missing: null,
+    success: 200,
+  },
 ];
 
 const OVERSIZE = 'x'.repeat(257 * 1024);
@@ -155,7 +182,14 @@ for (const dialect of DIALECTS) {
       const assignment = await grantRole(s, 'acme', 'editor', keep.id);
       const sa = await createServiceAccount(s, 'acme', 'bot');
       const key = await s.issueKey('revocable', ['admin:read']);
-      f = { memberToKeep: keep.id, nonMember: outsider.id, params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, assignmentId: assignment.id } };
+      const setup = systemContext('test', 'bodies test');
+      const factor = await s.rt.authn.startTotpEnrollment(setup, outsider.id, { issuer: 'Keyledger' });
+      const session = await s.rt.sessions.create(setup, { userId: keep.id, orgId: null, amr: ['pwd'], acr: 'urn:keyledger:acr:pwd', ip: null, userAgent: null, policy: { ...DEFAULT_SESSION_POLICY } });
+      f = {
+        memberToKeep: keep.id,
+        nonMember: outsider.id,
+        params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, assignmentId: assignment.id, factorId: factor.factorId, sessionId: session.session.id },
+      };
       doc = (await s.request('GET', '/api/v1/openapi.json')).json();
     });
     afterAll(async () => s?.close());

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.ts';
 import { createOrg, createRole, createServiceAccount, createUser, expectError, expectNothingChanged, grantRole, ok, startHttpSuite, type HttpSuite } from '../support/http.ts';
 import { API_ROUTES, expectDocumentedStatus, fillPath, routeName, type ApiRoute } from './api-routes.ts';
+import { systemContext } from '../../src/audit/event.ts';
+import { DEFAULT_SESSION_POLICY } from '../../src/sessions/session-policy.ts';
 
 type Doc = Parameters<typeof expectDocumentedStatus>[0];
 
@@ -19,12 +21,22 @@ const PASSABLE_BODY: Record<string, unknown> = {
   'PATCH /api/v1/organizations/{org}/roles/{role}': { name: 'N' },
   'POST /api/v1/organizations/{org}/role-assignments': { role: 'viewer', principalType: 'user', principalId: '00000000-0000-7000-8000-000000000000' },
   'POST /api/v1/organizations/{org}/role-assignments/{id}/revoke': { reason: 'r' },
+  'POST /api/v1/users/{id}/factors/reset': { reason: 'r' },
+  'POST /api/v1/users/{id}/sessions/revoke': { reason: 'r' },
+  'POST /api/v1/sessions/{id}/revoke': { reason: 'r' },
+};
+
+/** Query strings a route requires, so that a GET with good parameters can succeed. */
+const REQUIRED_QUERY: Record<string, string> = {
+  'GET /api/v1/audit/consistency': '?from=1',
+  'GET /api/v1/users/{id}/mfa-status': '?org=acme',
 };
 
 /** Path parameters that fail the route's schema, per placeholder. */
 const BAD_PARAMS: Record<string, string[]> = {
   id: ['not-a-uuid', '12345', '00000000-0000-7000-8000-00000000000g'],
   userId: ['not-a-uuid'],
+  factorId: ['not-a-uuid', '00000000-0000-7000-8000-00000000000'],
   org: ['a'.repeat(65)],
   role: ['r'.repeat(65)],
   size: ['abc', '0', '-1', '1.5'],
@@ -41,7 +53,7 @@ for (const dialect of DIALECTS) {
       const org = await createOrg(s, 'acme');
       await createOrg(s, 'globex');
       const u1 = await createUser(s, { email: 'u1@acme.test', org: 'acme' });
-      await createUser(s, { email: 'u2@acme.test', org: 'acme' });
+      const u2 = await createUser(s, { email: 'u2@acme.test', org: 'acme' });
       await createRole(s, 'acme', 'viewer');
       await createRole(s, 'acme', 'editor');
       const a = await grantRole(s, 'acme', 'viewer', u1.id);
@@ -49,9 +61,12 @@ for (const dialect of DIALECTS) {
       const sa = await createServiceAccount(s, 'acme', 'bot');
       await createServiceAccount(s, 'acme', 'bot-2');
       const key = await s.issueKey('other', ['admin:read']);
+      const setup = systemContext('test', 'params test');
+      const factor = await s.rt.authn.startTotpEnrollment(setup, u1.id, { issuer: 'Keyledger' });
+      const session = await s.rt.sessions.create(setup, { userId: u1.id, orgId: org.id, amr: ['pwd'], acr: 'urn:keyledger:acr:pwd', ip: null, userAgent: null, policy: { ...DEFAULT_SESSION_POLICY } });
       const [event] = (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).items;
       const cp = await s.rt.sequencer.integrateAll();
-      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eventId: event.id };
+      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id };
       cursors = {
         organization: (await ok(s, 200, 'GET', '/api/v1/organizations?limit=1')).nextCursor,
         events: (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).nextCursor,
@@ -70,7 +85,9 @@ for (const dialect of DIALECTS) {
             ? good.assignmentId
             : route.path.startsWith('/api/v1/audit')
               ? good.eventId
-              : good.id;
+              : route.path.startsWith('/api/v1/sessions')
+                ? good.sessionId
+                : good.id;
       return { ...good, id };
     };
 
@@ -88,7 +105,7 @@ for (const dialect of DIALECTS) {
       for (const route of API_ROUTES) {
         for (const name of [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1])) {
           for (const bad of BAD_PARAMS[name]) {
-            const res = await refused(route, fillPath(route.path, { ...goodParams(route), [name]: bad }), 400, 'request.invalid');
+            const res = await refused(route, fillPath(route.path, { ...goodParams(route), [name]: bad }) + (REQUIRED_QUERY[routeName(route)] ?? ''), 400, 'request.invalid');
             expect(res.json().error.message).toContain(`params/${name}`);
             checked++;
           }
@@ -99,7 +116,7 @@ for (const dialect of DIALECTS) {
 
     it('the good parameters used above do reach the handlers', async () => {
       for (const route of API_ROUTES.filter((r) => r.method === 'GET')) {
-        const res = await s.request('GET', fillPath(route.path, goodParams(route)) + (route.path.endsWith('consistency') ? '?from=1' : ''));
+        const res = await s.request('GET', fillPath(route.path, goodParams(route)) + (REQUIRED_QUERY[routeName(route)] ?? ''));
         expect({ route: routeName(route), status: res.statusCode }).toEqual({ route: routeName(route), status: 200 });
       }
     });
@@ -136,6 +153,12 @@ for (const dialect of DIALECTS) {
         ['GET /api/v1/audit/consistency', '/api/v1/audit/consistency'],
         ['GET /api/v1/audit/consistency', '/api/v1/audit/consistency?from=abc'],
         ['GET /api/v1/audit/consistency', '/api/v1/audit/consistency?from=0'],
+        ['GET /api/v1/users/{id}/sessions', `/api/v1/users/${good.id}/sessions?includeEnded=maybe`],
+        ['GET /api/v1/users/{id}/sessions', `/api/v1/users/${good.id}/sessions?state=active`],
+        ['GET /api/v1/users/{id}/mfa-status', `/api/v1/users/${good.id}/mfa-status`],
+        ['GET /api/v1/users/{id}/mfa-status', `/api/v1/users/${good.id}/mfa-status?org=`],
+        ['GET /api/v1/users/{id}/mfa-status', `/api/v1/users/${good.id}/mfa-status?org=${'o'.repeat(65)}`],
+        ['GET /api/v1/users/{id}/mfa-status', `/api/v1/users/${good.id}/mfa-status?org=acme&extra=1`],
       ];
       for (const [name, url] of cases) {
         const route = API_ROUTES.find((r) => routeName(r) === name)!;
@@ -163,11 +186,25 @@ for (const dialect of DIALECTS) {
         ['POST /api/v1/organizations/{org}/roles', { org: 'no-such-org' }, 404, 'organization.not_found'],
         ['GET /api/v1/audit/events/{id}', { id: none }, 404, 'ledger.event_not_found'],
         ['GET /api/v1/audit/checkpoints/{size}', { size: '100000' }, 404, 'ledger.checkpoint_not_found'],
+        ['GET /api/v1/users/{id}/factors', { id: none }, 404, 'user.not_found'],
+        ['DELETE /api/v1/users/{id}/factors/totp/{factorId}', { id: none, factorId: good.factorId }, 404, 'user.not_found'],
+        // Another user's factor is not this user's: no way to remove it through the wrong user.
+        ['DELETE /api/v1/users/{id}/factors/totp/{factorId}', { id: good.otherUserId, factorId: good.factorId }, 404, 'authn.factor_not_found'],
+        ['DELETE /api/v1/users/{id}/factors/totp/{factorId}', { id: good.id, factorId: none }, 404, 'authn.factor_not_found'],
+        ['POST /api/v1/users/{id}/factors/reset', { id: none }, 404, 'user.not_found'],
+        ['GET /api/v1/users/{id}/sessions', { id: none }, 404, 'user.not_found'],
+        ['POST /api/v1/users/{id}/sessions/revoke', { id: none }, 404, 'user.not_found'],
+        ['POST /api/v1/sessions/{id}/revoke', { id: none }, 404, 'session.not_found'],
+        ['GET /api/v1/organizations/{org}/authn-policy', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['GET /api/v1/users/{id}/mfa-status', { id: none }, 404, 'user.not_found'],
       ];
       for (const [name, params, status, code] of cases) {
         const route = API_ROUTES.find((r) => routeName(r) === name)!;
-        await refused(route, fillPath(route.path, params), status, code);
+        await refused(route, fillPath(route.path, params) + (REQUIRED_QUERY[name] ?? ''), status, code);
       }
+      const mfaStatus = API_ROUTES.find((r) => routeName(r) === 'GET /api/v1/users/{id}/mfa-status')!;
+      await refused(mfaStatus, `/api/v1/users/${good.id}/mfa-status?org=no-such-org`, 404, 'organization.not_found');
+      await refused(mfaStatus, `/api/v1/users/${good.id}/mfa-status?org=globex`, 404, 'membership.not_found');
     });
 
     it('unknown routes and methods answer route.not_found, with or without a key', async () => {

@@ -51,6 +51,14 @@ const DOMAIN_STATUSES: Record<string, number[]> = {
   'GET /api/v1/audit/checkpoints/latest': [404],
   'GET /api/v1/audit/checkpoints/{size}': [404],
   'GET /api/v1/audit/consistency': [404],
+  'GET /api/v1/users/{id}/factors': [404],
+  'DELETE /api/v1/users/{id}/factors/totp/{factorId}': [404],
+  'POST /api/v1/users/{id}/factors/reset': [404],
+  'GET /api/v1/users/{id}/sessions': [404],
+  'POST /api/v1/users/{id}/sessions/revoke': [404],
+  'POST /api/v1/sessions/{id}/revoke': [404],
+  'GET /api/v1/organizations/{org}/authn-policy': [404],
+  'GET /api/v1/users/{id}/mfa-status': [404],
 };
 const QUERY_ONLY = new Set(['GET /api/v1/audit/events/{id}/proof', 'GET /api/v1/audit/consistency', 'GET /api/v1/mail/outbox']);
 

@@ -18,6 +18,13 @@ for (const dialect of DIALECTS) {
       ['a password maximum below 64', { passwordPolicy: { maxLength: 32 } }, 'authn.password_policy_invalid'],
       ['an unknown password field', { passwordPolicy: { requireSymbols: true } }, 'authn.password_policy_invalid'],
       ['an unknown MFA policy', { mfaPolicy: 'sometimes' }, 'organization.settings_invalid'],
+      ['a negative MFA grace period', { mfaGracePeriodDays: -1 }, 'organization.settings_invalid'],
+      ['an MFA grace period over 90 days', { mfaGracePeriodDays: 91 }, 'organization.settings_invalid'],
+      ['a fractional MFA grace period', { mfaGracePeriodDays: 1.5 }, 'organization.settings_invalid'],
+      ['an MFA grace period given as text', { mfaGracePeriodDays: '7' }, 'organization.settings_invalid'],
+      ['a step-up window of 0 minutes', { stepUpFreshnessMinutes: 0 }, 'organization.settings_invalid'],
+      ['a step-up window over a day', { stepUpFreshnessMinutes: 1441 }, 'organization.settings_invalid'],
+      ['a step-up window of null', { stepUpFreshnessMinutes: null }, 'organization.settings_invalid'],
     ];
     for (const [label, settings, code] of refused) {
       it(`refuses ${label} on create and on update (422 ${code}), changing nothing`, async () => {
@@ -32,6 +39,11 @@ for (const dialect of DIALECTS) {
       const settings = { sessionPolicy: { idleTimeoutMinutes: 15, absoluteTimeoutHours: 8 }, passwordPolicy: { minLength: 8, mfaRequired: true }, mfaPolicy: 'required', brand: 'blue' };
       const org = await ok(s, 200, 'PATCH', '/api/v1/organizations/acme', { settings });
       expect(org.settings).toEqual(settings);
+      // The bounds are inclusive.
+      for (const [mfaGracePeriodDays, stepUpFreshnessMinutes] of [[0, 1], [90, 1440], [7, 10]]) {
+        const bounded = await ok(s, 200, 'PATCH', '/api/v1/organizations/acme', { settings: { ...settings, mfaGracePeriodDays, stepUpFreshnessMinutes } });
+        expect(bounded.settings).toMatchObject({ mfaGracePeriodDays, stepUpFreshnessMinutes });
+      }
     });
   });
 }

@@ -14,7 +14,7 @@ function expectSecurityHeaders(res: Response): void {
   expect(csp).toContain("frame-ancestors 'none'");
   expect(csp).toContain("default-src 'self'");
   expect(res.headers['x-content-type-options']).toBe('nosniff');
-  expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+  expect(res.headers['x-frame-options']).toBe('DENY');
   expect(res.headers['x-request-id']).toMatch(/^[A-Za-z0-9._-]{1,64}$/);
   expect(res.headers).not.toHaveProperty('x-powered-by');
 }
