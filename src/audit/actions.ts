@@ -104,7 +104,7 @@ export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
   'authn.login.succeeded': {
     v: 1,
     description: 'A sign-in completed and a session was started.',
-    data: { userId: 'user id', orgId: 'organization signed in to, or null', amr: 'authentication methods used (RFC 8176)', acr: 'authentication context class', sessionId: 'the session started' },
+    data: { userId: 'user id', orgId: 'organization signed in to, or null', amr: 'authentication methods used (RFC 8176)', acr: 'authentication context class', sessionId: 'the session started', mfa: 'the MFA policy in force for this sign-in: { level, source, satisfied, inGrace, graceEndsAt } (null outside an organization)' },
   },
   'authn.reauthentication.failed': { v: 1, description: 'A signed-in user failed to re-authenticate before a sensitive action.', data: { userId: 'user id', sessionId: 'the session', method: 'password or totp', reason: 'why it was refused' } },
   'authn.login.failed': {

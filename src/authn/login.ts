@@ -11,6 +11,7 @@ import type { LoginChallengeRow, OrganizationRow, UserRow } from '../platform/sc
 import type { PasswordHasher } from './password/password-hasher.ts';
 import type { FactorFailureReason, FactorVerification, LoginMethods } from './login-methods.ts';
 import * as repo from './repository.ts';
+import { loadMfaRequirement, satisfiesMfa } from './mfa-policy.ts';
 
 /** How long a password login waits for its second factor. */
 export const LOGIN_CHALLENGE_TTL_MS = 5 * 60 * 1000;
@@ -67,6 +68,19 @@ function userTargets(userId: string | null): Target[] {
   return userId ? [{ type: 'user', id: userId }] : [];
 }
 
+/**
+ * The MFA policy in force for a sign-in and whether its methods meet it, for
+ * the ledger: the evidence an auditor samples ("was MFA enforced for this
+ * login?"). A sign-in below the policy within its grace period is allowed and
+ * says so; past the grace period the account page asks for enrollment before
+ * anything else (and relying parties see the acr).
+ */
+export async function mfaEvidence(scope: CommandScope, userId: string, orgId: string | null, amr: string[]): Promise<Record<string, unknown> | null> {
+  if (!orgId) return null;
+  const r = await loadMfaRequirement(scope.trx, { userId, orgId, now: scope.now });
+  return { level: r.level, source: r.source, satisfied: satisfiesMfa(r.level, amr), inGrace: r.inGrace, graceEndsAt: r.graceEndsAt };
+}
+
 /** Password login and its completion with a second factor; every attempt is a ledger event. */
 export function createLoginCommands(deps: LoginDeps) {
   const { db, runner, newId, clock, sessions, hasher, methods } = deps;
@@ -83,7 +97,7 @@ export function createLoginCommands(deps: LoginDeps) {
   async function startSession(scope: CommandScope, ctx: CommandContext, user: UserRow, org: OrganizationRow | null, amr: string[], acr: string): Promise<{ session: Session; sessionToken: string }> {
     const policy = resolveSessionPolicy(org ? (JSON.parse(org.settings) as Record<string, unknown>) : null);
     const { token, session } = await sessions.createInScope(scope, { userId: user.id, orgId: org?.id ?? null, amr, acr, ip: ctx.request.ip, userAgent: ctx.request.userAgent, policy });
-    scope.record({ action: 'authn.login.succeeded', org: org?.id ?? null, targets: [{ type: 'user', id: user.id, display: user.email }, { type: 'session', id: session.id }], data: { userId: user.id, orgId: org?.id ?? null, amr, acr, sessionId: session.id } });
+    scope.record({ action: 'authn.login.succeeded', org: org?.id ?? null, targets: [{ type: 'user', id: user.id, display: user.email }, { type: 'session', id: session.id }], data: { userId: user.id, orgId: org?.id ?? null, amr, acr, sessionId: session.id, mfa: await mfaEvidence(scope, user.id, org?.id ?? null, amr) } });
     return { session, sessionToken: token };
   }
 
@@ -133,8 +147,10 @@ export function createLoginCommands(deps: LoginDeps) {
       // Only members may sign in to an organization.
       if (verification.ok && org && !(await db.selectFrom('memberships').select('id').where('org_id', '=', org.id).where('user_id', '=', user.id).executeTakeFirst())) verification = { ok: false, reason: 'not_member' };
       const factor = await repo.findActiveTotpFactorByUserId(db, user.id);
-      const orgPolicy = org ? (JSON.parse(org.settings) as { mfaPolicy?: unknown }).mfaPolicy : undefined;
-      const mfaRequired = factor !== undefined || orgPolicy === 'required';
+      // Whoever has a second factor is asked for it. A user the policy covers who has none yet signs in with
+      // the password alone: the session's amr shows it, the ledger records the policy unmet, and the account
+      // page asks for enrollment (within or past the grace period) before anything else.
+      const mfaRequired = factor !== undefined;
       const challengeToken = generateToken('login');
       const opened = await commitAttempt(
         ctx,

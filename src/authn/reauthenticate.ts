@@ -6,7 +6,7 @@ import type { SessionService } from '../sessions/service.ts';
 import type { Session } from '../sessions/session.ts';
 import type { FactorVerification, LoginMethods } from './login-methods.ts';
 import * as repo from './repository.ts';
-import { ACR_MFA, ACR_PASSWORD } from './login.ts';
+import { acrForAmr } from './mfa-policy.ts';
 
 export interface ReauthenticationDeps {
   db: Db;
@@ -40,8 +40,8 @@ export function createReauthentication(deps: ReauthenticationDeps) {
       };
       if (refused && !refused.verdict.ok) throw await refuse(refused.method, refused.verdict.reason);
       const amr = hasTotp ? ['pwd', 'otp'] : ['pwd'];
-      // The acr only ever rises: a password alone never lowers a session signed in more strongly.
-      const acr = hasTotp && session.acr === ACR_PASSWORD ? ACR_MFA : undefined;
+      // The acr follows every method proven in the session, so it only ever rises.
+      const acr = acrForAmr([...session.amr, ...amr]);
       let lost: string | null = null;
       try {
         const { result } = await runner.run(ctx, async (scope) => {

@@ -87,7 +87,7 @@ for (const dialect of DIALECTS) {
       expect(await t.rt.sessions.validate(r.sessionToken)).toMatchObject({ userId: ada, orgId, amr: ['pwd'] });
       const events = await newEvents();
       expect(events.map((e) => e.action)).toEqual(['authn.login.password_verified', 'sessions.session.created', 'authn.login.succeeded']);
-      expect(events[2].data).toEqual({ userId: ada, orgId, amr: ['pwd'], acr: 'urn:keyledger:acr:pwd', sessionId: r.session.id });
+      expect(events[2].data).toEqual({ userId: ada, orgId, amr: ['pwd'], acr: 'urn:keyledger:acr:pwd', sessionId: r.session.id, mfa: { level: 'optional', source: 'default', satisfied: true, inGrace: false, graceEndsAt: null } });
     });
 
     it('enrolls TOTP (pending, confirmed by a code) with the secret sealed under the master key only', async () => {
@@ -216,13 +216,22 @@ for (const dialect of DIALECTS) {
       expect((await newEvents()).map((e) => e.data.reason)).toEqual(['inactive_account']);
     });
 
-    it('requires a second factor when the organization requires MFA, even without an enrolled factor', async () => {
-      await t.rt.identity.createOrganization(admin, { slug: 'strict', name: 'Strict', settings: { mfaPolicy: 'required' } });
+    it('lets a member without a second factor sign in under an MFA policy, recording the policy unmet and the grace period', async () => {
+      await t.rt.identity.createOrganization(admin, { slug: 'strict', name: 'Strict', settings: { mfaPolicy: 'required', mfaGracePeriodDays: 7 } });
       const dora = (await t.rt.identity.createUser(admin, { email: 'dora@acme.test' }, { orgRef: 'strict' })).id;
       await t.rt.authn.setPassword(admin, dora, PASSWORD);
+      await newEvents();
       const r = await begin('dora@acme.test', PASSWORD, 'strict');
-      expect(r).toMatchObject({ mfaRequired: true, methods: [] });
-      if (r.mfaRequired) secrets.push(r.challengeToken);
+      if (r.mfaRequired) throw new Error('no factor to ask for');
+      secrets.push(r.sessionToken);
+      expect(r.session).toMatchObject({ amr: ['pwd'], acr: 'urn:keyledger:acr:pwd' });
+      const succeeded = (await newEvents()).find((e) => e.action === 'authn.login.succeeded')!;
+      expect(succeeded.data.mfa).toMatchObject({ level: 'required', source: 'organization', satisfied: false, inGrace: true });
+      // Past the grace period the sign-in still records the policy as unmet, now outside any grace.
+      clock.advance(8 * 24 * 3600_000);
+      const late = await begin('dora@acme.test', PASSWORD, 'strict');
+      if (!late.mfaRequired) secrets.push(late.sessionToken);
+      expect((await newEvents()).find((e) => e.action === 'authn.login.succeeded')!.data.mfa).toMatchObject({ level: 'required', satisfied: false, inGrace: false });
     });
 
     it('rehashes on login when the stored hash was made with other parameters', async () => {

@@ -3,12 +3,14 @@ import type { Runtime } from '../runtime.ts';
 import { isKeyledgerError, type KeyledgerError } from '../platform/errors.ts';
 import { isFresh } from '../sessions/session.ts';
 import { stepUpFreshnessSeconds } from '../authn/step-up.ts';
+import { acrForAmr } from '../authn/mfa-policy.ts';
 import type { Csrf } from './csrf.ts';
 import { html } from './html.ts';
 import { layout, type FieldError } from './page-layout.ts';
 import { accountBody, DONE_MESSAGES, reauthBody, recoveryCodesBody, totpEnrollBody } from './account-view.ts';
 import { formValue, loadSignedIn, redirect, safeReturnTo, sendPage, userContext, type SignedIn } from './web-request.ts';
 import { passkeySection } from './passkey-pages.ts';
+import { mfaNotice } from './mfa-notice.ts';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -31,8 +33,8 @@ export function accountPages(rt: Runtime, csrf: Csrf): FastifyPluginAsync {
 
   async function renderAccount(request: FastifyRequest, reply: FastifyReply, who: SignedIn, status: number, options: { done?: string | null; errors?: FieldError[] } = {}) {
     const token = csrf.issue(request, reply);
-    const [factors, sessions, fresh, extra] = await Promise.all([rt.authn.listFactors(who.user.id), rt.sessions.listForUser(who.user.id), isFreshEnough(who), passkeySection(rt, who, token)]);
-    const body = accountBody({ who, csrf: token, factors, sessions, extra, done: options.done, errors: options.errors ?? [], fresh });
+    const [factors, sessions, fresh, extra, mfa] = await Promise.all([rt.authn.listFactors(who.user.id), rt.sessions.listForUser(who.user.id), isFreshEnough(who), passkeySection(rt, who, token), mfaNotice(rt, who)]);
+    const body = html`${mfa}${accountBody({ who, csrf: token, factors, sessions, extra, done: options.done, errors: options.errors ?? [], fresh })}`;
     return sendPage(reply, status, layout('Your account', body, { signedInAs: who.user.email, csrfToken: token, scripts: ['/assets/simplewebauthn-browser.js', '/assets/passkeys.js'] }));
   }
 
@@ -100,6 +102,8 @@ export function accountPages(rt: Runtime, csrf: Csrf): FastifyPluginAsync {
         const restarted = await rt.authn.startTotpEnrollment(userContext(request, who), who.user.id, { issuer: 'Keyledger' });
         return sendPage(reply, 422, layout('Set up your authenticator app', totpEnrollBody(token, restarted, [{ field: 'code', message: 'That code was not accepted. Scan the new QR code and enter the code your app shows' }]), { signedInAs: who.user.email, csrfToken: token }));
       }
+      // The code just accepted proved the new factor in this session: it now counts toward the MFA policy.
+      await rt.sessions.recordStepUp(userContext(request, who), who.session.id, ['otp'], { acr: acrForAmr([...who.session.amr, 'otp']) });
       const { recoveryCodes } = await rt.authn.listFactors(who.user.id);
       // The first second factor comes with recovery codes, shown once.
       if (recoveryCodes.remaining === 0) {

@@ -135,5 +135,23 @@ for (const dialect of DIALECTS) {
       expect((await b.get('/account')).statusCode).toBe(303);
       expect((await a.get('/account')).statusCode).toBe(200);
     });
+
+    it('asks a member of an organization requiring MFA to set it up, until the session meets the policy', async () => {
+      await s.rt.identity.createOrganization(admin, { slug: 'strict', name: 'Strict Corp', settings: { mfaPolicy: 'required', mfaGracePeriodDays: 3 } });
+      const mia = (await s.rt.identity.createUser(admin, { email: 'mia@strict.test', name: 'Mia' }, { orgRef: 'strict' })).id;
+      await s.rt.authn.setPassword(admin, mia, PASSWORD);
+      const c = new PageClient(s.app);
+      await c.get('/login?org=strict');
+      await c.post('/login', { email: 'mia@strict.test', password: PASSWORD, org: 'strict' });
+      const page = await c.follow();
+      expect(visibleText(page.body)).toContain('Strict Corp requires two-step verification');
+      expect(visibleText(page.body)).toContain('Set it up before 2026-03-');
+      const start = await c.post('/account/totp/start', {});
+      const secret = Buffer.from(Secret.fromBase32(/id="totp-secret">([A-Z2-7]+)</.exec(start.body)![1]).bytes);
+      await c.post('/account/totp/confirm', { factor_id: /name="factor_id" value="([^"]+)"/.exec(start.body)![1], code: generateTotpCode({ secret, now: clock.now() }) });
+      const after = await c.get('/account');
+      expect(after.body).not.toContain('id="mfa-required"');
+      expect(await s.rt.sessions.validate(c.cookies.get('kl_session')!)).toMatchObject({ amr: ['pwd', 'otp'], acr: 'urn:keyledger:acr:mfa' });
+    });
   });
 }
