@@ -3,14 +3,14 @@ import type { Clock } from '../platform/clock.ts';
 import { KeyledgerError } from '../platform/errors.ts';
 import { digestsEqual, generateToken, hashToken } from '../platform/ids.ts';
 import type { CommandRunner, CommandScope } from '../audit/command-runner.ts';
-import type { CommandContext, Target } from '../audit/event.ts';
+import type { CommandContext } from '../audit/event.ts';
 import type { SessionService } from '../sessions/service.ts';
-import { resolveSessionPolicy } from '../sessions/session-policy.ts';
 import type { Session } from '../sessions/session.ts';
 import type { LoginChallengeRow, OrganizationRow, UserRow } from '../platform/schema.ts';
 import type { PasswordHasher } from './password/password-hasher.ts';
 import type { FactorFailureReason, FactorVerification, LoginMethods } from './login-methods.ts';
 import * as repo from './repository.ts';
+import { findOrganizationByRef, isMemberOf, loginFailedEvent, openSignInSession, type LoginFailureFacts } from './sign-in.ts';
 
 /** How long a password login waits for its second factor. */
 export const LOGIN_CHALLENGE_TTL_MS = 5 * 60 * 1000;
@@ -54,17 +54,8 @@ class LoginRefused extends Error {
   }
 }
 
-interface FailureFacts {
+interface FailureFacts extends LoginFailureFacts {
   reason: LoginFailureReason;
-  method: 'password' | 'totp' | 'recovery_code';
-  email: string | null;
-  userId: string | null;
-  orgId: string | null;
-  challengeId: string | null;
-}
-
-function userTargets(userId: string | null): Target[] {
-  return userId ? [{ type: 'user', id: userId }] : [];
 }
 
 /** Password login and its completion with a second factor; every attempt is a ledger event. */
@@ -75,17 +66,12 @@ export function createLoginCommands(deps: LoginDeps) {
   async function recordFailure(ctx: CommandContext, facts: FailureFacts): Promise<void> {
     await runner.run(ctx, async ({ trx, record }) => {
       if (facts.challengeId && ['wrong_totp', 'replayed_totp', 'malformed_code', 'wrong_recovery_code', 'no_totp'].includes(facts.reason)) await repo.incrementChallengeFailures(trx, facts.challengeId);
-      record({ action: 'authn.login.failed', outcome: 'failure', reason: facts.reason, org: facts.orgId, targets: userTargets(facts.userId), data: { ...facts } });
+      record(loginFailedEvent(facts));
     });
   }
 
   /** Opens the session and records the sign-in, inside the command that accepted the last factor. */
-  async function startSession(scope: CommandScope, ctx: CommandContext, user: UserRow, org: OrganizationRow | null, amr: string[], acr: string): Promise<{ session: Session; sessionToken: string }> {
-    const policy = resolveSessionPolicy(org ? (JSON.parse(org.settings) as Record<string, unknown>) : null);
-    const { token, session } = await sessions.createInScope(scope, { userId: user.id, orgId: org?.id ?? null, amr, acr, ip: ctx.request.ip, userAgent: ctx.request.userAgent, policy });
-    scope.record({ action: 'authn.login.succeeded', org: org?.id ?? null, targets: [{ type: 'user', id: user.id, display: user.email }, { type: 'session', id: session.id }], data: { userId: user.id, orgId: org?.id ?? null, amr, acr, sessionId: session.id } });
-    return { session, sessionToken: token };
-  }
+  const startSession = (scope: CommandScope, ctx: CommandContext, user: UserRow, org: OrganizationRow | null, amr: string[], acr: string) => openSignInSession(sessions, scope, ctx, { user, org, amr, acr });
 
   /** Runs a factor's commit plus `body` in one command; a refusal rolls back and is recorded in its own command. */
   async function commitAttempt<T>(ctx: CommandContext, verification: Verdict, body: (scope: CommandScope) => Promise<T>, facts: Omit<FailureFacts, 'reason'>, refuse: (reason: LoginFailureReason) => KeyledgerError): Promise<T> {
@@ -117,7 +103,7 @@ export function createLoginCommands(deps: LoginDeps) {
     async beginPasswordLogin(ctx: CommandContext, input: { email: string; password: string; orgRef?: string | null }): Promise<PasswordLoginResult> {
       const email = String(input.email ?? '').trim().toLowerCase();
       const user = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
-      const org = input.orgRef ? await db.selectFrom('organizations').selectAll().where((eb) => eb.or([eb('id', '=', input.orgRef!), eb('slug', '=', input.orgRef!)])).executeTakeFirst() : undefined;
+      const org = input.orgRef ? await findOrganizationByRef(db, input.orgRef) : undefined;
       const facts = { method: 'password' as const, email, userId: user?.id ?? null, orgId: org?.id ?? null, challengeId: null };
       if (!user) {
         // Unknown accounts pay for one argon2id check too, so timing does not reveal which emails exist.
@@ -131,7 +117,7 @@ export function createLoginCommands(deps: LoginDeps) {
       // An organization that does not exist cannot be signed in to.
       if (verification.ok && input.orgRef && !org) verification = { ok: false, reason: 'unknown_organization' };
       // Only members may sign in to an organization.
-      if (verification.ok && org && !(await db.selectFrom('memberships').select('id').where('org_id', '=', org.id).where('user_id', '=', user.id).executeTakeFirst())) verification = { ok: false, reason: 'not_member' };
+      if (verification.ok && org && !(await isMemberOf(db, org.id, user.id))) verification = { ok: false, reason: 'not_member' };
       const factor = await repo.findActiveTotpFactorByUserId(db, user.id);
       const orgPolicy = org ? (JSON.parse(org.settings) as { mfaPolicy?: unknown }).mfaPolicy : undefined;
       const mfaRequired = factor !== undefined || orgPolicy === 'required';
