@@ -155,6 +155,29 @@ export function createSessionService(deps: SessionServiceDeps) {
     return revoked.length;
   }
 
+  /**
+   * `recordStepUp` inside a command that is already running (a step-up that
+   * spends its factor and raises the session in one transaction). Throws
+   * `session.not_found`, `session.ended` or `session.amr_invalid`.
+   */
+  async function recordStepUpInScope(scope: CommandScope, sessionId: string, amr: string[], options: { acr?: string } = {}): Promise<Session> {
+    const { trx, now, record } = scope;
+    const proven = checkAmr(amr);
+    const row = await repo.findSessionById(trx, sessionId);
+    // An unknown id is the caller's mistake, not a no-op.
+    if (!row) throw new KeyledgerError('session.not_found', `no session with id "${sessionId}"`);
+    const state = sessionState(row, now);
+    // A step-up must not extend or revive a session that has already ended.
+    if (state !== 'active') throw new KeyledgerError('session.ended', `session "${sessionId}" has ended (${state})`, { state });
+    const time = now.toISOString();
+    const merged = mergeAmr(JSON.parse(row.amr) as string[], proven);
+    const acr = options.acr ?? row.acr;
+    const idleExpiresAt = slideIdleExpiry(row, now);
+    await repo.updateSessionStepUp(trx, row.id, { amr: JSON.stringify(merged), acr, stepUpAt: time, idleExpiresAt });
+    record({ action: 'sessions.session.stepped_up', org: row.org_id, targets: targetsOf(row), data: { userId: row.user_id, amr: proven, acr } });
+    return toSession({ ...row, amr: JSON.stringify(merged), acr, step_up_at: time, last_seen_at: time, idle_expires_at: idleExpiresAt }, now);
+  }
+
   return {
     /**
      * Starts a session after a successful sign-in; the token is in the result
@@ -183,23 +206,11 @@ export function createSessionService(deps: SessionServiceDeps) {
      */
     async recordStepUp(ctx: CommandContext, sessionId: string, amr: string[], options: { acr?: string } = {}): Promise<Session> {
       const proven = checkAmr(amr);
-      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
-        const row = await repo.findSessionById(trx, sessionId);
-        // An unknown id is the caller's mistake, not a no-op.
-        if (!row) throw new KeyledgerError('session.not_found', `no session with id "${sessionId}"`);
-        const state = sessionState(row, now);
-        // A step-up must not extend or revive a session that has already ended.
-        if (state !== 'active') throw new KeyledgerError('session.ended', `session "${sessionId}" has ended (${state})`, { state });
-        const time = now.toISOString();
-        const merged = mergeAmr(JSON.parse(row.amr) as string[], proven);
-        const acr = options.acr ?? row.acr;
-        const idleExpiresAt = slideIdleExpiry(row, now);
-        await repo.updateSessionStepUp(trx, row.id, { amr: JSON.stringify(merged), acr, stepUpAt: time, idleExpiresAt });
-        record({ action: 'sessions.session.stepped_up', org: row.org_id, targets: targetsOf(row), data: { userId: row.user_id, amr: proven, acr } });
-        return toSession({ ...row, amr: JSON.stringify(merged), acr, step_up_at: time, last_seen_at: time, idle_expires_at: idleExpiresAt }, now);
-      });
+      const { result } = await runner.run(ctx, (scope) => recordStepUpInScope(scope, sessionId, proven, options));
       return result;
     },
+
+    recordStepUpInScope,
 
     /**
      * Revokes one live session; true when this call ended it. An already
