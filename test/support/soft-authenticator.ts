@@ -60,6 +60,8 @@ export interface Tamper {
   userHandle?: string | null;
   /** Report clientData.crossOrigin true and this topOrigin. */
   topOrigin?: string;
+  /** Registration: give the new key this credential id (claiming another credential's id). */
+  credentialId?: Buffer;
 }
 
 interface StoredCredential {
@@ -147,7 +149,7 @@ export class SoftAuthenticator {
     }
     if (!options.pubKeyCredParams.some((p) => p.alg === this.options.alg) && this.options.alg !== -8) throw Object.assign(new Error('No supported algorithm'), { name: 'NotSupportedError' });
     const { privateKey, cose, spki } = makeKey(this.options.alg);
-    const cred: StoredCredential = { id: randomBytes(32), rpId, userHandle: options.user.id, alg: this.options.alg, privateKey, cose, spki, counter: 0 };
+    const cred: StoredCredential = { id: tamper.credentialId ?? randomBytes(32), rpId, userHandle: options.user.id, alg: this.options.alg, privateKey, cose, spki, counter: 0 };
     const aaguid = Buffer.from(this.aaguid.replace(/-/g, ''), 'hex');
     const idLength = Buffer.alloc(2);
     idLength.writeUInt16BE(cred.id.length);
