@@ -125,6 +125,17 @@ for (const dialect of DIALECTS) {
       await expectRefused(() => s.rt.passkeys.completePasskeyLogin(web, challengeId, response), 'challenge_invalid');
     });
 
+    it('lets exactly one of two concurrent sign-ins with the same challenge through', async () => {
+      const { challengeId, options } = await s.rt.passkeys.startPasskeyLogin();
+      const response = phone.get(options, ORIGIN);
+      await s.newEvents();
+      const before = await s.sessionCount();
+      const results = await Promise.allSettled([0, 1, 2].map(() => s.rt.passkeys.completePasskeyLogin(web, challengeId, response)));
+      expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected', 'rejected']);
+      expect(await s.sessionCount()).toBe(before + 1);
+      expect((await s.newEvents()).map((e) => e.reason ?? e.action).sort()).toEqual(['authn.login.succeeded', 'challenge_invalid', 'challenge_invalid', 'sessions.session.created']);
+    });
+
     it('spends the challenge on a refused attempt, so a repaired response cannot follow', async () => {
       const { challengeId, options } = await s.rt.passkeys.startPasskeyLogin();
       await expectRefused(() => s.rt.passkeys.completePasskeyLogin(web, challengeId, phone.get(options, ORIGIN, { clearFlags: FLAG.UV })), 'user_not_verified');
