@@ -91,8 +91,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       await sessions.revokeAllForUserInScope(scope, userId, `user ${status}`);
     });
     const mailer = createMailer({ db: database.db, clock, newId, logger, smtpUrl: config.smtpUrl, from: config.mailFrom });
-    const authn = createAuthnService({ db: database.db, runner, clock, newId, master, sessions, identity });
-    const passkeys = createPasskeyService({ db: database.db, runner, clock, newId, sessions, rp: { id: config.webauthnRpId, name: 'Keyledger', origins: config.webauthnOrigins } });
+    const rp = { id: config.webauthnRpId, name: 'Keyledger', origins: config.webauthnOrigins };
+    const authn = createAuthnService({ db: database.db, runner, clock, newId, master, sessions, identity, rp });
+    const passkeys = createPasskeyService({ db: database.db, runner, clock, newId, sessions, rp });
     const seq = sequencer;
     return {
       config,

@@ -113,7 +113,7 @@ export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
     description: 'A sign-in attempt was refused; the client only learns that it failed, the reason is recorded here.',
     data: {
       reason:
-        'why: unknown_account, wrong_password, inactive_account, no_password, not_member, unknown_organization, wrong_totp, replayed_totp, malformed_code, wrong_recovery_code, challenge_expired, challenge_completed, challenge_locked, unknown_challenge; with a passkey also unknown_credential, challenge_invalid, origin_mismatch, rp_id_mismatch, user_not_verified, counter_regression (a cloned authenticator), verification_failed',
+        'why: unknown_account, wrong_password, inactive_account, no_password, not_member, unknown_organization, wrong_totp, replayed_totp, malformed_code, wrong_recovery_code, challenge_expired, challenge_completed, challenge_locked, unknown_challenge; with a passkey also unknown_credential, challenge_invalid, origin_mismatch, rp_id_mismatch, user_not_verified, counter_regression (a cloned authenticator), verification_failed, and as a second factor wrong_user (a passkey of another user), webauthn_challenge_invalid',
       method: 'password, totp, recovery_code or passkey',
       email: 'the email address submitted (password step), or null',
       userId: 'the account concerned, or null when none matched',
