@@ -18,6 +18,7 @@ import { createMetrics, type Metrics } from './http/metrics.ts';
 import { createSessionService, type SessionService } from './sessions/service.ts';
 import { createAuthnService, type AuthnService } from './authn/service.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
+import { createPasskeyService, type PasskeyService } from './authn/passkeys/passkey-service.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -36,6 +37,8 @@ export interface Runtime {
   bootstrap: BootstrapService;
   sessions: SessionService;
   authn: AuthnService;
+  /** Passkeys: registration, passwordless sign-in, step-up. */
+  passkeys: PasskeyService;
   /** Outgoing mail: SMTP when configured, else the dev outbox. */
   mailer: Mailer;
   /** The master key secrets at rest are encrypted under (TOTP secrets, the ledger signing key). */
@@ -88,7 +91,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       await sessions.revokeAllForUserInScope(scope, userId, `user ${status}`);
     });
     const mailer = createMailer({ db: database.db, clock, newId, logger, smtpUrl: config.smtpUrl, from: config.mailFrom });
-    const authn = createAuthnService({ db: database.db, runner, clock, newId, master, sessions, identity });
+    const rp = { id: config.webauthnRpId, name: 'Keyledger', origins: config.webauthnOrigins };
+    const authn = createAuthnService({ db: database.db, runner, clock, newId, master, sessions, identity, rp });
+    const passkeys = createPasskeyService({ db: database.db, runner, clock, newId, sessions, rp });
     const seq = sequencer;
     return {
       config,
@@ -106,6 +111,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       bootstrap,
       sessions,
       authn,
+      passkeys,
       mailer,
       master,
       metrics,

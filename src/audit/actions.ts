@@ -95,12 +95,19 @@ export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
     data: { userId: 'user id', totpRemoved: 'TOTP authenticators removed (active or pending)', factorIds: 'the TOTP factors removed', recoveryCodesInvalidated: 'unused recovery codes that stopped working', sessionsRevoked: 'live sessions revoked', reason: 'why, as given by the administrator' },
   },
   'authn.recovery_code.used': { v: 1, description: 'A recovery code was used, once, in place of a second factor.', data: { userId: 'user id', challengeId: 'the login challenge it completed', remaining: 'unused codes left' } },
+  'authn.passkey.registered': {
+    v: 1,
+    description: 'A passkey (WebAuthn credential) was registered for a user after its registration response verified (the public key is never recorded).',
+    data: { userId: 'user id', passkeyId: 'the passkey', aaguid: 'authenticator model (AAGUID; all zeros when the authenticator does not say)', deviceType: 'singleDevice or multiDevice (synced)', backedUp: 'whether the credential was backed up when registered' },
+  },
+  'authn.passkey.renamed': { v: 1, description: 'A passkey was renamed.', data: { userId: 'user id', passkeyId: 'the passkey', before: '{ name } before', after: '{ name } after' } },
+  'authn.passkey.removed': { v: 1, description: 'A passkey was removed and can no longer sign in.', data: { userId: 'user id', passkeyId: 'the passkey' } },
   'authn.login.password_verified': {
     v: 1,
     description: 'A sign-in passed its password check.',
     data: { userId: 'user id', orgId: 'organization signed in to, or null', mfaRequired: 'whether a second factor is still required', challengeId: 'the login challenge awaiting the second factor, or null' },
   },
-  'authn.login.factor_verified': { v: 1, description: 'A sign-in passed its second-factor check.', data: { userId: 'user id', challengeId: 'the login challenge', method: 'totp or recovery_code' } },
+  'authn.login.factor_verified': { v: 1, description: 'A sign-in passed its second-factor check.', data: { userId: 'user id', challengeId: 'the login challenge', method: 'totp, recovery_code or passkey' } },
   'authn.login.succeeded': {
     v: 1,
     description: 'A sign-in completed and a session was started.',
@@ -111,12 +118,24 @@ export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
     v: 1,
     description: 'A sign-in attempt was refused; the client only learns that it failed, the reason is recorded here.',
     data: {
-      reason: 'why: unknown_account, wrong_password, inactive_account, no_password, not_member, unknown_organization, wrong_totp, replayed_totp, malformed_code, wrong_recovery_code, challenge_expired, challenge_completed, challenge_locked, unknown_challenge',
-      method: 'password, totp or recovery_code',
+      reason:
+        'why: unknown_account, wrong_password, inactive_account, no_password, not_member, unknown_organization, wrong_totp, replayed_totp, malformed_code, wrong_recovery_code, challenge_expired, challenge_completed, challenge_locked, unknown_challenge; with a passkey also unknown_credential, challenge_invalid, origin_mismatch, rp_id_mismatch, user_not_verified, counter_regression (a cloned authenticator), verification_failed, and as a second factor wrong_user (a passkey of another user), webauthn_challenge_invalid',
+      method: 'password, totp, recovery_code or passkey',
       email: 'the email address submitted (password step), or null',
       userId: 'the account concerned, or null when none matched',
       orgId: 'the organization asked for, or null',
-      challengeId: 'the login challenge (second-factor step), or null',
+      challengeId: 'the login challenge (second-factor step) or the WebAuthn challenge (passkey sign-in), or null',
+    },
+  },
+  'authn.step_up.failed': {
+    v: 1,
+    description: 'A step-up in a live session was refused; the client only learns that it failed, the reason is recorded here.',
+    data: {
+      reason: 'why: unknown_credential, wrong_user (a passkey of another user), challenge_invalid, origin_mismatch, rp_id_mismatch, user_not_verified, counter_regression, inactive_account, verification_failed',
+      method: 'passkey',
+      userId: 'the session’s user',
+      sessionId: 'the session',
+      challengeId: 'the WebAuthn challenge, or null when none matched',
     },
   },
   'ledger.signing_key.created': { v: 1, description: 'The ledger’s checkpoint signing key was generated.', data: { keyName: 'signed-note key name', keyId: 'key id (hex)', verifierKey: 'public verifier key' } },

@@ -6,9 +6,22 @@ import { hashRecoveryCode, isWellFormedRecoveryCode } from './password/recovery-
 import { verifyTotp } from './totp/totp.ts';
 import { openTotpSecret } from './totp-secret.ts';
 import * as repo from './repository.ts';
+import type { AssertionFailureReason, RelyingParty } from './passkeys/verify-assertion.ts';
+import { createPasskeyLoginMethod } from './passkeys/passkey-second-factor.ts';
 
 /** Why a factor was refused: recorded in the ledger (`authn.login.failed` data.reason), never told to the client. */
-export type FactorFailureReason = 'no_password' | 'wrong_password' | 'no_totp' | 'wrong_totp' | 'replayed_totp' | 'malformed_code' | 'wrong_recovery_code';
+export type FactorFailureReason =
+  | 'no_password'
+  | 'wrong_password'
+  | 'no_totp'
+  | 'wrong_totp'
+  | 'replayed_totp'
+  | 'malformed_code'
+  | 'wrong_recovery_code'
+  // A passkey as second factor: its assertion's reasons (see passkeys/verify-assertion.ts), a passkey of another user, a stale WebAuthn challenge.
+  | Exclude<AssertionFailureReason, 'challenge_invalid'>
+  | 'wrong_user'
+  | 'webauthn_challenge_invalid';
 
 /** The login attempt a factor is checked for. */
 export interface LoginAttempt {
@@ -22,14 +35,15 @@ export interface LoginAttempt {
  * slow); what must be atomic with accepting the login (advancing the TOTP
  * step, spending a recovery code, a rehash) is `commit`, run inside the login
  * command. `commit` returns a failure reason when a concurrent login got there
- * first, and then has written nothing.
+ * first, and then has written nothing. `amr`, when present, replaces the
+ * method's own amr (a passkey is `hwk` or `swk` depending on the proof).
  */
-export type FactorVerification = { ok: true; commit(scope: CommandScope): Promise<FactorFailureReason | null> } | { ok: false; reason: FactorFailureReason };
+export type FactorVerification = { ok: true; commit(scope: CommandScope): Promise<FactorFailureReason | null>; amr?: string[] } | { ok: false; reason: FactorFailureReason };
 
 /** One way of proving who you are. Adding a method is adding an object that satisfies this. */
 export interface LoginMethod<Input> {
   /** The name recorded in ledger events (`method`). */
-  readonly name: 'password' | 'totp' | 'recovery_code';
+  readonly name: 'password' | 'totp' | 'recovery_code' | 'passkey';
   /** The RFC 8176 value this method adds to the session's amr. */
   readonly amr: string;
   verify(attempt: LoginAttempt, input: Input): Promise<FactorVerification>;
@@ -41,9 +55,11 @@ export interface LoginMethodDeps {
   hasher: PasswordHasher;
   recoveryCodeKey: Buffer;
   now: () => Date;
+  /** The WebAuthn relying party; without it a passkey cannot be a second factor. */
+  rp?: RelyingParty;
 }
 
-/** The three methods of this release: password (first factor), TOTP and recovery codes (second factors). */
+/** The methods of this release: password (first factor); TOTP, recovery codes and (with `rp`) passkeys as second factors. */
 export function createLoginMethods(deps: LoginMethodDeps) {
   const { db, master, hasher, recoveryCodeKey } = deps;
 
@@ -118,7 +134,9 @@ export function createLoginMethods(deps: LoginMethodDeps) {
     },
   } satisfies LoginMethod<string>;
 
-  return { password, totp, recoveryCode };
+  const passkey = deps.rp ? createPasskeyLoginMethod({ db, clock: { now: deps.now }, rp: deps.rp }) : null;
+
+  return { password, totp, recoveryCode, passkey };
 }
 
 export type LoginMethods = ReturnType<typeof createLoginMethods>;

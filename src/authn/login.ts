@@ -3,26 +3,26 @@ import type { Clock } from '../platform/clock.ts';
 import { KeyledgerError } from '../platform/errors.ts';
 import { digestsEqual, generateToken, hashToken } from '../platform/ids.ts';
 import type { CommandRunner, CommandScope } from '../audit/command-runner.ts';
-import type { CommandContext, Target } from '../audit/event.ts';
+import type { CommandContext } from '../audit/event.ts';
 import type { SessionService } from '../sessions/service.ts';
-import { resolveSessionPolicy } from '../sessions/session-policy.ts';
 import type { Session } from '../sessions/session.ts';
 import type { LoginChallengeRow, OrganizationRow, UserRow } from '../platform/schema.ts';
 import type { PasswordHasher } from './password/password-hasher.ts';
 import type { FactorFailureReason, FactorVerification, LoginMethods } from './login-methods.ts';
+import type { PasskeySecondFactorInput } from './passkeys/passkey-second-factor.ts';
+import { ACR_MFA, ACR_PASSWORD, ACR_PHISHING_RESISTANT } from './acr.ts';
 import * as repo from './repository.ts';
-import { loadMfaRequirement, satisfiesMfa } from './mfa-policy.ts';
+import { findOrganizationByRef, isMemberOf, loginFailedEvent, openSignInSession, type LoginFailureFacts } from './sign-in.ts';
 
 /** How long a password login waits for its second factor. */
 export const LOGIN_CHALLENGE_TTL_MS = 5 * 60 * 1000;
 /** Wrong second-factor codes a challenge takes before it is dead. */
 export const MAX_CHALLENGE_FAILURES = 5;
-/** The acr of a session signed in with a password only, and with a password and a second factor. */
-export const ACR_PASSWORD = 'urn:keyledger:acr:pwd';
-export const ACR_MFA = 'urn:keyledger:acr:mfa';
 const CHALLENGE_TOKEN_RE = /^kl_login_[A-Za-z0-9_-]{43}$/;
 /** The one refusal every failed password step gets, whatever the reason, so accounts cannot be enumerated. */
 const LOGIN_FAILED_MESSAGE = 'the email address or password is incorrect';
+/** Wrong second factors: each counts toward closing the challenge. */
+const COUNTED_FAILURES: ReadonlySet<string> = new Set(['wrong_totp', 'replayed_totp', 'malformed_code', 'wrong_recovery_code', 'no_totp', 'unknown_credential', 'wrong_user', 'webauthn_challenge_invalid', 'origin_mismatch', 'rp_id_mismatch', 'user_not_verified', 'counter_regression', 'verification_failed']);
 
 /** Why a login was refused, as the ledger records it. */
 export type LoginFailureReason = FactorFailureReason | 'unknown_account' | 'inactive_account' | 'unknown_organization' | 'not_member' | 'challenge_expired' | 'challenge_completed' | 'challenge_locked' | 'unknown_challenge';
@@ -30,10 +30,13 @@ export type LoginFailureReason = FactorFailureReason | 'unknown_account' | 'inac
 /** The outcome of a correct password: a session, or a challenge to complete with a second factor. */
 export type PasswordLoginResult =
   | { mfaRequired: false; session: Session; sessionToken: string }
-  | { mfaRequired: true; challengeToken: string; expiresAt: string; methods: ('totp' | 'recovery_code')[] };
+  | { mfaRequired: true; challengeToken: string; expiresAt: string; methods: SecondFactorMethod[] };
 
-/** The second factor submitted to complete a challenge. */
-export type SecondFactorInput = { totpCode: string } | { recoveryCode: string };
+/** The second factors a challenge can be completed with. */
+export type SecondFactorMethod = 'totp' | 'recovery_code' | 'passkey';
+
+/** The second factor submitted to complete a challenge (a passkey: its ceremony started with `passkeys.startPasskeySecondFactor`). */
+export type SecondFactorInput = { totpCode: string } | { recoveryCode: string } | { passkey: PasskeySecondFactorInput };
 
 export interface LoginDeps {
   db: Db;
@@ -55,30 +58,8 @@ class LoginRefused extends Error {
   }
 }
 
-interface FailureFacts {
+interface FailureFacts extends LoginFailureFacts {
   reason: LoginFailureReason;
-  method: 'password' | 'totp' | 'recovery_code';
-  email: string | null;
-  userId: string | null;
-  orgId: string | null;
-  challengeId: string | null;
-}
-
-function userTargets(userId: string | null): Target[] {
-  return userId ? [{ type: 'user', id: userId }] : [];
-}
-
-/**
- * The MFA policy in force for a sign-in and whether its methods meet it, for
- * the ledger: the evidence an auditor samples ("was MFA enforced for this
- * login?"). A sign-in below the policy within its grace period is allowed and
- * says so; past the grace period the account page asks for enrollment before
- * anything else (and relying parties see the acr).
- */
-export async function mfaEvidence(scope: CommandScope, userId: string, orgId: string | null, amr: string[]): Promise<Record<string, unknown> | null> {
-  if (!orgId) return null;
-  const r = await loadMfaRequirement(scope.trx, { userId, orgId, now: scope.now });
-  return { level: r.level, source: r.source, satisfied: satisfiesMfa(r.level, amr), inGrace: r.inGrace, graceEndsAt: r.graceEndsAt };
 }
 
 /** Password login and its completion with a second factor; every attempt is a ledger event. */
@@ -88,18 +69,13 @@ export function createLoginCommands(deps: LoginDeps) {
   /** Commits the failed attempt (and counts it against its challenge), so the refusal is evidence even though the login throws. */
   async function recordFailure(ctx: CommandContext, facts: FailureFacts): Promise<void> {
     await runner.run(ctx, async ({ trx, record }) => {
-      if (facts.challengeId && ['wrong_totp', 'replayed_totp', 'malformed_code', 'wrong_recovery_code', 'no_totp'].includes(facts.reason)) await repo.incrementChallengeFailures(trx, facts.challengeId);
-      record({ action: 'authn.login.failed', outcome: 'failure', reason: facts.reason, org: facts.orgId, targets: userTargets(facts.userId), data: { ...facts } });
+      if (facts.challengeId && COUNTED_FAILURES.has(facts.reason)) await repo.incrementChallengeFailures(trx, facts.challengeId);
+      record(loginFailedEvent(facts));
     });
   }
 
   /** Opens the session and records the sign-in, inside the command that accepted the last factor. */
-  async function startSession(scope: CommandScope, ctx: CommandContext, user: UserRow, org: OrganizationRow | null, amr: string[], acr: string): Promise<{ session: Session; sessionToken: string }> {
-    const policy = resolveSessionPolicy(org ? (JSON.parse(org.settings) as Record<string, unknown>) : null);
-    const { token, session } = await sessions.createInScope(scope, { userId: user.id, orgId: org?.id ?? null, amr, acr, ip: ctx.request.ip, userAgent: ctx.request.userAgent, policy });
-    scope.record({ action: 'authn.login.succeeded', org: org?.id ?? null, targets: [{ type: 'user', id: user.id, display: user.email }, { type: 'session', id: session.id }], data: { userId: user.id, orgId: org?.id ?? null, amr, acr, sessionId: session.id, mfa: await mfaEvidence(scope, user.id, org?.id ?? null, amr) } });
-    return { session, sessionToken: token };
-  }
+  const startSession = (scope: CommandScope, ctx: CommandContext, user: UserRow, org: OrganizationRow | null, amr: string[], acr: string) => openSignInSession(sessions, scope, ctx, { user, org, amr, acr });
 
   /** Runs a factor's commit plus `body` in one command; a refusal rolls back and is recorded in its own command. */
   async function commitAttempt<T>(ctx: CommandContext, verification: Verdict, body: (scope: CommandScope) => Promise<T>, facts: Omit<FailureFacts, 'reason'>, refuse: (reason: LoginFailureReason) => KeyledgerError): Promise<T> {
@@ -131,7 +107,7 @@ export function createLoginCommands(deps: LoginDeps) {
     async beginPasswordLogin(ctx: CommandContext, input: { email: string; password: string; orgRef?: string | null }): Promise<PasswordLoginResult> {
       const email = String(input.email ?? '').trim().toLowerCase();
       const user = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
-      const org = input.orgRef ? await db.selectFrom('organizations').selectAll().where((eb) => eb.or([eb('id', '=', input.orgRef!), eb('slug', '=', input.orgRef!)])).executeTakeFirst() : undefined;
+      const org = input.orgRef ? await findOrganizationByRef(db, input.orgRef) : undefined;
       const facts = { method: 'password' as const, email, userId: user?.id ?? null, orgId: org?.id ?? null, challengeId: null };
       if (!user) {
         // Unknown accounts pay for one argon2id check too, so timing does not reveal which emails exist.
@@ -145,12 +121,13 @@ export function createLoginCommands(deps: LoginDeps) {
       // An organization that does not exist cannot be signed in to.
       if (verification.ok && input.orgRef && !org) verification = { ok: false, reason: 'unknown_organization' };
       // Only members may sign in to an organization.
-      if (verification.ok && org && !(await db.selectFrom('memberships').select('id').where('org_id', '=', org.id).where('user_id', '=', user.id).executeTakeFirst())) verification = { ok: false, reason: 'not_member' };
+      if (verification.ok && org && !(await isMemberOf(db, org.id, user.id))) verification = { ok: false, reason: 'not_member' };
       const factor = await repo.findActiveTotpFactorByUserId(db, user.id);
+      const hasPasskey = methods.passkey !== null && (await repo.countActivePasskeysByUserId(db, user.id)) > 0;
       // Whoever has a second factor is asked for it. A user the policy covers who has none yet signs in with
       // the password alone: the session's amr shows it, the ledger records the policy unmet, and the account
       // page asks for enrollment (within or past the grace period) before anything else.
-      const mfaRequired = factor !== undefined;
+      const mfaRequired = factor !== undefined || hasPasskey;
       const challengeToken = generateToken('login');
       const opened = await commitAttempt(
         ctx,
@@ -171,23 +148,23 @@ export function createLoginCommands(deps: LoginDeps) {
       );
       if (opened.started) return { mfaRequired: false, ...opened.started };
       const { remaining } = await repo.summarizeRecoveryCodesByUserId(db, user.id);
-      const available: ('totp' | 'recovery_code')[] = [...(factor ? (['totp'] as const) : []), ...(remaining > 0 ? (['recovery_code'] as const) : [])];
+      const available: SecondFactorMethod[] = [...(factor ? (['totp'] as const) : []), ...(hasPasskey ? (['passkey'] as const) : []), ...(remaining > 0 ? (['recovery_code'] as const) : [])];
       return { mfaRequired: true, challengeToken, expiresAt: opened.challenge!.expires_at, methods: available };
     },
 
     /**
-     * Completes a challenge with a TOTP or recovery code and starts the
-     * session (amr ["pwd","otp"], acr mfa). Throws `authn.challenge_invalid`
-     * (unknown, expired, completed, or 5 wrong codes) or `authn.second_factor_invalid`.
+     * Completes a challenge with a TOTP or recovery code (amr ["pwd","otp"],
+     * acr mfa) or a passkey (amr ["pwd","hwk"|"swk"], acr phishing-resistant)
+     * and starts the session. Throws `authn.challenge_invalid` (unknown,
+     * expired, completed, or 5 wrong codes) or `authn.second_factor_invalid`.
      */
     async completeLogin(ctx: CommandContext, challengeToken: string, input: SecondFactorInput): Promise<{ session: Session; sessionToken: string }> {
-      const method = 'totpCode' in input ? methods.totp : methods.recoveryCode;
-      const code = 'totpCode' in input ? input.totpCode : input.recoveryCode;
+      const method = 'passkey' in input ? methods.passkey : 'totpCode' in input ? methods.totp : methods.recoveryCode;
       const invalid = () => new KeyledgerError('authn.challenge_invalid', 'this sign-in has expired or is no longer valid; sign in again');
       // Anything not shaped like a challenge token never reaches the database.
       const digest = typeof challengeToken === 'string' && CHALLENGE_TOKEN_RE.test(challengeToken) ? hashToken(challengeToken) : null;
       const challenge = digest ? await repo.findLoginChallengeByTokenHash(db, digest) : undefined;
-      const facts = { method: method.name, email: null, userId: challenge?.user_id ?? null, orgId: challenge?.org_id ?? null, challengeId: challenge?.id ?? null };
+      const facts = { method: method?.name ?? ('passkey' as const), email: null, userId: challenge?.user_id ?? null, orgId: challenge?.org_id ?? null, challengeId: challenge?.id ?? null };
       const state = (c: LoginChallengeRow | undefined, at: Date): LoginFailureReason | null =>
         !c || !digest || !digestsEqual(c.token_hash, digest) ? 'unknown_challenge' : c.completed_at ? 'challenge_completed' : Number(c.failed_attempts) >= MAX_CHALLENGE_FAILURES ? 'challenge_locked' : at.toISOString() >= c.expires_at ? 'challenge_expired' : null;
       const early = state(challenge, clock.now());
@@ -197,10 +174,22 @@ export function createLoginCommands(deps: LoginDeps) {
         throw invalid();
       }
       const user = (await db.selectFrom('users').selectAll().where('id', '=', challenge!.user_id).executeTakeFirstOrThrow()) as UserRow;
-      let verification: Verdict = await method.verify({ userId: user.id, challengeId: challenge!.id }, code);
+      const attempt = { userId: user.id, challengeId: challenge!.id };
+      let verification: Verdict =
+        'passkey' in input
+          ? // Passkeys need the WebAuthn relying party; without it the method is absent and the factor cannot pass.
+            methods.passkey
+            ? await methods.passkey.verify(attempt, input.passkey)
+            : { ok: false, reason: 'verification_failed' }
+          : 'totpCode' in input
+            ? await methods.totp.verify(attempt, input.totpCode)
+            : await methods.recoveryCode.verify(attempt, input.recoveryCode);
       // A user suspended between the two steps must not finish signing in.
       if (verification.ok && user.status !== 'active') verification = { ok: false, reason: 'inactive_account' };
-      const amr = [...new Set([...(JSON.parse(challenge!.methods_done) as string[]), method.amr])];
+      const proven = verification.ok && verification.amr ? verification.amr : method ? [method.amr] : [];
+      const amr = [...new Set([...(JSON.parse(challenge!.methods_done) as string[]), ...proven])];
+      // A passkey cannot be relayed by a phishing page, so a password plus a passkey is phishing-resistant.
+      const acr = facts.method === 'passkey' ? ACR_PHISHING_RESISTANT : ACR_MFA;
       return commitAttempt(
         ctx,
         verification,
@@ -210,10 +199,10 @@ export function createLoginCommands(deps: LoginDeps) {
           const late = state(current, at);
           // Re-checked in the transaction: the challenge may have expired, been locked or completed meanwhile.
           if (late || !(await repo.completeLoginChallenge(trx, challenge!.id, amr, at.toISOString()))) throw new LoginRefused(late ?? 'challenge_completed');
-          record({ action: 'authn.login.factor_verified', org: challenge!.org_id, targets: [{ type: 'user', id: user.id, display: user.email }], data: { userId: user.id, challengeId: challenge!.id, method: method.name } });
+          record({ action: 'authn.login.factor_verified', org: challenge!.org_id, targets: [{ type: 'user', id: user.id, display: user.email }], data: { userId: user.id, challengeId: challenge!.id, method: facts.method } });
           // The factor is spent and the session opened in one transaction: no used-up challenge without a session.
           const org = challenge!.org_id ? ((await trx.selectFrom('organizations').selectAll().where('id', '=', challenge!.org_id).executeTakeFirst()) ?? null) : null;
-          return startSession(scope, ctx, user, org, amr, ACR_MFA);
+          return startSession(scope, ctx, user, org, amr, acr);
         },
         facts,
         (reason) => (reason.startsWith('challenge_') ? invalid() : reason === 'inactive_account' ? loginFailed() : new KeyledgerError('authn.second_factor_invalid', 'the code was not accepted')),

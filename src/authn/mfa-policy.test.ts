@@ -5,8 +5,8 @@ import { ManualClock } from '../platform/clock.ts';
 import { isKeyledgerError } from '../platform/errors.ts';
 import { systemContext } from '../audit/event.ts';
 import { readMfaSettings } from '../identity/organization-settings.ts';
-import { ACR_MFA, ACR_PASSWORD } from './login.ts';
-import { ACR_PHR, acrForAmr, loadMfaRequirement, resolveMfaRequirement, satisfiesMfa, type MfaRequirementInput } from './mfa-policy.ts';
+import { ACR_MFA, ACR_PASSWORD, ACR_PHISHING_RESISTANT } from './acr.ts';
+import { acrForAmr, loadMfaRequirement, resolveMfaRequirement, satisfiesMfa, type MfaRequirementInput } from './mfa-policy.ts';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 const base: MfaRequirementInput = { orgPolicy: null, rolePolicies: [], graceStartedAt: null, graceDays: 7, now: NOW };
@@ -80,10 +80,10 @@ describe('satisfiesMfa and acrForAmr', () => {
     // A recovery code is recorded as 'otp' too.
     [['otp', 'pwd'], { required: true, phishing_resistant: false }, ACR_MFA],
     [['otp'], { required: false, phishing_resistant: false }, ACR_PASSWORD],
-    [['hwk', 'user'], { required: true, phishing_resistant: true }, ACR_PHR],
-    [['swk', 'user'], { required: true, phishing_resistant: true }, ACR_PHR],
-    [['pwd', 'hwk'], { required: true, phishing_resistant: true }, ACR_PHR],
-    [['pwd', 'otp', 'swk', 'user'], { required: true, phishing_resistant: true }, ACR_PHR],
+    [['hwk', 'user'], { required: true, phishing_resistant: true }, ACR_PHISHING_RESISTANT],
+    [['swk', 'user'], { required: true, phishing_resistant: true }, ACR_PHISHING_RESISTANT],
+    [['pwd', 'hwk'], { required: true, phishing_resistant: true }, ACR_PHISHING_RESISTANT],
+    [['pwd', 'otp', 'swk', 'user'], { required: true, phishing_resistant: true }, ACR_PHISHING_RESISTANT],
     // A key without user verification or another factor is one factor only.
     [['hwk'], { required: false, phishing_resistant: false }, ACR_PASSWORD],
     [['swk'], { required: false, phishing_resistant: false }, ACR_PASSWORD],
@@ -99,7 +99,7 @@ describe('satisfiesMfa and acrForAmr', () => {
     for (const [amr, expected, acr] of cases) {
       expect({ amr, optional: satisfiesMfa('optional', amr), required: satisfiesMfa('required', amr), phishing_resistant: satisfiesMfa('phishing_resistant', amr), acr: acrForAmr(amr) }).toEqual({ amr, optional: true, ...expected, acr });
     }
-    expect(ACR_PHR).toBe('urn:keyledger:acr:phr');
+    expect(ACR_PHISHING_RESISTANT).toBe('urn:keyledger:acr:phr');
   });
 
   it('refuses an unknown level', () => {

@@ -4,12 +4,9 @@ import { KeyledgerError } from '../platform/errors.ts';
 import { MFA_POLICIES, readMfaSettings, type MfaPolicy } from '../identity/organization-settings.ts';
 import { findMembership, findOrganizationByRef } from '../identity/repository.ts';
 import { findActiveRolesByPrincipal } from '../access/repository.ts';
-import { ACR_MFA, ACR_PASSWORD } from './login.ts';
+import { ACR_MFA, ACR_PASSWORD, ACR_PHISHING_RESISTANT } from './acr.ts';
 
 export { MFA_POLICIES, type MfaPolicy };
-
-/** The acr of a session whose sign-in included a passkey (phishing-resistant). */
-export const ACR_PHR = 'urn:keyledger:acr:phr';
 
 /** Where the requirement in force comes from: the organization, one of the user's roles, or nothing set. */
 export type MfaRequirementSource = 'organization' | `role:${string}` | 'default';
@@ -118,7 +115,7 @@ export function satisfiesMfa(level: MfaPolicy, amr: readonly string[]): boolean 
 
 /** The acr a session with these methods reached: phishing-resistant, MFA, or password only. Pure. */
 export function acrForAmr(amr: readonly string[]): string {
-  if (satisfiesMfa('phishing_resistant', amr)) return ACR_PHR;
+  if (satisfiesMfa('phishing_resistant', amr)) return ACR_PHISHING_RESISTANT;
   if (satisfiesMfa('required', amr)) return ACR_MFA;
   return ACR_PASSWORD;
 }

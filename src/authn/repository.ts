@@ -122,3 +122,9 @@ export async function completeLoginChallenge(trx: Trx, id: string, methodsDone: 
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
+
+/** How many passkeys of a user are not removed (a passkey is a second factor of password logins). */
+export async function countActivePasskeysByUserId(db: Reader, userId: string): Promise<number> {
+  const row = await db.selectFrom('passkey_credentials').select((eb) => eb.fn.countAll<number | string>().as('n')).where('user_id', '=', userId).where('removed_at', 'is', null).executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -12,6 +12,7 @@ import { createLoginCommands } from './login.ts';
 import { createLoginMethods } from './login-methods.ts';
 import { createReauthentication } from './reauthenticate.ts';
 import { createAuthnPolicyQueries } from './authn-policy.ts';
+import type { RelyingParty } from './passkeys/verify-assertion.ts';
 
 export interface AuthnServiceDeps {
   db: Db;
@@ -26,19 +27,21 @@ export interface AuthnServiceDeps {
   hasher?: PasswordHasher;
   /** Default: the bundled dictionaries and blocklist. */
   policyEvaluator?: PasswordPolicyEvaluator;
+  /** The WebAuthn relying party; with it a passkey can be the second factor of a password login. */
+  rp?: RelyingParty;
 }
 
 /**
  * Authentication: passwords, TOTP, recovery codes, and login with them
- * (password first, then a second factor when the user has one or the
- * organization requires it). Every command is a ledger event; no secret is
+ * (password first, then a second factor (TOTP, recovery code or passkey)
+ * when the user has one or the organization requires it). Every command is a ledger event; no secret is
  * ever stored in clear or recorded.
  */
 export function createAuthnService(deps: AuthnServiceDeps) {
   const hasher = deps.hasher ?? createPasswordHasher();
   const policyEvaluator = deps.policyEvaluator ?? { evaluatePassword };
   const recoveryCodeKey = deriveRecoveryCodeKey(deps.master.key);
-  const methods = createLoginMethods({ db: deps.db, master: deps.master, hasher, recoveryCodeKey, now: () => deps.clock.now() });
+  const methods = createLoginMethods({ db: deps.db, master: deps.master, hasher, recoveryCodeKey, now: () => deps.clock.now(), rp: deps.rp });
   return {
     ...createFactorCommands({ db: deps.db, runner: deps.runner, newId: deps.newId, master: deps.master, hasher, policyEvaluator, recoveryCodeKey, sessions: deps.sessions }),
     ...createAuthnPolicyQueries({ db: deps.db, clock: deps.clock }),

@@ -20,6 +20,10 @@ export interface Config {
   smtpUrl: string | null;
   /** The From address of outgoing mail. */
   mailFrom: string;
+  /** The WebAuthn relying party id passkeys are bound to: the public URL's host, or a parent domain of every origin. */
+  webauthnRpId: string;
+  /** The origins (scheme://host[:port]) WebAuthn ceremonies may come from; the public URL's origin by default. */
+  webauthnOrigins: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -52,7 +56,33 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Pick<Confi
     trustProxy: env.KEYLEDGER_TRUST_PROXY === 'true',
     smtpUrl: parseSmtpUrl(env.KEYLEDGER_SMTP_URL),
     mailFrom: env.KEYLEDGER_MAIL_FROM ?? `Keyledger <no-reply@${new URL(publicUrl).hostname}>`,
+    ...parseWebauthn(env, new URL(publicUrl)),
   };
+}
+
+/**
+ * The relying party id and allowed origins of passkeys: by default the public
+ * URL's host and origin. A browser only lets an origin use an RP id that is
+ * its host or a parent domain of it, so overrides that break this rule would
+ * make every ceremony fail: refused at start instead.
+ */
+function parseWebauthn(env: Env, publicUrl: URL): Pick<Config, 'webauthnRpId' | 'webauthnOrigins'> {
+  const rpId = (env.KEYLEDGER_WEBAUTHN_RP_ID ?? publicUrl.hostname).trim().toLowerCase();
+  const origins = env.KEYLEDGER_WEBAUTHN_ORIGINS !== undefined ? env.KEYLEDGER_WEBAUTHN_ORIGINS.split(',').map((o) => o.trim()).filter((o) => o.length > 0) : [publicUrl.origin];
+  if (env.KEYLEDGER_WEBAUTHN_RP_ID !== undefined && !/^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/.test(rpId)) throw new KeyledgerError('config.invalid', `KEYLEDGER_WEBAUTHN_RP_ID must be a host name (got "${rpId}")`);
+  if (origins.length === 0) throw new KeyledgerError('config.invalid', 'KEYLEDGER_WEBAUTHN_ORIGINS lists no origin');
+  for (const origin of origins) {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new KeyledgerError('config.invalid', `KEYLEDGER_WEBAUTHN_ORIGINS: "${origin}" is not an absolute URL`);
+    }
+    // The browser reports the origin exactly (no path, no trailing slash); anything else would never match.
+    if (url.origin !== origin) throw new KeyledgerError('config.invalid', `KEYLEDGER_WEBAUTHN_ORIGINS: "${origin}" is not an origin (expected "${url.origin}")`);
+    if (url.hostname !== rpId && !url.hostname.endsWith(`.${rpId}`)) throw new KeyledgerError('config.invalid', `WebAuthn RP id "${rpId}" is neither the host of origin "${origin}" nor a parent domain of it`);
+  }
+  return { webauthnRpId: rpId, webauthnOrigins: origins };
 }
 
 function parsePort(value: string): number {

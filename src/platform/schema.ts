@@ -26,6 +26,8 @@ export interface Database {
   recovery_codes: RecoveryCodesTable;
   login_challenges: LoginChallengesTable;
   mail_outbox: MailOutboxTable;
+  passkey_credentials: PasskeyCredentialsTable;
+  webauthn_challenges: WebauthnChallengesTable;
 }
 
 export interface OrganizationsTable {
@@ -267,3 +269,46 @@ export interface MailOutboxTable {
   created_at: string;
 }
 export type MailOutboxRow = Selectable<MailOutboxTable>;
+
+/** A passkey (WebAuthn credential): only its public key is stored; removed ones stay for history. */
+export interface PasskeyCredentialsTable {
+  id: string;
+  user_id: string;
+  /** The credential id the authenticator presents, base64url. */
+  credential_id: string;
+  /** The COSE public key, base64url. */
+  public_key: string;
+  /** The random WebAuthn user.id (base64url) the authenticator keeps with the credential; one per user. */
+  user_handle: string;
+  /** The authenticator's signature counter after the newest accepted use (0 for authenticators that keep none). */
+  sign_count: number;
+  /** JSON text array of transports the browser reported ("internal", "hybrid", "usb", ...). */
+  transports: string;
+  aaguid: string;
+  device_type: 'singleDevice' | 'multiDevice';
+  /** 0/1: whether the credential was backed up (synced) at its newest use. */
+  backed_up: number;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+  removed_at: string | null;
+}
+
+/** A WebAuthn ceremony's challenge: single use, short-lived, bound to what it was issued for. */
+export interface WebauthnChallengesTable {
+  id: string;
+  /** The challenge sent to the browser, base64url (not a secret: it is signed, not presented). */
+  challenge: string;
+  purpose: 'registration' | 'authentication' | 'step_up' | 'second_factor';
+  user_id: string | null;
+  /** Registration only: the WebAuthn user.id the options carried. */
+  user_handle: string | null;
+  session_id: string | null;
+  login_challenge_id: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export type PasskeyCredentialRow = Selectable<PasskeyCredentialsTable>;
+export type WebauthnChallengeRow = Selectable<WebauthnChallengesTable>;

@@ -155,10 +155,14 @@ export function createSessionService(deps: SessionServiceDeps) {
     return revoked.length;
   }
 
-  /** `recordStepUp` inside a command that is already running (a re-authentication that spends its factor in the same transaction). */
+  /**
+   * `recordStepUp` inside a command that is already running (a step-up that
+   * spends its factor and raises the session in one transaction). Throws
+   * `session.not_found`, `session.ended` or `session.amr_invalid`.
+   */
   async function recordStepUpInScope(scope: CommandScope, sessionId: string, amr: string[], options: { acr?: string } = {}): Promise<Session> {
-    const proven = checkAmr(amr);
     const { trx, now, record } = scope;
+    const proven = checkAmr(amr);
     const row = await repo.findSessionById(trx, sessionId);
     // An unknown id is the caller's mistake, not a no-op.
     if (!row) throw new KeyledgerError('session.not_found', `no session with id "${sessionId}"`);
@@ -201,7 +205,8 @@ export function createSessionService(deps: SessionServiceDeps) {
      * and counts as activity. Throws `session.not_found`, `session.ended` or `session.amr_invalid`.
      */
     async recordStepUp(ctx: CommandContext, sessionId: string, amr: string[], options: { acr?: string } = {}): Promise<Session> {
-      const { result } = await runner.run(ctx, (scope) => recordStepUpInScope(scope, sessionId, amr, options));
+      const proven = checkAmr(amr);
+      const { result } = await runner.run(ctx, (scope) => recordStepUpInScope(scope, sessionId, proven, options));
       return result;
     },
 
