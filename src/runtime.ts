@@ -1,4 +1,4 @@
-import type { Config } from './platform/config.ts';
+import { resolveRateLimitStore, type Config } from './platform/config.ts';
 import { openDatabase, type DatabaseHandle } from './platform/database.ts';
 import { migrateToLatest } from './platform/migrations/index.ts';
 import { systemClock, type Clock } from './platform/clock.ts';
@@ -18,6 +18,10 @@ import { createMetrics, type Metrics } from './http/metrics.ts';
 import { createSessionService, type SessionService } from './sessions/service.ts';
 import { createAuthnService, type AuthnService } from './authn/service.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
+import { createLockoutService, type LockoutService } from './authn/lockout/lockout-service.ts';
+import { createRateLimiterFactory } from './authn/lockout/rate-limiters.ts';
+import { lockoutPolicyFrom } from './authn/lockout/lockout-policy.ts';
+import { DEFAULT_THROTTLE_TIMES } from './authn/lockout/ip-throttle.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -36,6 +40,8 @@ export interface Runtime {
   bootstrap: BootstrapService;
   sessions: SessionService;
   authn: AuthnService;
+  /** Sign-in throttling per address and lockout per account; unlocking. */
+  lockouts: LockoutService;
   /** Outgoing mail: SMTP when configured, else the dev outbox. */
   mailer: Mailer;
   /** The master key secrets at rest are encrypted under (TOTP secrets, the ledger signing key). */
@@ -88,7 +94,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       await sessions.revokeAllForUserInScope(scope, userId, `user ${status}`);
     });
     const mailer = createMailer({ db: database.db, clock, newId, logger, smtpUrl: config.smtpUrl, from: config.mailFrom });
-    const authn = createAuthnService({ db: database.db, runner, clock, newId, master, sessions, identity });
+    const limiters = await createRateLimiterFactory({ store: resolveRateLimitStore(config, database.dialect), keyPrefix: config.rateLimit.keyPrefix, pgPool: database.pgPool, redisUrl: config.redisUrl, logger });
+    const { ipFailures, ipAccounts, backoffAfter } = config.rateLimit;
+    const lockouts = createLockoutService({ db: database.db, runner, clock, newId, master, mailer, identity, logger, publicUrl: config.publicUrl, policy: lockoutPolicyFrom(config.lockout), limiters, limits: { ipFailures, ipAccounts, backoffAfter, ...DEFAULT_THROTTLE_TIMES } });
+    const authn = createAuthnService({ db: database.db, runner, clock, newId, master, sessions, identity, guard: lockouts.guard });
     const seq = sequencer;
     return {
       config,
@@ -106,11 +115,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       bootstrap,
       sessions,
       authn,
+      lockouts,
       mailer,
       master,
       metrics,
       async close() {
         await seq.stop();
+        await lockouts.close();
         await database.destroy();
       },
     };

@@ -10,6 +10,7 @@ import type { Session } from '../sessions/session.ts';
 import type { LoginChallengeRow, OrganizationRow, UserRow } from '../platform/schema.ts';
 import type { PasswordHasher } from './password/password-hasher.ts';
 import type { FactorFailureReason, FactorVerification, LoginMethods } from './login-methods.ts';
+import { noLoginGuard, type LoginGuard } from './lockout/login-guard.ts';
 import * as repo from './repository.ts';
 
 /** How long a password login waits for its second factor. */
@@ -24,7 +25,7 @@ const CHALLENGE_TOKEN_RE = /^kl_login_[A-Za-z0-9_-]{43}$/;
 const LOGIN_FAILED_MESSAGE = 'the email address or password is incorrect';
 
 /** Why a login was refused, as the ledger records it. */
-export type LoginFailureReason = FactorFailureReason | 'unknown_account' | 'inactive_account' | 'unknown_organization' | 'not_member' | 'challenge_expired' | 'challenge_completed' | 'challenge_locked' | 'unknown_challenge';
+export type LoginFailureReason = FactorFailureReason | 'unknown_account' | 'inactive_account' | 'unknown_organization' | 'not_member' | 'challenge_expired' | 'challenge_completed' | 'challenge_locked' | 'unknown_challenge' | 'account_locked' | 'rate_limited';
 
 /** The outcome of a correct password: a session, or a challenge to complete with a second factor. */
 export type PasswordLoginResult =
@@ -42,6 +43,8 @@ export interface LoginDeps {
   sessions: SessionService;
   hasher: PasswordHasher;
   methods: LoginMethods;
+  /** Throttling and lockout, consulted before and after every attempt (default: none). */
+  guard?: LoginGuard;
 }
 
 /** A factor's verdict, or a refusal the login itself decided (inactive account, not a member). */
@@ -70,18 +73,23 @@ function userTargets(userId: string | null): Target[] {
 /** Password login and its completion with a second factor; every attempt is a ledger event. */
 export function createLoginCommands(deps: LoginDeps) {
   const { db, runner, newId, clock, sessions, hasher, methods } = deps;
+  const guard = deps.guard ?? noLoginGuard;
 
   /** Commits the failed attempt (and counts it against its challenge), so the refusal is evidence even though the login throws. */
   async function recordFailure(ctx: CommandContext, facts: FailureFacts): Promise<void> {
-    await runner.run(ctx, async ({ trx, record }) => {
+    const { result: afterCommit } = await runner.run(ctx, async (scope) => {
+      const { trx, record } = scope;
       if (facts.challengeId && ['wrong_totp', 'replayed_totp', 'malformed_code', 'wrong_recovery_code', 'no_totp'].includes(facts.reason)) await repo.incrementChallengeFailures(trx, facts.challengeId);
       record({ action: 'authn.login.failed', outcome: 'failure', reason: facts.reason, org: facts.orgId, targets: userTargets(facts.userId), data: { ...facts } });
+      return guard.recordFailureInScope(scope, ctx, facts);
     });
+    await afterCommit?.();
   }
 
   /** Opens the session and records the sign-in, inside the command that accepted the last factor. */
   async function startSession(scope: CommandScope, ctx: CommandContext, user: UserRow, org: OrganizationRow | null, amr: string[], acr: string): Promise<{ session: Session; sessionToken: string }> {
     const policy = resolveSessionPolicy(org ? (JSON.parse(org.settings) as Record<string, unknown>) : null);
+    await guard.recordSuccessInScope(scope, ctx, user.id);
     const { token, session } = await sessions.createInScope(scope, { userId: user.id, orgId: org?.id ?? null, amr, acr, ip: ctx.request.ip, userAgent: ctx.request.userAgent, policy });
     scope.record({ action: 'authn.login.succeeded', org: org?.id ?? null, targets: [{ type: 'user', id: user.id, display: user.email }, { type: 'session', id: session.id }], data: { userId: user.id, orgId: org?.id ?? null, amr, acr, sessionId: session.id } });
     return { session, sessionToken: token };
@@ -119,6 +127,13 @@ export function createLoginCommands(deps: LoginDeps) {
       const user = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
       const org = input.orgRef ? await db.selectFrom('organizations').selectAll().where((eb) => eb.or([eb('id', '=', input.orgRef!), eb('slug', '=', input.orgRef!)])).executeTakeFirst() : undefined;
       const facts = { method: 'password' as const, email, userId: user?.id ?? null, orgId: org?.id ?? null, challengeId: null };
+      const gate = await guard.checkAttempt(ctx, { method: 'password', email, userId: user?.id ?? null });
+      if (gate) {
+        // A locked account pays for one argon2id check like a wrong password, so neither answer nor timing tells them apart.
+        if (gate.reason === 'account_locked') await hasher.dummyVerify(String(input.password ?? ''));
+        await recordFailure(ctx, { ...facts, reason: gate.reason });
+        throw gate.reason === 'account_locked' ? loginFailed() : gate.error;
+      }
       if (!user) {
         // Unknown accounts pay for one argon2id check too, so timing does not reveal which emails exist.
         await hasher.dummyVerify(String(input.password ?? ''));
@@ -174,6 +189,11 @@ export function createLoginCommands(deps: LoginDeps) {
       const facts = { method: method.name, email: null, userId: challenge?.user_id ?? null, orgId: challenge?.org_id ?? null, challengeId: challenge?.id ?? null };
       const state = (c: LoginChallengeRow | undefined, at: Date): LoginFailureReason | null =>
         !c || !digest || !digestsEqual(c.token_hash, digest) ? 'unknown_challenge' : c.completed_at ? 'challenge_completed' : Number(c.failed_attempts) >= MAX_CHALLENGE_FAILURES ? 'challenge_locked' : at.toISOString() >= c.expires_at ? 'challenge_expired' : null;
+      const gate = await guard.checkAttempt(ctx, { method: method.name, email: null, userId: challenge?.user_id ?? null });
+      if (gate) {
+        await recordFailure(ctx, { ...facts, reason: gate.reason });
+        throw gate.reason === 'account_locked' ? loginFailed() : gate.error;
+      }
       const early = state(challenge, clock.now());
       // Unknown, completed, locked or expired challenges take no code at all.
       if (early) {

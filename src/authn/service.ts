@@ -10,6 +10,7 @@ import { deriveRecoveryCodeKey } from './password/recovery-codes.ts';
 import { createFactorCommands } from './factors.ts';
 import { createLoginCommands } from './login.ts';
 import { createLoginMethods } from './login-methods.ts';
+import type { LoginGuard } from './lockout/login-guard.ts';
 
 export interface AuthnServiceDeps {
   db: Db;
@@ -24,6 +25,8 @@ export interface AuthnServiceDeps {
   hasher?: PasswordHasher;
   /** Default: the bundled dictionaries and blocklist. */
   policyEvaluator?: PasswordPolicyEvaluator;
+  /** Throttling and lockout of sign-ins (the runtime passes `lockouts.guard`); default: none. */
+  guard?: LoginGuard;
 }
 
 /**
@@ -39,7 +42,7 @@ export function createAuthnService(deps: AuthnServiceDeps) {
   const methods = createLoginMethods({ db: deps.db, master: deps.master, hasher, recoveryCodeKey, now: () => deps.clock.now() });
   return {
     ...createFactorCommands({ db: deps.db, runner: deps.runner, newId: deps.newId, master: deps.master, hasher, policyEvaluator, recoveryCodeKey }),
-    ...createLoginCommands({ db: deps.db, runner: deps.runner, newId: deps.newId, clock: deps.clock, sessions: deps.sessions, hasher, methods }),
+    ...createLoginCommands({ db: deps.db, runner: deps.runner, newId: deps.newId, clock: deps.clock, sessions: deps.sessions, hasher, methods, guard: deps.guard }),
     /** The login methods, one object per factor, all satisfying `LoginMethod`. */
     methods,
   };

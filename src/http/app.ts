@@ -12,6 +12,7 @@ import { identityRoutes } from '../identity/routes.ts';
 import { accessRoutes } from '../access/routes.ts';
 import { auditRoutes, ledgerKeyRoutes } from '../audit/routes.ts';
 import { mailRoutes } from '../mail/routes.ts';
+import { lockoutRoutes } from '../authn/lockout/routes.ts';
 
 export type App = FastifyInstance;
 
@@ -75,6 +76,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(accessRoutes(rt));
       await api.register(auditRoutes(rt));
       await api.register(mailRoutes(rt));
+      await api.register(lockoutRoutes(rt));
     },
     { prefix: '/api/v1' },
   );

@@ -59,6 +59,8 @@ export const ERROR_CATALOGUE = {
   'authn.second_factor_invalid': { status: 401, description: 'The one-time or recovery code was not accepted for this login; try again (the challenge closes after 5 wrong codes).' },
   'authn.factor_not_found': { status: 404, description: 'No such authentication factor (or not in a state that allows this) for this user.' },
   'authn.factor_already_enrolled': { status: 409, description: 'The user already has an active factor of this kind (one TOTP authenticator per user); remove it before enrolling another.' },
+  'authn.rate_limited': { status: 429, description: 'Too many failed sign-ins from this address (or from it for one account); retry after details.retryAfterSeconds seconds, also sent as the Retry-After header.' },
+  'authn.unlock_token_invalid': { status: 400, description: 'The unlock link is unknown, already used, or its lock has already ended.' },
   'session.not_found': { status: 404, description: 'No session with this id.' },
   'session.ended': { status: 409, description: 'The session has been revoked or has expired.' },
   'session.policy_invalid': { status: 422, description: 'The session policy is malformed or out of bounds (idle 5–1440 minutes, absolute 1–720 hours, idle no longer than absolute).' },
