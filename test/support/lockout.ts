@@ -1,7 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { CommandContext } from '../../src/audit/event.ts';
 import type { Runtime } from '../../src/runtime.ts';
-import type { AuthnService } from '../../src/authn/service.ts';
+import { createAuthnService, type AuthnService } from '../../src/authn/service.ts';
+import { createPasswordHasher, type PasswordHasher } from '../../src/authn/password/password-hasher.ts';
 import { installErrorHandler } from '../../src/http/error-handler.ts';
 import { requestContext } from '../../src/http/auth-guard.ts';
 import { isKeyledgerError } from '../../src/platform/errors.ts';
@@ -59,4 +60,30 @@ export async function buildLoginApp(authn: Pick<AuthnService, 'beginPasswordLogi
   });
   await app.ready();
   return app;
+}
+
+/** The real argon2id hasher, counting every argon2 verification it runs (real and dummy alike). */
+export function countingHasher(): PasswordHasher & { calls: number } {
+  const real = createPasswordHasher();
+  const counted = {
+    calls: 0,
+    params: real.params,
+    hash: (password: string) => real.hash(password),
+    async verify(encoded: string, password: string) {
+      counted.calls++;
+      return real.verify(encoded, password);
+    },
+    async dummyVerify(password: string) {
+      counted.calls++;
+      return real.dummyVerify(password);
+    },
+  };
+  return counted;
+}
+
+/** An authn service on `t`'s runtime (same database, ledger and lockout guard) whose argon2 work is counted. */
+export function countedAuthn(rt: Runtime): { authn: AuthnService; hasher: ReturnType<typeof countingHasher> } {
+  const hasher = countingHasher();
+  const authn = createAuthnService({ db: rt.database.db, runner: rt.runner, clock: rt.clock, newId: rt.newId, master: rt.master, sessions: rt.sessions, identity: rt.identity, hasher, guard: rt.lockouts.guard });
+  return { authn, hasher };
 }
