@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { DIALECTS } from '../../../test/support/databases.ts';
@@ -7,6 +9,8 @@ import { buildLoginApp, countedAuthn, freshIp, refusalOf, webContext } from '../
 import { ManualClock } from '../../platform/clock.ts';
 import { systemContext, type LedgerEvent } from '../../audit/event.ts';
 import type { AuthnService } from '../service.ts';
+import { createRuntime, type Runtime } from '../../runtime.ts';
+import { createLogger } from '../../platform/logger.ts';
 
 const admin = systemContext('test', 'throttle test');
 const PASSWORD = 'quartz-lantern-meadow-91-harbor';
@@ -118,3 +122,51 @@ for (const dialect of DIALECTS) {
     }
   });
 }
+
+describe('sign-in throttling on the Redis store, shared by two nodes', () => {
+  const REDIS_URL = process.env.KEYLEDGER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const prefix = `kltest-${randomBytes(6).toString('hex')}`;
+  let t: TestRuntime;
+  let second: Runtime;
+  let redis: Redis;
+  const keys = async () => {
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      found.push(...batch);
+      cursor = next;
+    } while (cursor !== '0');
+    return found;
+  };
+
+  beforeAll(async () => {
+    redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await redis.connect();
+    t = await createTestRuntime('sqlite', { env: { REDIS_URL, KEYLEDGER_RATE_LIMIT_PREFIX: prefix, KEYLEDGER_RATE_LIMIT_IP_FAILURES: '3' } });
+    // Another node: its own process state, the same database and the same Redis.
+    second = await createRuntime({ ...t.rt.config }, { database: t.database, clock: t.rt.clock, logger: createLogger('silent') });
+    const id = (await t.rt.identity.createUser(admin, { email: 'ada@acme.test' })).id;
+    await t.rt.authn.setPassword(admin, id, PASSWORD);
+  });
+  afterAll(async () => {
+    await second?.sequencer.stop();
+    await second?.lockouts.close();
+    await t?.close();
+    const left = await keys();
+    if (left.length > 0) await redis.del(...left);
+    await redis?.quit();
+  });
+
+  it('counts failures on either node and refuses the address on both', async () => {
+    const ip = freshIp();
+    const on = (rt: Runtime, email: string, password: string) => rt.authn.beginPasswordLogin(webContext(ip), { email, password });
+    expect((await refusalOf(on(t.rt, 'ada@acme.test', WRONG))).code).toBe('authn.login_failed');
+    expect((await refusalOf(on(second, 'nobody@acme.test', WRONG))).code).toBe('authn.login_failed');
+    expect((await refusalOf(on(t.rt, 'nobody2@acme.test', WRONG))).code).toBe('authn.login_failed');
+    expect((await refusalOf(on(second, 'ada@acme.test', PASSWORD))).code).toBe('authn.rate_limited');
+    expect((await refusalOf(on(t.rt, 'ada@acme.test', PASSWORD))).code).toBe('authn.rate_limited');
+    expect(await keys()).toContain(`${prefix}:ip-blocks:${ip}`);
+    expect((await second.authn.beginPasswordLogin(webContext(freshIp()), { email: 'ada@acme.test', password: PASSWORD })).mfaRequired).toBe(false);
+  });
+});
