@@ -50,6 +50,9 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'GET', path: '/api/v1/audit/checkpoints/{size}', scope: 'audit:read', body: false },
   { method: 'GET', path: '/api/v1/audit/consistency', scope: 'audit:read', body: false },
   { method: 'GET', path: '/api/v1/mail/outbox', scope: 'admin:read', body: false },
+  { method: 'GET', path: '/api/v1/users/{id}/lockout', scope: 'admin:read', body: false },
+  { method: 'POST', path: '/api/v1/users/{id}/unlock', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/lockouts', scope: 'admin:read', body: false, paged: true },
 ];
 
 export const routeName = (r: Pick<ApiRoute, 'method' | 'path'>) => `${r.method} ${r.path}`;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.ts';
 import { createOrg, createRole, createServiceAccount, createUser, expectError, expectNothingChanged, grantRole, ok, startHttpSuite, type HttpSuite } from '../support/http.ts';
 import { API_ROUTES, expectDocumentedStatus, fillPath, routeName, type ApiRoute } from './api-routes.ts';
+import { lockAccount } from '../support/lockout.ts';
 
 type Doc = Parameters<typeof expectDocumentedStatus>[0];
 
@@ -19,6 +20,7 @@ const PASSABLE_BODY: Record<string, unknown> = {
   'PATCH /api/v1/organizations/{org}/roles/{role}': { name: 'N' },
   'POST /api/v1/organizations/{org}/role-assignments': { role: 'viewer', principalType: 'user', principalId: '00000000-0000-7000-8000-000000000000' },
   'POST /api/v1/organizations/{org}/role-assignments/{id}/revoke': { reason: 'r' },
+  'POST /api/v1/users/{id}/unlock': { reason: 'r' },
 };
 
 /** Path parameters that fail the route's schema, per placeholder. */
@@ -42,6 +44,8 @@ for (const dialect of DIALECTS) {
       await createOrg(s, 'globex');
       const u1 = await createUser(s, { email: 'u1@acme.test', org: 'acme' });
       await createUser(s, { email: 'u2@acme.test', org: 'acme' });
+      // A locked account, so the list of locked accounts has an item to page through.
+      await lockAccount(s.rt, 'u2@acme.test');
       await createRole(s, 'acme', 'viewer');
       await createRole(s, 'acme', 'editor');
       const a = await grantRole(s, 'acme', 'viewer', u1.id);
@@ -106,7 +110,7 @@ for (const dialect of DIALECTS) {
 
     it('every list refuses a bad limit, an unknown query parameter and a cursor it did not issue', async () => {
       const lists = API_ROUTES.filter((r) => r.paged);
-      expect(lists.length).toBe(8);
+      expect(lists.length).toBe(9);
       for (const route of lists) {
         const base = fillPath(route.path, goodParams(route));
         for (const q of ['limit=abc', 'limit=0', 'limit=201', 'limit=1.5', 'limit=', 'unknown=1']) await refused(route, `${base}?${q}`, 400, 'request.invalid');
@@ -163,6 +167,8 @@ for (const dialect of DIALECTS) {
         ['POST /api/v1/organizations/{org}/roles', { org: 'no-such-org' }, 404, 'organization.not_found'],
         ['GET /api/v1/audit/events/{id}', { id: none }, 404, 'ledger.event_not_found'],
         ['GET /api/v1/audit/checkpoints/{size}', { size: '100000' }, 404, 'ledger.checkpoint_not_found'],
+        ['GET /api/v1/users/{id}/lockout', { id: none }, 404, 'user.not_found'],
+        ['POST /api/v1/users/{id}/unlock', { id: none }, 404, 'user.not_found'],
       ];
       for (const [name, params, status, code] of cases) {
         const route = API_ROUTES.find((r) => routeName(r) === name)!;

@@ -51,6 +51,8 @@ const DOMAIN_STATUSES: Record<string, number[]> = {
   'GET /api/v1/audit/checkpoints/latest': [404],
   'GET /api/v1/audit/checkpoints/{size}': [404],
   'GET /api/v1/audit/consistency': [404],
+  'GET /api/v1/users/{id}/lockout': [404],
+  'POST /api/v1/users/{id}/unlock': [404],
 };
 const QUERY_ONLY = new Set(['GET /api/v1/audit/events/{id}/proof', 'GET /api/v1/audit/consistency', 'GET /api/v1/mail/outbox']);
 
