@@ -15,6 +15,7 @@ export interface ThrottleLimits {
   maxBackoffSeconds: number;
 }
 
+/** The window counts run over, the length of an address block, and the longest per-account wait: 15 minutes each. */
 export const DEFAULT_THROTTLE_TIMES = { windowSeconds: 15 * 60, blockSeconds: 15 * 60, maxBackoffSeconds: 15 * 60 } as const;
 
 /** Why an attempt may not proceed now: the address is blocked, or the address must wait before trying this account again. */

@@ -17,6 +17,7 @@ export async function claimLockoutSubject(trx: Trx, subject: string, userId: str
     .execute();
 }
 
+/** Records one failed sign-in of a subject at its time. */
 export function insertLoginFailure(trx: Trx, row: { id: string; subject: string; failed_at: string }): Promise<unknown> {
   return trx.insertInto('login_failures').values(row).execute();
 }
@@ -42,6 +43,7 @@ export async function pruneLoginFailuresBefore(db: Db, cutoff: string): Promise<
   await db.deleteFrom('lockout_subjects').where('last_failure_at', '<=', cutoff).execute();
 }
 
+/** Stores a new lock (its unlock token only as a hash). */
 export function insertAccountLockout(trx: Trx, row: AccountLockoutRow): Promise<unknown> {
   return trx.insertInto('account_lockouts').values(row).execute();
 }
@@ -51,6 +53,7 @@ export function findActiveLockoutBySubject(db: Reader, subject: string, now: str
   return db.selectFrom('account_lockouts').selectAll().where('subject', '=', subject).where('locked_until', '>', now).where('unlocked_at', 'is', null).orderBy('id', 'desc').executeTakeFirst();
 }
 
+/** The lock whose unlock link carried the token with this SHA-256 (hex), if any. */
 export function findAccountLockoutByTokenHash(db: Reader, tokenHash: string): Promise<AccountLockoutRow | undefined> {
   return db.selectFrom('account_lockouts').selectAll().where('unlock_token_hash', '=', tokenHash).executeTakeFirst();
 }
