@@ -1,4 +1,4 @@
-import type { Config } from './platform/config.ts';
+import { resolveRateLimitStore, type Config } from './platform/config.ts';
 import { openDatabase, type DatabaseHandle } from './platform/database.ts';
 import { migrateToLatest } from './platform/migrations/index.ts';
 import { systemClock, type Clock } from './platform/clock.ts';
@@ -19,6 +19,10 @@ import { createSessionService, type SessionService } from './sessions/service.ts
 import { createAuthnService, type AuthnService } from './authn/service.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
 import { createPasskeyService, type PasskeyService } from './authn/passkeys/passkey-service.ts';
+import { createLockoutService, type LockoutService } from './authn/lockout/lockout-service.ts';
+import { createRateLimiterFactory } from './authn/lockout/rate-limiters.ts';
+import { lockoutPolicyFrom } from './authn/lockout/lockout-policy.ts';
+import { DEFAULT_THROTTLE_TIMES } from './authn/lockout/ip-throttle.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -39,6 +43,8 @@ export interface Runtime {
   authn: AuthnService;
   /** Passkeys: registration, passwordless sign-in, step-up. */
   passkeys: PasskeyService;
+  /** Sign-in throttling per address and lockout per account; unlocking. */
+  lockouts: LockoutService;
   /** Outgoing mail: SMTP when configured, else the dev outbox. */
   mailer: Mailer;
   /** The master key secrets at rest are encrypted under (TOTP secrets, the ledger signing key). */
@@ -91,8 +97,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       await sessions.revokeAllForUserInScope(scope, userId, `user ${status}`);
     });
     const mailer = createMailer({ db: database.db, clock, newId, logger, smtpUrl: config.smtpUrl, from: config.mailFrom });
+    const limiters = await createRateLimiterFactory({ store: resolveRateLimitStore(config, database.dialect), keyPrefix: config.rateLimit.keyPrefix, pgPool: database.pgPool, redisUrl: config.redisUrl, logger });
+    const { ipFailures, ipAccounts, backoffAfter } = config.rateLimit;
+    const lockouts = createLockoutService({ db: database.db, runner, clock, newId, master, mailer, identity, logger, publicUrl: config.publicUrl, policy: lockoutPolicyFrom(config.lockout), limiters, limits: { ipFailures, ipAccounts, backoffAfter, ...DEFAULT_THROTTLE_TIMES } });
     const rp = { id: config.webauthnRpId, name: 'Keyledger', origins: config.webauthnOrigins };
-    const authn = createAuthnService({ db: database.db, runner, clock, newId, master, sessions, identity, rp });
+    const authn = createAuthnService({ db: database.db, runner, clock, newId, master, sessions, identity, rp, guard: lockouts.guard });
     const passkeys = createPasskeyService({ db: database.db, runner, clock, newId, sessions, rp });
     const seq = sequencer;
     return {
@@ -112,11 +121,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       sessions,
       authn,
       passkeys,
+      lockouts,
       mailer,
       master,
       metrics,
       async close() {
         await seq.stop();
+        await lockouts.close();
         await database.destroy();
       },
     };

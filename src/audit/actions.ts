@@ -119,7 +119,7 @@ export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
     description: 'A sign-in attempt was refused; the client only learns that it failed, the reason is recorded here.',
     data: {
       reason:
-        'why: unknown_account, wrong_password, inactive_account, no_password, not_member, unknown_organization, wrong_totp, replayed_totp, malformed_code, wrong_recovery_code, challenge_expired, challenge_completed, challenge_locked, unknown_challenge; with a passkey also unknown_credential, challenge_invalid, origin_mismatch, rp_id_mismatch, user_not_verified, counter_regression (a cloned authenticator), verification_failed, and as a second factor wrong_user (a passkey of another user), webauthn_challenge_invalid',
+        'why: unknown_account, wrong_password, inactive_account, no_password, not_member, unknown_organization, wrong_totp, replayed_totp, malformed_code, wrong_recovery_code, challenge_expired, challenge_completed, challenge_locked, unknown_challenge, account_locked, rate_limited; with a passkey also unknown_credential, challenge_invalid, origin_mismatch, rp_id_mismatch, user_not_verified, counter_regression (a cloned authenticator), verification_failed, and as a second factor wrong_user (a passkey of another user), webauthn_challenge_invalid',
       method: 'password, totp, recovery_code or passkey',
       email: 'the email address submitted (password step), or null',
       userId: 'the account concerned, or null when none matched',
@@ -137,6 +137,21 @@ export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
       sessionId: 'the session',
       challengeId: 'the WebAuthn challenge, or null when none matched',
     },
+  },
+  'authn.account.locked': {
+    v: 1,
+    description: 'An account (or an email with no account) was locked after too many failed sign-ins within the window; an unlock link was mailed to an existing account (the link is never recorded).',
+    data: { userId: 'the account locked, or null for an email with no account', lockId: 'the lock', failures: 'failed sign-ins counted in the window', lockedUntil: 'when the lock ends by itself' },
+  },
+  'authn.account.unlocked': {
+    v: 1,
+    description: 'A locked account was unlocked before its lock ended by itself.',
+    data: { userId: 'the account unlocked', lockId: 'the lock lifted', method: 'admin (through the admin API) or email (the emailed link)', reason: 'why, as the administrator gave it, or null' },
+  },
+  'authn.ip.throttled': {
+    v: 1,
+    description: 'An IP address was blocked from signing in for a while: too many failed sign-ins, or failures against too many distinct accounts (credential stuffing).',
+    data: { ip: 'the address blocked', trigger: 'failures or accounts', count: 'failed sign-ins, or distinct accounts, counted in the window', blockSeconds: 'how long sign-ins from the address are refused' },
   },
   'ledger.signing_key.created': { v: 1, description: 'The ledger’s checkpoint signing key was generated.', data: { keyName: 'signed-note key name', keyId: 'key id (hex)', verifierKey: 'public verifier key' } },
 };

@@ -11,6 +11,7 @@ import type { PasswordHasher } from './password/password-hasher.ts';
 import type { FactorFailureReason, FactorVerification, LoginMethods } from './login-methods.ts';
 import type { PasskeySecondFactorInput } from './passkeys/passkey-second-factor.ts';
 import { ACR_MFA, ACR_PASSWORD, ACR_PHISHING_RESISTANT } from './acr.ts';
+import { noLoginGuard, type LoginGuard } from './lockout/login-guard.ts';
 import * as repo from './repository.ts';
 import { findOrganizationByRef, isMemberOf, loginFailedEvent, openSignInSession, type LoginFailureFacts } from './sign-in.ts';
 
@@ -25,7 +26,7 @@ const LOGIN_FAILED_MESSAGE = 'the email address or password is incorrect';
 const COUNTED_FAILURES: ReadonlySet<string> = new Set(['wrong_totp', 'replayed_totp', 'malformed_code', 'wrong_recovery_code', 'no_totp', 'unknown_credential', 'wrong_user', 'webauthn_challenge_invalid', 'origin_mismatch', 'rp_id_mismatch', 'user_not_verified', 'counter_regression', 'verification_failed']);
 
 /** Why a login was refused, as the ledger records it. */
-export type LoginFailureReason = FactorFailureReason | 'unknown_account' | 'inactive_account' | 'unknown_organization' | 'not_member' | 'challenge_expired' | 'challenge_completed' | 'challenge_locked' | 'unknown_challenge';
+export type LoginFailureReason = FactorFailureReason | 'unknown_account' | 'inactive_account' | 'unknown_organization' | 'not_member' | 'challenge_expired' | 'challenge_completed' | 'challenge_locked' | 'unknown_challenge' | 'account_locked' | 'rate_limited';
 
 /** The outcome of a correct password: a session, or a challenge to complete with a second factor. */
 export type PasswordLoginResult =
@@ -46,6 +47,8 @@ export interface LoginDeps {
   sessions: SessionService;
   hasher: PasswordHasher;
   methods: LoginMethods;
+  /** Throttling and lockout, consulted before and after every attempt (default: none). */
+  guard?: LoginGuard;
 }
 
 /** A factor's verdict, or a refusal the login itself decided (inactive account, not a member). */
@@ -65,17 +68,25 @@ interface FailureFacts extends LoginFailureFacts {
 /** Password login and its completion with a second factor; every attempt is a ledger event. */
 export function createLoginCommands(deps: LoginDeps) {
   const { db, runner, newId, clock, sessions, hasher, methods } = deps;
+  const guard = deps.guard ?? noLoginGuard;
 
   /** Commits the failed attempt (and counts it against its challenge), so the refusal is evidence even though the login throws. */
   async function recordFailure(ctx: CommandContext, facts: FailureFacts): Promise<void> {
-    await runner.run(ctx, async ({ trx, record }) => {
-      if (facts.challengeId && COUNTED_FAILURES.has(facts.reason)) await repo.incrementChallengeFailures(trx, facts.challengeId);
-      record(loginFailedEvent(facts));
+    const { result: afterCommit } = await runner.run(ctx, async (scope) => {
+      if (facts.challengeId && COUNTED_FAILURES.has(facts.reason)) await repo.incrementChallengeFailures(scope.trx, facts.challengeId);
+      scope.record(loginFailedEvent(facts));
+      // Counts the failure toward the account's lockout in the same transaction; may lock it.
+      return guard.recordFailureInScope(scope, ctx, facts);
     });
+    await afterCommit?.();
   }
 
   /** Opens the session and records the sign-in, inside the command that accepted the last factor. */
-  const startSession = (scope: CommandScope, ctx: CommandContext, user: UserRow, org: OrganizationRow | null, amr: string[], acr: string) => openSignInSession(sessions, scope, ctx, { user, org, amr, acr });
+  async function startSession(scope: CommandScope, ctx: CommandContext, user: UserRow, org: OrganizationRow | null, amr: string[], acr: string): Promise<{ session: Session; sessionToken: string }> {
+    // A completed sign-in clears the account's failure count.
+    await guard.recordSuccessInScope(scope, ctx, user.id);
+    return openSignInSession(sessions, scope, ctx, { user, org, amr, acr });
+  }
 
   /** Runs a factor's commit plus `body` in one command; a refusal rolls back and is recorded in its own command. */
   async function commitAttempt<T>(ctx: CommandContext, verification: Verdict, body: (scope: CommandScope) => Promise<T>, facts: Omit<FailureFacts, 'reason'>, refuse: (reason: LoginFailureReason) => KeyledgerError): Promise<T> {
@@ -109,6 +120,13 @@ export function createLoginCommands(deps: LoginDeps) {
       const user = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
       const org = input.orgRef ? await findOrganizationByRef(db, input.orgRef) : undefined;
       const facts = { method: 'password' as const, email, userId: user?.id ?? null, orgId: org?.id ?? null, challengeId: null };
+      const gate = await guard.checkAttempt(ctx, { method: 'password', email, userId: user?.id ?? null });
+      if (gate) {
+        // A locked account pays for one argon2id check like a wrong password, so neither answer nor timing tells them apart.
+        if (gate.reason === 'account_locked') await hasher.dummyVerify(String(input.password ?? ''));
+        await recordFailure(ctx, { ...facts, reason: gate.reason });
+        throw gate.reason === 'account_locked' ? loginFailed() : gate.error;
+      }
       if (!user) {
         // Unknown accounts pay for one argon2id check too, so timing does not reveal which emails exist.
         await hasher.dummyVerify(String(input.password ?? ''));
@@ -167,6 +185,11 @@ export function createLoginCommands(deps: LoginDeps) {
       const facts = { method: method?.name ?? ('passkey' as const), email: null, userId: challenge?.user_id ?? null, orgId: challenge?.org_id ?? null, challengeId: challenge?.id ?? null };
       const state = (c: LoginChallengeRow | undefined, at: Date): LoginFailureReason | null =>
         !c || !digest || !digestsEqual(c.token_hash, digest) ? 'unknown_challenge' : c.completed_at ? 'challenge_completed' : Number(c.failed_attempts) >= MAX_CHALLENGE_FAILURES ? 'challenge_locked' : at.toISOString() >= c.expires_at ? 'challenge_expired' : null;
+      const gate = await guard.checkAttempt(ctx, { method: facts.method, email: null, userId: challenge?.user_id ?? null });
+      if (gate) {
+        await recordFailure(ctx, { ...facts, reason: gate.reason });
+        throw gate.reason === 'account_locked' ? loginFailed() : gate.error;
+      }
       const early = state(challenge, clock.now());
       // Unknown, completed, locked or expired challenges take no code at all.
       if (early) {

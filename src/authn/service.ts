@@ -13,6 +13,7 @@ import { createLoginMethods } from './login-methods.ts';
 import { createReauthentication } from './reauthenticate.ts';
 import { createAuthnPolicyQueries } from './authn-policy.ts';
 import type { RelyingParty } from './passkeys/verify-assertion.ts';
+import type { LoginGuard } from './lockout/login-guard.ts';
 
 export interface AuthnServiceDeps {
   db: Db;
@@ -29,6 +30,8 @@ export interface AuthnServiceDeps {
   policyEvaluator?: PasswordPolicyEvaluator;
   /** The WebAuthn relying party; with it a passkey can be the second factor of a password login. */
   rp?: RelyingParty;
+  /** Throttling and lockout of sign-ins (the runtime passes `lockouts.guard`); default: none. */
+  guard?: LoginGuard;
 }
 
 /**
@@ -45,7 +48,7 @@ export function createAuthnService(deps: AuthnServiceDeps) {
   return {
     ...createFactorCommands({ db: deps.db, runner: deps.runner, newId: deps.newId, master: deps.master, hasher, policyEvaluator, recoveryCodeKey, sessions: deps.sessions }),
     ...createAuthnPolicyQueries({ db: deps.db, clock: deps.clock }),
-    ...createLoginCommands({ db: deps.db, runner: deps.runner, newId: deps.newId, clock: deps.clock, sessions: deps.sessions, hasher, methods }),
+    ...createLoginCommands({ db: deps.db, runner: deps.runner, newId: deps.newId, clock: deps.clock, sessions: deps.sessions, hasher, methods, guard: deps.guard }),
     ...createReauthentication({ db: deps.db, runner: deps.runner, sessions: deps.sessions, methods }),
     /** The login methods, one object per factor, all satisfying `LoginMethod`. */
     methods,

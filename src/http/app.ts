@@ -14,6 +14,7 @@ import { auditRoutes, ledgerKeyRoutes } from '../audit/routes.ts';
 import { mailRoutes } from '../mail/routes.ts';
 import { webRoutes } from '../web/web-routes.ts';
 import { authnRoutes } from '../authn/routes.ts';
+import { lockoutRoutes } from '../authn/lockout/routes.ts';
 
 export type App = FastifyInstance;
 
@@ -96,6 +97,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(auditRoutes(rt));
       await api.register(mailRoutes(rt));
       await api.register(authnRoutes(rt));
+      await api.register(lockoutRoutes(rt));
     },
     { prefix: '/api/v1' },
   );

@@ -30,6 +30,12 @@ function fromFastifyError(err: FastifyError): KeyledgerError | null {
   return null;
 }
 
+/** The whole seconds a throttled client must wait, from a 429's `details.retryAfterSeconds`; null for any other error. */
+function retryAfterSeconds(err: KeyledgerError): number | null {
+  const value = (err.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  return err.status === 429 && typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : null;
+}
+
 /**
  * One place turns every error into `{ error: { code, message, requestId } }`.
  * Client errors are logged at info with their code; server errors are logged
@@ -42,6 +48,9 @@ export function installErrorHandler(app: FastifyInstance): void {
       request.log.info({ code: known.code, status: known.status }, known.message);
       const body: ErrorBody = { error: { code: known.code, message: known.message, requestId: request.id } };
       if (known.details !== undefined) body.error.details = known.details;
+      const retryAfter = retryAfterSeconds(known);
+      // RFC 9110 §10.2.3: a 429 tells the client when it may try again.
+      if (retryAfter !== null) reply.header('retry-after', String(retryAfter));
       return reply.status(known.status).send(body);
     }
     request.log.error({ err: raw }, 'request failed');

@@ -24,6 +24,36 @@ export interface Config {
   webauthnRpId: string;
   /** The origins (scheme://host[:port]) WebAuthn ceremonies may come from; the public URL's origin by default. */
   webauthnOrigins: string[];
+  /** Redis (redis:// or rediss://) for rate limits shared by several nodes; null when none. */
+  redisUrl: string | null;
+  /** Account lockout after repeated failed sign-ins (counted with the injected clock). */
+  lockout: LockoutConfig;
+  /** Per-IP throttling of sign-in attempts (rate-limiter-flexible, real time). */
+  rateLimit: RateLimitConfig;
+}
+
+export interface LockoutConfig {
+  /** Failures within the window that lock the account (KEYLEDGER_LOCKOUT_THRESHOLD, default 10). */
+  threshold: number;
+  /** The sliding window failures are counted in (KEYLEDGER_LOCKOUT_WINDOW_MINUTES, default 15). */
+  windowMinutes: number;
+  /** How long a lock lasts unless lifted earlier (KEYLEDGER_LOCKOUT_DURATION_MINUTES, default 15). */
+  durationMinutes: number;
+}
+
+export type RateLimitStore = 'memory' | 'postgres' | 'redis';
+
+export interface RateLimitConfig {
+  /** Where counters live: one process (memory) or shared by every node (postgres, redis); null picks by deployment (see resolveRateLimitStore). */
+  store: RateLimitStore | null;
+  /** Prefix of every counter key, so deployments can share one Redis. */
+  keyPrefix: string;
+  /** Failed sign-ins from one IP within 15 minutes before the IP is blocked for 15 minutes. */
+  ipFailures: number;
+  /** Distinct accounts failing from one IP within 15 minutes (credential stuffing) before the IP is blocked. */
+  ipAccounts: number;
+  /** Consecutive failures from one IP on one account before each further one imposes a doubling wait. */
+  backoffAfter: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -42,6 +72,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Pick<Confi
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new KeyledgerError('config.invalid', `DATABASE_URL must start with postgres:// (got "${databaseUrl.split(':')[0]}:")`);
   }
+  const redisUrl = parseRedisUrl(env.REDIS_URL);
   return {
     dataDir,
     databaseUrl,
@@ -57,6 +88,19 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Pick<Confi
     smtpUrl: parseSmtpUrl(env.KEYLEDGER_SMTP_URL),
     mailFrom: env.KEYLEDGER_MAIL_FROM ?? `Keyledger <no-reply@${new URL(publicUrl).hostname}>`,
     ...parseWebauthn(env, new URL(publicUrl)),
+    redisUrl,
+    lockout: {
+      threshold: parsePositiveInt(env.KEYLEDGER_LOCKOUT_THRESHOLD ?? '10', 'KEYLEDGER_LOCKOUT_THRESHOLD'),
+      windowMinutes: parsePositiveInt(env.KEYLEDGER_LOCKOUT_WINDOW_MINUTES ?? '15', 'KEYLEDGER_LOCKOUT_WINDOW_MINUTES'),
+      durationMinutes: parsePositiveInt(env.KEYLEDGER_LOCKOUT_DURATION_MINUTES ?? '15', 'KEYLEDGER_LOCKOUT_DURATION_MINUTES'),
+    },
+    rateLimit: {
+      store: parseRateLimitStore(env.KEYLEDGER_RATE_LIMIT_STORE, redisUrl),
+      keyPrefix: parseKeyPrefix(env.KEYLEDGER_RATE_LIMIT_PREFIX ?? 'keyledger'),
+      ipFailures: parsePositiveInt(env.KEYLEDGER_RATE_LIMIT_IP_FAILURES ?? '100', 'KEYLEDGER_RATE_LIMIT_IP_FAILURES'),
+      ipAccounts: parsePositiveInt(env.KEYLEDGER_RATE_LIMIT_IP_ACCOUNTS ?? '20', 'KEYLEDGER_RATE_LIMIT_IP_ACCOUNTS'),
+      backoffAfter: parsePositiveInt(env.KEYLEDGER_RATE_LIMIT_BACKOFF_AFTER ?? '5', 'KEYLEDGER_RATE_LIMIT_BACKOFF_AFTER'),
+    },
   };
 }
 
@@ -102,5 +146,35 @@ function parsePositiveInt(value: string, name: string): number {
 function parseSmtpUrl(value: string | undefined): string | null {
   if (!value) return null;
   if (!/^smtps?:\/\/[^/]/.test(value)) throw new KeyledgerError('config.invalid', `KEYLEDGER_SMTP_URL must start with smtp:// or smtps:// (got "${value.split(':')[0]}:")`);
+  return value;
+}
+
+function parseRedisUrl(value: string | undefined): string | null {
+  if (!value) return null;
+  if (!/^rediss?:\/\/[^/]/.test(value)) throw new KeyledgerError('config.invalid', `REDIS_URL must start with redis:// or rediss:// (got "${value.split(':')[0]}:")`);
+  return value;
+}
+
+function parseRateLimitStore(value: string | undefined, redisUrl: string | null): RateLimitStore | null {
+  if (!value) return null;
+  if (value !== 'memory' && value !== 'postgres' && value !== 'redis') throw new KeyledgerError('config.invalid', `KEYLEDGER_RATE_LIMIT_STORE must be memory, postgres or redis (got "${value}")`);
+  // A shared store that is not there would silently fall back to per-process counters.
+  if (value === 'redis' && !redisUrl) throw new KeyledgerError('config.invalid', 'KEYLEDGER_RATE_LIMIT_STORE=redis needs REDIS_URL');
+  return value;
+}
+
+/**
+ * The store rate limits use on a database of `dialect`: the configured one, or
+ * Redis when REDIS_URL is set, PostgreSQL on PostgreSQL, else this process's
+ * memory. Throws `config.invalid` for the PostgreSQL store on SQLite.
+ */
+export function resolveRateLimitStore(config: Pick<Config, 'rateLimit' | 'redisUrl'>, dialect: 'sqlite' | 'postgres'): RateLimitStore {
+  const store = config.rateLimit.store ?? (config.redisUrl ? 'redis' : dialect === 'postgres' ? 'postgres' : 'memory');
+  if (store === 'postgres' && dialect !== 'postgres') throw new KeyledgerError('config.invalid', 'KEYLEDGER_RATE_LIMIT_STORE=postgres needs DATABASE_URL=postgres://…');
+  return store;
+}
+
+function parseKeyPrefix(value: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(value)) throw new KeyledgerError('config.invalid', `KEYLEDGER_RATE_LIMIT_PREFIX must be 1 to 64 letters, digits, ".", "_" or "-" (got "${value}")`);
   return value;
 }

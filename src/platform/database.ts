@@ -21,6 +21,8 @@ export interface DatabaseHandle {
   target: DatabaseTarget;
   /** The one SQLite connection Kysely runs on (null on PostgreSQL), for the ledger's prepared statements. */
   sqlite: BetterSqlite3.Database | null;
+  /** The pg pool Kysely runs on (null on SQLite), for libraries that take a pg client (rate-limit counters). */
+  pgPool: pg.Pool | null;
   destroy(): Promise<void>;
 }
 
@@ -39,7 +41,7 @@ export function openDatabase(target: DatabaseTarget): DatabaseHandle {
     const pool = new pg.Pool({ connectionString: target.databaseUrl, max: 10, types: pgTypes as pg.CustomTypesConfig });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const url = new URL(target.databaseUrl);
-    return { db, dialect: 'postgres', describe: `postgres://${url.host}${url.pathname}`, target: { databaseUrl: target.databaseUrl, sqliteFile: '' }, sqlite: null, destroy: () => db.destroy() };
+    return { db, dialect: 'postgres', describe: `postgres://${url.host}${url.pathname}`, target: { databaseUrl: target.databaseUrl, sqliteFile: '' }, sqlite: null, pgPool: pool, destroy: () => db.destroy() };
   }
   if (target.sqliteFile !== ':memory:') mkdirSync(dirname(target.sqliteFile), { recursive: true });
   const sqlite = new BetterSqlite3(target.sqliteFile);
@@ -50,7 +52,7 @@ export function openDatabase(target: DatabaseTarget): DatabaseHandle {
   sqlite.pragma('cache_size = -65536');
   sqlite.pragma('wal_autocheckpoint = 10000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', describe: `sqlite:${target.sqliteFile}`, target: { databaseUrl: null, sqliteFile: target.sqliteFile }, sqlite, destroy: () => db.destroy() };
+  return { db, dialect: 'sqlite', describe: `sqlite:${target.sqliteFile}`, target: { databaseUrl: null, sqliteFile: target.sqliteFile }, sqlite, pgPool: null, destroy: () => db.destroy() };
 }
 
 /** True when the database answers a trivial query. */

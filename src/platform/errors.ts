@@ -66,6 +66,8 @@ export const ERROR_CATALOGUE = {
   'authn.passkey_already_registered': { status: 409, description: 'This passkey (credential id) is already registered.' },
   'authn.passkey_name_invalid': { status: 422, description: 'A passkey name must be 1 to 64 characters with no control characters.' },
   'authn.step_up_failed': { status: 401, description: 'The passkey step-up was refused: the passkey, its response or the challenge was not accepted for this session (the reason is recorded in the ledger only).' },
+  'authn.rate_limited': { status: 429, description: 'Too many failed sign-ins from this address (or from it for one account); retry after details.retryAfterSeconds seconds, also sent as the Retry-After header.' },
+  'authn.unlock_token_invalid': { status: 400, description: 'The unlock link is unknown, already used, or its lock has already ended.' },
   'session.not_found': { status: 404, description: 'No session with this id.' },
   'session.ended': { status: 409, description: 'The session has been revoked or has expired.' },
   'session.policy_invalid': { status: 422, description: 'The session policy is malformed or out of bounds (idle 5–1440 minutes, absolute 1–720 hours, idle no longer than absolute).' },

@@ -28,6 +28,9 @@ export interface Database {
   mail_outbox: MailOutboxTable;
   passkey_credentials: PasskeyCredentialsTable;
   webauthn_challenges: WebauthnChallengesTable;
+  lockout_subjects: LockoutSubjectsTable;
+  login_failures: LoginFailuresTable;
+  account_lockouts: AccountLockoutsTable;
 }
 
 export interface OrganizationsTable {
@@ -312,3 +315,36 @@ export interface WebauthnChallengesTable {
 
 export type PasskeyCredentialRow = Selectable<PasskeyCredentialsTable>;
 export type WebauthnChallengeRow = Selectable<WebauthnChallengesTable>;
+/**
+ * Someone sign-ins fail for: an account (`user:<id>`) or an email with no
+ * account (`email:<HMAC>`, never the email itself). The row is what concurrent
+ * failures for one subject serialize on.
+ */
+export interface LockoutSubjectsTable {
+  subject: string;
+  user_id: string | null;
+  last_failure_at: string;
+}
+
+/** One failed sign-in counted toward its subject's lockout window. */
+export interface LoginFailuresTable {
+  id: string;
+  subject: string;
+  failed_at: string;
+}
+
+/** A lock, current or past; the unlock link's token is stored only as its SHA-256. */
+export interface AccountLockoutsTable {
+  id: string;
+  subject: string;
+  user_id: string | null;
+  failures: number;
+  locked_at: string;
+  locked_until: string;
+  unlock_token_hash: string | null;
+  unlocked_at: string | null;
+  unlock_method: 'admin' | 'email' | null;
+  unlocked_by_type: string | null;
+  unlocked_by_id: string | null;
+}
+export type AccountLockoutRow = Selectable<AccountLockoutsTable>;

@@ -102,7 +102,7 @@ export function loginPages(rt: Runtime, csrf: Csrf): FastifyPluginAsync {
         return redirect(reply, `/login/verify?return_to=${encodeURIComponent(returnTo)}`);
       } catch (err) {
         if (!isKeyledgerError(err)) throw err;
-        if ((err.code as string) === 'authn.rate_limited') return renderLogin(request, reply, 429, { email, org, returnTo, errors: [{ field: 'email', message: 'Too many sign-in attempts. Wait a few minutes and try again.' }] });
+        if (err.code === 'authn.rate_limited') return renderLogin(request, reply, 429, { email, org, returnTo, errors: [{ field: 'email', message: 'Too many sign-in attempts. Wait a few minutes and try again.' }] });
         if (err.code !== 'authn.login_failed') throw err;
         // One message for every refusal: the page never says whether the account exists.
         return renderLogin(request, reply, 401, { email, org, returnTo, errors: [{ field: 'password', message: 'The email address or password is incorrect' }] });

@@ -58,6 +58,9 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'POST', path: '/api/v1/sessions/{id}/revoke', scope: 'admin:write', body: true },
   { method: 'GET', path: '/api/v1/organizations/{org}/authn-policy', scope: 'admin:read', body: false },
   { method: 'GET', path: '/api/v1/users/{id}/mfa-status', scope: 'admin:read', body: false },
+  { method: 'GET', path: '/api/v1/users/{id}/lockout', scope: 'admin:read', body: false },
+  { method: 'POST', path: '/api/v1/users/{id}/unlock', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/lockouts', scope: 'admin:read', body: false, paged: true },
 ];
 
 export const routeName = (r: Pick<ApiRoute, 'method' | 'path'>) => `${r.method} ${r.path}`;

@@ -161,6 +161,14 @@ const BODY_CASES: BodyCase[] = [
     missing: null,
     success: 200,
   },
+  {
+    route: 'POST /api/v1/users/{id}/unlock',
+    params: (f) => ({ id: f.memberToKeep }),
+    valid: () => ({ reason: 'verified by phone' }),
+    wrongTypes: () => [{ reason: 5 }, { reason: ['verified'] }],
+    missing: null,
+    success: 200,
+  },
 ];
 
 const OVERSIZE = 'x'.repeat(257 * 1024);

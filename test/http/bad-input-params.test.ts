@@ -4,6 +4,7 @@ import { createOrg, createRole, createServiceAccount, createUser, expectError, e
 import { API_ROUTES, expectDocumentedStatus, fillPath, routeName, type ApiRoute } from './api-routes.ts';
 import { systemContext } from '../../src/audit/event.ts';
 import { DEFAULT_SESSION_POLICY } from '../../src/sessions/session-policy.ts';
+import { lockAccount } from '../support/lockout.ts';
 
 type Doc = Parameters<typeof expectDocumentedStatus>[0];
 
@@ -24,6 +25,7 @@ const PASSABLE_BODY: Record<string, unknown> = {
   'POST /api/v1/users/{id}/factors/reset': { reason: 'r' },
   'POST /api/v1/users/{id}/sessions/revoke': { reason: 'r' },
   'POST /api/v1/sessions/{id}/revoke': { reason: 'r' },
+  'POST /api/v1/users/{id}/unlock': { reason: 'r' },
 };
 
 /** Query strings a route requires, so that a GET with good parameters can succeed. */
@@ -54,6 +56,8 @@ for (const dialect of DIALECTS) {
       await createOrg(s, 'globex');
       const u1 = await createUser(s, { email: 'u1@acme.test', org: 'acme' });
       const u2 = await createUser(s, { email: 'u2@acme.test', org: 'acme' });
+      // A locked account, so the list of locked accounts has an item to page through.
+      await lockAccount(s.rt, 'u2@acme.test');
       await createRole(s, 'acme', 'viewer');
       await createRole(s, 'acme', 'editor');
       const a = await grantRole(s, 'acme', 'viewer', u1.id);
@@ -123,7 +127,7 @@ for (const dialect of DIALECTS) {
 
     it('every list refuses a bad limit, an unknown query parameter and a cursor it did not issue', async () => {
       const lists = API_ROUTES.filter((r) => r.paged);
-      expect(lists.length).toBe(8);
+      expect(lists.length).toBe(9);
       for (const route of lists) {
         const base = fillPath(route.path, goodParams(route));
         for (const q of ['limit=abc', 'limit=0', 'limit=201', 'limit=1.5', 'limit=', 'unknown=1']) await refused(route, `${base}?${q}`, 400, 'request.invalid');
@@ -197,6 +201,8 @@ for (const dialect of DIALECTS) {
         ['POST /api/v1/sessions/{id}/revoke', { id: none }, 404, 'session.not_found'],
         ['GET /api/v1/organizations/{org}/authn-policy', { org: 'no-such-org' }, 404, 'organization.not_found'],
         ['GET /api/v1/users/{id}/mfa-status', { id: none }, 404, 'user.not_found'],
+        ['GET /api/v1/users/{id}/lockout', { id: none }, 404, 'user.not_found'],
+        ['POST /api/v1/users/{id}/unlock', { id: none }, 404, 'user.not_found'],
       ];
       for (const [name, params, status, code] of cases) {
         const route = API_ROUTES.find((r) => routeName(r) === name)!;

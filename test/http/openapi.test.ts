@@ -59,6 +59,8 @@ const DOMAIN_STATUSES: Record<string, number[]> = {
   'POST /api/v1/sessions/{id}/revoke': [404],
   'GET /api/v1/organizations/{org}/authn-policy': [404],
   'GET /api/v1/users/{id}/mfa-status': [404],
+  'GET /api/v1/users/{id}/lockout': [404],
+  'POST /api/v1/users/{id}/unlock': [404],
 };
 const QUERY_ONLY = new Set(['GET /api/v1/audit/events/{id}/proof', 'GET /api/v1/audit/consistency', 'GET /api/v1/mail/outbox']);
 

@@ -28,6 +28,7 @@ export async function createTestRuntime(dialect: Dialect, options: { clock?: Clo
     dataDir,
     async close() {
       await rt.sequencer.stop();
+      await rt.lockouts.close();
       await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
