@@ -24,7 +24,7 @@ const CHALLENGE_TOKEN_RE = /^kl_login_[A-Za-z0-9_-]{43}$/;
 const LOGIN_FAILED_MESSAGE = 'the email address or password is incorrect';
 
 /** Why a login was refused, as the ledger records it. */
-export type LoginFailureReason = FactorFailureReason | 'unknown_account' | 'inactive_account' | 'unknown_organization' | 'not_member' | 'challenge_expired' | 'challenge_completed' | 'challenge_locked' | 'unknown_challenge';
+export type LoginFailureReason = FactorFailureReason | 'unknown_account' | 'inactive_account' | 'email_unverified' | 'unknown_organization' | 'not_member' | 'challenge_expired' | 'challenge_completed' | 'challenge_locked' | 'unknown_challenge';
 
 /** The outcome of a correct password: a session, or a challenge to complete with a second factor. */
 export type PasswordLoginResult =
@@ -43,6 +43,9 @@ export interface LoginDeps {
   hasher: PasswordHasher;
   methods: LoginMethods;
 }
+
+/** The organization a session is opened in: a row (settings as JSON text) or a view (settings parsed). */
+type SessionOrg = Pick<OrganizationRow, 'id'> & { settings: string | Record<string, unknown> };
 
 /** A factor's verdict, or a refusal the login itself decided (inactive account, not a member). */
 type Verdict = FactorVerification | { ok: false; reason: LoginFailureReason };
@@ -80,8 +83,9 @@ export function createLoginCommands(deps: LoginDeps) {
   }
 
   /** Opens the session and records the sign-in, inside the command that accepted the last factor. */
-  async function startSession(scope: CommandScope, ctx: CommandContext, user: UserRow, org: OrganizationRow | null, amr: string[], acr: string): Promise<{ session: Session; sessionToken: string }> {
-    const policy = resolveSessionPolicy(org ? (JSON.parse(org.settings) as Record<string, unknown>) : null);
+  async function startSession(scope: CommandScope, ctx: CommandContext, user: Pick<UserRow, 'id' | 'email'>, org: SessionOrg | null, amr: string[], acr: string): Promise<{ session: Session; sessionToken: string }> {
+    const settings = org ? (typeof org.settings === 'string' ? (JSON.parse(org.settings) as Record<string, unknown>) : org.settings) : null;
+    const policy = resolveSessionPolicy(settings);
     const { token, session } = await sessions.createInScope(scope, { userId: user.id, orgId: org?.id ?? null, amr, acr, ip: ctx.request.ip, userAgent: ctx.request.userAgent, policy });
     scope.record({ action: 'authn.login.succeeded', org: org?.id ?? null, targets: [{ type: 'user', id: user.id, display: user.email }, { type: 'session', id: session.id }], data: { userId: user.id, orgId: org?.id ?? null, amr, acr, sessionId: session.id } });
     return { session, sessionToken: token };
@@ -110,6 +114,13 @@ export function createLoginCommands(deps: LoginDeps) {
 
   return {
     /**
+     * Opens a session and records `authn.login.succeeded` inside a running command whose own
+     * checks proved who the user is (an accepted invitation sets the password and signs in at
+     * once). `amr`/`acr` must say what was proven. Throws `session.amr_invalid`, `session.acr_invalid`.
+     */
+    openSessionInScope: startSession,
+
+    /**
      * Checks email and password (and membership of `orgRef`, when given).
      * Returns a session when no second factor is needed, else a challenge
      * token for `completeLogin`. Every refusal is the same `authn.login_failed`.
@@ -128,6 +139,8 @@ export function createLoginCommands(deps: LoginDeps) {
       let verification: Verdict = await methods.password.verify({ userId: user.id, challengeId: null }, String(input.password ?? ''));
       // A suspended or deprovisioned account cannot sign in, even with the right password.
       if (verification.ok && user.status !== 'active') verification = { ok: false, reason: 'inactive_account' };
+      // A self-registered account signs in only once its email is proven, so nobody can hold an address they do not read.
+      if (verification.ok && user.email_verified_at === null) verification = { ok: false, reason: 'email_unverified' };
       // An organization that does not exist cannot be signed in to.
       if (verification.ok && input.orgRef && !org) verification = { ok: false, reason: 'unknown_organization' };
       // Only members may sign in to an organization.

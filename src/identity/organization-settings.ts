@@ -1,6 +1,7 @@
 import { KeyledgerError } from '../platform/errors.ts';
 import { resolveSessionPolicy } from '../sessions/session-policy.ts';
 import { DEFAULT_PASSWORD_POLICY, validatePasswordPolicy, type PasswordPolicy } from '../authn/password/password-policy.ts';
+import { resolveSignupSettings } from '../authn/enrollment/signup-settings.ts';
 
 /** The organization-wide MFA requirement (per-role policies come with the Authentication work). */
 export const MFA_POLICIES = ['optional', 'required', 'phishing_resistant'] as const;
@@ -8,11 +9,13 @@ export const MFA_POLICIES = ['optional', 'required', 'phishing_resistant'] as co
 /**
  * Checks the policies an organization's settings carry before they are saved,
  * so a typo cannot silently weaken a control or lock every member out later:
- * `sessionPolicy` (timeouts), `passwordPolicy` (NIST floors) and `mfaPolicy`.
+ * `sessionPolicy` (timeouts), `passwordPolicy` (NIST floors), `mfaPolicy` and
+ * `signup` (who may create an account on their own).
  * Other settings keys are free-form. Throws the policy's own code.
  */
 export function checkOrganizationSettings(settings: Record<string, unknown>): void {
   resolveSessionPolicy(settings);
+  resolveSignupSettings(settings);
   const password = settings.passwordPolicy;
   if (password !== undefined) {
     // A policy must be an object of known fields; anything else would be read as the default.

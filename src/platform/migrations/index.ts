@@ -6,6 +6,7 @@ import { ledgerRefuseReplaceMigration } from './2026-11-28-ledger-refuse-replace
 import { sessionsMigration } from './2026-11-28-sessions.ts';
 import { authnMigration } from './2026-11-28-authn.ts';
 import { mailOutboxMigration } from './2026-11-28-mail-outbox.ts';
+import { enrollmentMigration } from './2026-11-28-enrollment.ts';
 
 /** Every migration, in order. Never edit one that has landed; add a new one. */
 export function listMigrations(dialect: Dialect): Record<string, Migration> {
@@ -15,6 +16,7 @@ export function listMigrations(dialect: Dialect): Record<string, Migration> {
     '2026-11-28-0003-sessions': sessionsMigration(dialect),
     '2026-11-28-0004-authn': authnMigration(dialect),
     '2026-11-28-0005-mail-outbox': mailOutboxMigration(dialect),
+    '2026-11-28-0008-enrollment': enrollmentMigration(dialect),
   };
 }
 
