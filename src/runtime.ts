@@ -18,6 +18,8 @@ import { createMetrics, type Metrics } from './http/metrics.ts';
 import { createSessionService, type SessionService } from './sessions/service.ts';
 import { createAuthnService, type AuthnService } from './authn/service.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
+import { createEnrollmentService, type EnrollmentService } from './authn/enrollment/service.ts';
+import { createMailDispatch } from './authn/enrollment/mail-dispatch.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -36,6 +38,8 @@ export interface Runtime {
   bootstrap: BootstrapService;
   sessions: SessionService;
   authn: AuthnService;
+  /** Invitations, sign-up, email verification and password reset. */
+  enrollment: EnrollmentService;
   /** Outgoing mail: SMTP when configured, else the dev outbox. */
   mailer: Mailer;
   /** The master key secrets at rest are encrypted under (TOTP secrets, the ledger signing key). */
@@ -89,6 +93,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     });
     const mailer = createMailer({ db: database.db, clock, newId, logger, smtpUrl: config.smtpUrl, from: config.mailFrom });
     const authn = createAuthnService({ db: database.db, runner, clock, newId, master, sessions, identity });
+    const enrollment = createEnrollmentService({ db: database.db, runner, clock, newId, identity, authn, sessions, mail: createMailDispatch(mailer, logger), publicUrl: config.publicUrl });
     const seq = sequencer;
     return {
       config,
@@ -106,10 +111,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       bootstrap,
       sessions,
       authn,
+      enrollment,
       mailer,
       master,
       metrics,
       async close() {
+        // Links already promised to someone (sign-up, reset) are delivered before the database goes away.
+        await enrollment.mailIdle();
         await seq.stop();
         await database.destroy();
       },

@@ -12,12 +12,13 @@ import { identityRoutes } from '../identity/routes.ts';
 import { accessRoutes } from '../access/routes.ts';
 import { auditRoutes, ledgerKeyRoutes } from '../audit/routes.ts';
 import { mailRoutes } from '../mail/routes.ts';
+import { enrollmentRoutes } from '../authn/enrollment/routes.ts';
 
 export type App = FastifyInstance;
 
-/** Strips secrets that can travel in a URL (bootstrap tokens) before a URL is logged. */
+/** Strips secrets that can travel in a URL (bootstrap, verification and reset tokens, invitation links) before a URL is logged. */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&]token=)[^&]*/gi, '$1[redacted]');
+  return url.replace(/([?&](?:token|invitation)=)[^&]*/gi, '$1[redacted]');
 }
 
 /** Assembles the HTTP server: plumbing first, then each capability's routes. */
@@ -75,6 +76,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(accessRoutes(rt));
       await api.register(auditRoutes(rt));
       await api.register(mailRoutes(rt));
+      await api.register(enrollmentRoutes(rt));
     },
     { prefix: '/api/v1' },
   );

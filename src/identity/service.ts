@@ -43,6 +43,12 @@ export interface IdentityDeps {
 
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 
+/** An email address in the one form Keyledger stores and compares (lower case). Throws `request.invalid` for anything that is not one. */
+export function checkEmailAddress(email: unknown): string {
+  if (typeof email !== 'string' || !EMAIL.test(email) || email.length > 254) throw new KeyledgerError('request.invalid', `${JSON.stringify(String(email).slice(0, 300))} is not an email address`);
+  return email.toLowerCase();
+}
+
 /** How a user proved their email address after creation (`identity.user.email_verified` data.via). */
 export type EmailVerificationMethod = 'verification_link' | 'password_reset' | 'invitation';
 
@@ -82,7 +88,7 @@ export function createIdentityService(deps: IdentityDeps) {
 
   async function checkEmailFree(trx: CommandScope['trx'], email: string): Promise<void> {
     // The HTTP schema checks the format; the CLI and other callers come through here too.
-    if (!EMAIL.test(email) || email.length > 254) throw new KeyledgerError('request.invalid', `"${email}" is not an email address`);
+    checkEmailAddress(email);
     if (await repo.findUserByEmail(trx, email)) throw new KeyledgerError('user.email_taken', `a user with email "${email}" already exists`);
   }
 

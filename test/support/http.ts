@@ -88,13 +88,13 @@ export async function ledgerNextSeq(rt: Runtime): Promise<number> {
   return Number(head.next_seq);
 }
 
-const MUTABLE_TABLES = ['organizations', 'users', 'memberships', 'service_accounts', 'roles', 'role_assignments', 'api_keys', 'bootstrap_tokens'] as const;
+const MUTABLE_TABLES = ['organizations', 'users', 'memberships', 'service_accounts', 'roles', 'role_assignments', 'api_keys', 'bootstrap_tokens', 'invitations', 'email_tokens', 'password_credentials'] as const;
 
 /** Every row of every mutable table, ordered, with api_keys.last_used_at left out (reads may touch it). */
 export async function snapshotState(rt: Runtime): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
   for (const table of MUTABLE_TABLES) {
-    const rows = await rt.database.db.selectFrom(table).selectAll().orderBy('id').execute();
+    const rows = await rt.database.db.selectFrom(table).selectAll().orderBy(table === 'password_credentials' ? 'user_id' : 'id').execute();
     out[table] = rows.map((r) => {
       const { last_used_at: _ignored, ...rest } = r as Record<string, unknown>;
       return rest;
