@@ -50,6 +50,11 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'GET', path: '/api/v1/audit/checkpoints/{size}', scope: 'audit:read', body: false },
   { method: 'GET', path: '/api/v1/audit/consistency', scope: 'audit:read', body: false },
   { method: 'GET', path: '/api/v1/mail/outbox', scope: 'admin:read', body: false },
+  { method: 'POST', path: '/api/v1/organizations/{org}/invitations', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/invitations', scope: 'admin:read', body: false, paged: true },
+  { method: 'POST', path: '/api/v1/organizations/{org}/invitations/{id}/revoke', scope: 'admin:write', body: false },
+  { method: 'POST', path: '/api/v1/users/{id}/password-reset', scope: 'admin:write', body: false },
+  { method: 'POST', path: '/api/v1/users/{id}/email-verification', scope: 'admin:write', body: false },
 ];
 
 export const routeName = (r: Pick<ApiRoute, 'method' | 'path'>) => `${r.method} ${r.path}`;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.ts';
-import { createOrg, createRole, createServiceAccount, createUser, expectError, expectNothingChanged, grantRole, startHttpSuite, type HttpSuite, type Response } from '../support/http.ts';
+import { createOrg, createRole, createServiceAccount, createUser, expectError, expectNothingChanged, grantRole, ok, startHttpSuite, type HttpSuite, type Response } from '../support/http.ts';
+import { systemContext } from '../../src/audit/event.ts';
 import { API_ROUTES, expectDocumentedStatus, fillPath, findRoute, routeName } from './api-routes.ts';
 
 type Body = Record<string, unknown>;
@@ -134,6 +135,17 @@ const BODY_CASES: BodyCase[] = [
     missing: null,
     success: 200,
   },
+  {
+    route: 'POST /api/v1/organizations/{org}/invitations',
+    params: () => ({ org: 'acme' }),
+    valid: () => ({ email: 'invitee@acme.test', expiresInHours: 24 }),
+    wrongTypes: () => [{ email: 5 }, { email: 'not-an-email' }, { email: 'invitee@acme.test', expiresInHours: 0 }, { email: 'invitee@acme.test', expiresInHours: 721 }, { email: 'invitee@acme.test', expiresInHours: '24' }, { email: 'invitee@acme.test', expiresInHours: 1.5 }],
+    missing: { expiresInHours: 24 },
+    success: 201,
+  },
+  { route: 'POST /api/v1/organizations/{org}/invitations/{id}/revoke', params: (f) => ({ org: 'acme', id: f.params.invitationId }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
+  { route: 'POST /api/v1/users/{id}/password-reset', params: (f) => ({ id: f.memberToKeep }), valid: null, wrongTypes: () => [], missing: null, success: 202 },
+  { route: 'POST /api/v1/users/{id}/email-verification', params: (f) => ({ id: f.params.unverifiedId }), valid: null, wrongTypes: () => [], missing: null, success: 202 },
 ];
 
 const OVERSIZE = 'x'.repeat(257 * 1024);
@@ -155,7 +167,18 @@ for (const dialect of DIALECTS) {
       const assignment = await grantRole(s, 'acme', 'editor', keep.id);
       const sa = await createServiceAccount(s, 'acme', 'bot');
       const key = await s.issueKey('revocable', ['admin:read']);
-      f = { memberToKeep: keep.id, nonMember: outsider.id, params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, assignmentId: assignment.id } };
+      const invitation = await ok(s, 201, 'POST', '/api/v1/organizations/acme/invitations', { email: 'pending@acme.test' });
+      // A self-registered account, whose email awaits verification.
+      await createOrg(s, 'open-signup');
+      await ok(s, 200, 'PATCH', '/api/v1/organizations/open-signup', { settings: { signup: { mode: 'open' } } });
+      await s.rt.enrollment.signUp(systemContext('test', 'sign-up page'), 'open-signup', { email: 'unverified@open.test', name: 'Unverified', password: 'quartz-lantern-meadow-91-harbor' });
+      await s.rt.enrollment.mailIdle();
+      const unverified = (await s.rt.identity.findUserByEmail('unverified@open.test'))!;
+      f = {
+        memberToKeep: keep.id,
+        nonMember: outsider.id,
+        params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, assignmentId: assignment.id, invitationId: invitation.invitation.id, unverifiedId: unverified.id },
+      };
       doc = (await s.request('GET', '/api/v1/openapi.json')).json();
     });
     afterAll(async () => s?.close());

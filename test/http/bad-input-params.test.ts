@@ -19,6 +19,7 @@ const PASSABLE_BODY: Record<string, unknown> = {
   'PATCH /api/v1/organizations/{org}/roles/{role}': { name: 'N' },
   'POST /api/v1/organizations/{org}/role-assignments': { role: 'viewer', principalType: 'user', principalId: '00000000-0000-7000-8000-000000000000' },
   'POST /api/v1/organizations/{org}/role-assignments/{id}/revoke': { reason: 'r' },
+  'POST /api/v1/organizations/{org}/invitations': { email: 'never@made.test' },
 };
 
 /** Path parameters that fail the route's schema, per placeholder. */
@@ -46,12 +47,14 @@ for (const dialect of DIALECTS) {
       await createRole(s, 'acme', 'editor');
       const a = await grantRole(s, 'acme', 'viewer', u1.id);
       await grantRole(s, 'acme', 'editor', u1.id);
+      const invitation = await ok(s, 201, 'POST', '/api/v1/organizations/acme/invitations', { email: 'invitee@acme.test' });
+      await ok(s, 201, 'POST', '/api/v1/organizations/acme/invitations', { email: 'invitee-2@acme.test' });
       const sa = await createServiceAccount(s, 'acme', 'bot');
       await createServiceAccount(s, 'acme', 'bot-2');
       const key = await s.issueKey('other', ['admin:read']);
       const [event] = (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).items;
       const cp = await s.rt.sequencer.integrateAll();
-      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eventId: event.id };
+      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eventId: event.id, invitationId: invitation.invitation.id };
       cursors = {
         organization: (await ok(s, 200, 'GET', '/api/v1/organizations?limit=1')).nextCursor,
         events: (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).nextCursor,
@@ -70,7 +73,9 @@ for (const dialect of DIALECTS) {
             ? good.assignmentId
             : route.path.startsWith('/api/v1/audit')
               ? good.eventId
-              : good.id;
+              : route.path.includes('invitations')
+                ? good.invitationId
+                : good.id;
       return { ...good, id };
     };
 
@@ -106,7 +111,7 @@ for (const dialect of DIALECTS) {
 
     it('every list refuses a bad limit, an unknown query parameter and a cursor it did not issue', async () => {
       const lists = API_ROUTES.filter((r) => r.paged);
-      expect(lists.length).toBe(8);
+      expect(lists.length).toBe(9);
       for (const route of lists) {
         const base = fillPath(route.path, goodParams(route));
         for (const q of ['limit=abc', 'limit=0', 'limit=201', 'limit=1.5', 'limit=', 'unknown=1']) await refused(route, `${base}?${q}`, 400, 'request.invalid');
@@ -136,6 +141,7 @@ for (const dialect of DIALECTS) {
         ['GET /api/v1/audit/consistency', '/api/v1/audit/consistency'],
         ['GET /api/v1/audit/consistency', '/api/v1/audit/consistency?from=abc'],
         ['GET /api/v1/audit/consistency', '/api/v1/audit/consistency?from=0'],
+        ['GET /api/v1/organizations/{org}/invitations', '/api/v1/organizations/acme/invitations?status=gone'],
       ];
       for (const [name, url] of cases) {
         const route = API_ROUTES.find((r) => routeName(r) === name)!;
@@ -163,6 +169,12 @@ for (const dialect of DIALECTS) {
         ['POST /api/v1/organizations/{org}/roles', { org: 'no-such-org' }, 404, 'organization.not_found'],
         ['GET /api/v1/audit/events/{id}', { id: none }, 404, 'ledger.event_not_found'],
         ['GET /api/v1/audit/checkpoints/{size}', { size: '100000' }, 404, 'ledger.checkpoint_not_found'],
+        ['GET /api/v1/organizations/{org}/invitations', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['POST /api/v1/organizations/{org}/invitations', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['POST /api/v1/organizations/{org}/invitations/{id}/revoke', { org: 'acme', id: none }, 404, 'invitation.not_found'],
+        ['POST /api/v1/organizations/{org}/invitations/{id}/revoke', { org: 'globex', id: good.invitationId }, 404, 'invitation.not_found'],
+        ['POST /api/v1/users/{id}/password-reset', { id: none }, 404, 'user.not_found'],
+        ['POST /api/v1/users/{id}/email-verification', { id: none }, 404, 'user.not_found'],
       ];
       for (const [name, params, status, code] of cases) {
         const route = API_ROUTES.find((r) => routeName(r) === name)!;

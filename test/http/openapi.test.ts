@@ -51,6 +51,11 @@ const DOMAIN_STATUSES: Record<string, number[]> = {
   'GET /api/v1/audit/checkpoints/latest': [404],
   'GET /api/v1/audit/checkpoints/{size}': [404],
   'GET /api/v1/audit/consistency': [404],
+  'POST /api/v1/organizations/{org}/invitations': [404, 409],
+  'GET /api/v1/organizations/{org}/invitations': [404],
+  'POST /api/v1/organizations/{org}/invitations/{id}/revoke': [404, 409],
+  'POST /api/v1/users/{id}/password-reset': [404, 409],
+  'POST /api/v1/users/{id}/email-verification': [404, 409],
 };
 const QUERY_ONLY = new Set(['GET /api/v1/audit/events/{id}/proof', 'GET /api/v1/audit/consistency', 'GET /api/v1/mail/outbox']);
 

@@ -18,6 +18,8 @@ for (const dialect of DIALECTS) {
       ['a password maximum below 64', { passwordPolicy: { maxLength: 32 } }, 'authn.password_policy_invalid'],
       ['an unknown password field', { passwordPolicy: { requireSymbols: true } }, 'authn.password_policy_invalid'],
       ['an unknown MFA policy', { mfaPolicy: 'sometimes' }, 'organization.settings_invalid'],
+      ['an unknown signup mode', { signup: { mode: 'public' } }, 'organization.settings_invalid'],
+      ['a signup domain that is not a lower-case domain name', { signup: { mode: 'open', allowedDomains: ['*.acme.com'] } }, 'organization.settings_invalid'],
     ];
     for (const [label, settings, code] of refused) {
       it(`refuses ${label} on create and on update (422 ${code}), changing nothing`, async () => {
@@ -29,7 +31,7 @@ for (const dialect of DIALECTS) {
     }
 
     it('accepts policies within the floors and stores them as given', async () => {
-      const settings = { sessionPolicy: { idleTimeoutMinutes: 15, absoluteTimeoutHours: 8 }, passwordPolicy: { minLength: 8, mfaRequired: true }, mfaPolicy: 'required', brand: 'blue' };
+      const settings = { sessionPolicy: { idleTimeoutMinutes: 15, absoluteTimeoutHours: 8 }, passwordPolicy: { minLength: 8, mfaRequired: true }, mfaPolicy: 'required', signup: { mode: 'open', allowedDomains: ['acme.com'] }, brand: 'blue' };
       const org = await ok(s, 200, 'PATCH', '/api/v1/organizations/acme', { settings });
       expect(org.settings).toEqual(settings);
     });

@@ -19,7 +19,7 @@ export function enrollmentRoutes(rt: Runtime): FastifyPluginAsync {
         summary: 'Invite an email address to the organization: mails a one-time sign-up link, returned here once; replaces a pending invitation to the same address',
         params: OrgParams,
         body: s.CreateInvitationBody,
-        response: { 201: s.CreatedInvitation, ...errors(400, 401, 403, 404, 409, 413, 415, 503) },
+        response: { 201: s.CreatedInvitation, ...errors(400, 401, 403, 404, 409, 413, 415) },
       },
       handler: async (req, reply) => reply.status(201).send(await enrollment.inviteUser(commandContext(req), (req.params as { org: string }).org, req.body as { email: string; expiresInHours?: number })),
     });
@@ -39,12 +39,12 @@ export function enrollmentRoutes(rt: Runtime): FastifyPluginAsync {
 
     app.post('/users/:id/password-reset', {
       onRequest: write,
-      schema: { tags: ['Users'], summary: 'Mail the user a one-time password reset link (30 minutes; never returned here)', params: s.UserParams, response: { 202: s.LinkSentSchema, ...errors(400, 401, 403, 404, 409, 413, 415, 503) } },
+      schema: { tags: ['Users'], summary: 'Mail the user a one-time password reset link (30 minutes; never returned here)', params: s.UserParams, response: { 202: s.LinkSentSchema, ...errors(400, 401, 403, 404, 409, 413, 415) } },
       handler: async (req, reply) => reply.status(202).send(await enrollment.requestPasswordResetForUser(commandContext(req), (req.params as { id: string }).id)),
     });
     app.post('/users/:id/email-verification', {
       onRequest: write,
-      schema: { tags: ['Users'], summary: 'Mail the user a one-time email verification link (24 hours; never returned here)', params: s.UserParams, response: { 202: s.LinkSentSchema, ...errors(400, 401, 403, 404, 409, 413, 415, 503) } },
+      schema: { tags: ['Users'], summary: 'Mail the user a one-time email verification link (24 hours; never returned here)', params: s.UserParams, response: { 202: s.LinkSentSchema, ...errors(400, 401, 403, 404, 409, 413, 415) } },
       handler: async (req, reply) => reply.status(202).send(await enrollment.sendEmailVerification(commandContext(req), (req.params as { id: string }).id)),
     });
   };
