@@ -7,7 +7,7 @@ import { DIALECTS } from '../support/databases.ts';
 import { createOrg, createUser, eventsDuring, expectError, expectNothingChanged, ok, startHttpSuite, type HttpSuite } from '../support/http.ts';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.ts';
 import { tokenOf } from '../support/mail.ts';
-import { buildApp, type App } from '../../src/http/app.ts';
+import { buildApp, redactUrl, type App } from '../../src/http/app.ts';
 import { systemContext } from '../../src/audit/event.ts';
 import { ALL_SCOPES } from '../../src/http/scopes.ts';
 
@@ -82,6 +82,14 @@ describe.each(DIALECTS)('invitations and emailed links through the admin API, on
     const token = /kl_verify_[A-Za-z0-9_-]{43}/.exec(mails[0].text)![0];
     await s.rt.enrollment.verifyEmail(page, token);
     expect((await ok(s, 200, 'GET', `/api/v1/users/${self.id}`)).emailVerifiedAt).not.toBeNull();
+  });
+});
+
+describe('logged request URLs', () => {
+  it('never carry an invitation, verification or reset token', () => {
+    expect(redactUrl('/signup?invitation=kl_invite_abc&x=1')).toBe('/signup?invitation=[redacted]&x=1');
+    expect(redactUrl('/verify-email?token=kl_verify_abc')).toBe('/verify-email?token=[redacted]');
+    expect(redactUrl('/reset-password?lang=en&TOKEN=kl_reset_abc')).toBe('/reset-password?lang=en&TOKEN=[redacted]');
   });
 });
 
