@@ -4,6 +4,7 @@ import { decodeCursor, encodeCursor } from '../../platform/pagination.ts';
 import type { CommandContext } from '../../audit/event.ts';
 import type { CommandScope } from '../../audit/command-runner.ts';
 import type { InvitationRow } from '../../platform/schema.ts';
+import { checkEmailAddress } from '../../identity/service.ts';
 import type { Membership, Organization, User } from '../../identity/views.ts';
 import type { Session } from '../../sessions/session.ts';
 import { ACR_PASSWORD } from '../login.ts';
@@ -13,7 +14,6 @@ import { buildLink, linkTokenDigest, LINK_KINDS } from './links.ts';
 import { invitationMail } from './mail-messages.ts';
 import { invitationStatus, toInvitation, type InvitationDescription, type InvitationView } from './views.ts';
 import * as repo from './repository.ts';
-import { checkEmailAddress } from '../../identity/service.ts';
 
 function invitationTargets(row: Pick<InvitationRow, 'id' | 'email'>, org: Pick<Organization, 'id' | 'slug'>) {
   return [
