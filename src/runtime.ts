@@ -23,6 +23,8 @@ import { createLockoutService, type LockoutService } from './authn/lockout/locko
 import { createRateLimiterFactory } from './authn/lockout/rate-limiters.ts';
 import { lockoutPolicyFrom } from './authn/lockout/lockout-policy.ts';
 import { DEFAULT_THROTTLE_TIMES } from './authn/lockout/ip-throttle.ts';
+import { createEnrollmentService, type EnrollmentService } from './authn/enrollment/service.ts';
+import { createMailDispatch } from './authn/enrollment/mail-dispatch.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -45,6 +47,8 @@ export interface Runtime {
   passkeys: PasskeyService;
   /** Sign-in throttling per address and lockout per account; unlocking. */
   lockouts: LockoutService;
+  /** Invitations, sign-up, email verification and password reset. */
+  enrollment: EnrollmentService;
   /** Outgoing mail: SMTP when configured, else the dev outbox. */
   mailer: Mailer;
   /** The master key secrets at rest are encrypted under (TOTP secrets, the ledger signing key). */
@@ -103,6 +107,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const rp = { id: config.webauthnRpId, name: 'Keyledger', origins: config.webauthnOrigins };
     const authn = createAuthnService({ db: database.db, runner, clock, newId, master, sessions, identity, rp, guard: lockouts.guard });
     const passkeys = createPasskeyService({ db: database.db, runner, clock, newId, sessions, rp });
+    const enrollment = createEnrollmentService({ db: database.db, runner, clock, newId, identity, authn, sessions, mail: createMailDispatch(mailer, logger), publicUrl: config.publicUrl });
     const seq = sequencer;
     return {
       config,
@@ -122,10 +127,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       authn,
       passkeys,
       lockouts,
+      enrollment,
       mailer,
       master,
       metrics,
       async close() {
+        // Links already promised to someone (sign-up, reset) are delivered before the database goes away.
+        await enrollment.mailIdle();
         await seq.stop();
         await lockouts.close();
         await database.destroy();

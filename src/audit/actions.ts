@@ -24,6 +24,7 @@ export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
   },
   'identity.user.updated': { v: 1, description: 'A user’s profile, manager or employee attributes changed.', data: BEFORE_AFTER },
   'identity.user.status_changed': { v: 1, description: 'A user was suspended, reactivated or deprovisioned.', data: { before: 'previous status', after: 'new status', reason: 'why, as given by the actor' } },
+  'identity.user.email_verified': { v: 1, description: 'A user proved they read mail at their address, so password sign-in opened to them (users created by an administrator count as verified from creation).', data: { userId: 'user id', email: 'the address verified', via: 'verification_link, password_reset or invitation (accepted while signed in)' } },
   'identity.membership.created': { v: 1, description: 'A user was added to an organization.', data: { userId: 'user id', email: 'user email' } },
   'identity.membership.deleted': { v: 1, description: 'A user was removed from an organization; their role assignments there ended.', data: { userId: 'user id', endedAssignments: 'ids of role assignments ended with it' } },
   'identity.service_account.created': { v: 1, description: 'A service account was created.', data: { name: 'name', description: 'what it is for', ownerUserId: 'owning user id' } },
@@ -119,7 +120,7 @@ export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
     description: 'A sign-in attempt was refused; the client only learns that it failed, the reason is recorded here.',
     data: {
       reason:
-        'why: unknown_account, wrong_password, inactive_account, no_password, not_member, unknown_organization, wrong_totp, replayed_totp, malformed_code, wrong_recovery_code, challenge_expired, challenge_completed, challenge_locked, unknown_challenge, account_locked, rate_limited; with a passkey also unknown_credential, challenge_invalid, origin_mismatch, rp_id_mismatch, user_not_verified, counter_regression (a cloned authenticator), verification_failed, and as a second factor wrong_user (a passkey of another user), webauthn_challenge_invalid',
+        'why: unknown_account, wrong_password, inactive_account, email_unverified, no_password, not_member, unknown_organization, wrong_totp, replayed_totp, malformed_code, wrong_recovery_code, challenge_expired, challenge_completed, challenge_locked, unknown_challenge, account_locked, rate_limited; with a passkey also unknown_credential, challenge_invalid, origin_mismatch, rp_id_mismatch, user_not_verified, counter_regression (a cloned authenticator), verification_failed, and as a second factor wrong_user (a passkey of another user), webauthn_challenge_invalid',
       method: 'password, totp, recovery_code or passkey',
       email: 'the email address submitted (password step), or null',
       userId: 'the account concerned, or null when none matched',
@@ -153,6 +154,14 @@ export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
     description: 'An IP address was blocked from signing in for a while: too many failed sign-ins, or failures against too many distinct accounts (credential stuffing).',
     data: { ip: 'the address blocked', trigger: 'failures or accounts', count: 'failed sign-ins, or distinct accounts, counted in the window', blockSeconds: 'how long sign-ins from the address are refused' },
   },
+  'authn.invitation.created': { v: 1, description: 'An invitation to join an organization was issued and mailed (the link is never recorded).', data: { invitationId: 'the invitation', email: 'the invited address', expiresAt: 'when the link stops working' } },
+  'authn.invitation.revoked': { v: 1, description: 'A pending invitation was withdrawn; its link stopped working.', data: { invitationId: 'the invitation', email: 'the invited address', reason: 'replaced (a newer invitation to the same address) or revoked (by an administrator)' } },
+  'authn.invitation.accepted': { v: 1, description: 'An invitation was accepted: the invited person joined the organization (with a new account, or signed in to their existing one).', data: { invitationId: 'the invitation', userId: 'the account that joined', email: 'the invited address', newAccount: 'true when the account was created by this acceptance' } },
+  'authn.signup.registered': { v: 1, description: 'A person created an account on their own in an organization open to sign-up; it cannot sign in until its email is verified.', data: { userId: 'the new account', email: 'email address' } },
+  'authn.signup.refused': { v: 1, description: 'A sign-up named an address that already has an account: nothing was created and the address was mailed a reminder to sign in or reset the password (the requester got the same answer as for a new address).', data: { userId: 'the existing account', email: 'email address' } },
+  'authn.email_verification.requested': { v: 1, description: 'A one-time email verification link was issued and mailed (the link is never recorded).', data: { userId: 'user id', email: 'the address the link was sent to', tokenId: 'the link', expiresAt: 'when the link stops working' } },
+  'authn.password_reset.requested': { v: 1, description: 'A password reset was asked for; a link is issued and mailed only when the address belongs to an active account (the link is never recorded).', data: { email: 'the address asked for', userId: 'the account, or null when none has this address', result: 'sent, unknown_account or inactive_account', initiatedBy: 'self (the reset page) or administrator', tokenId: 'the link issued, or null', expiresAt: 'when the link stops working, or null' } },
+  'authn.password_reset.completed': { v: 1, description: 'A password was replaced through a reset link: every open reset link of the user stopped working and every session of the user was revoked.', data: { userId: 'user id', tokenId: 'the link used', sessionsRevoked: 'how many live sessions were revoked' } },
   'ledger.signing_key.created': { v: 1, description: 'The ledger’s checkpoint signing key was generated.', data: { keyName: 'signed-note key name', keyId: 'key id (hex)', verifierKey: 'public verifier key' } },
 };
 

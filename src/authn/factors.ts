@@ -1,7 +1,7 @@
 import type { Db } from '../platform/database.ts';
 import { KeyledgerError } from '../platform/errors.ts';
 import type { MasterKey } from '../platform/crypto.ts';
-import type { CommandRunner } from '../audit/command-runner.ts';
+import type { CommandRunner, CommandScope } from '../audit/command-runner.ts';
 import type { CommandContext } from '../audit/event.ts';
 import type { SessionService } from '../sessions/service.ts';
 import type { OrganizationRow, TotpFactorRow, UserRow } from '../platform/schema.ts';
@@ -77,6 +77,20 @@ function toTotpView(row: TotpFactorRow): TotpFactorView {
   };
 }
 
+/** Who a password is being chosen for, for the context-word check. */
+export interface PasswordCandidate {
+  email: string;
+  name: string | null;
+}
+
+const PREPARED = Symbol('prepared password');
+
+/** A password that passed the policy check, hashed and ready to store; made only by the preparePassword* functions. */
+export interface PreparedPassword {
+  readonly [PREPARED]: true;
+  readonly hash: string;
+}
+
 /** An organization's password policy: its `settings.passwordPolicy` fields over the default. */
 export function passwordPolicyOf(org: Pick<OrganizationRow, 'settings'>): PasswordPolicy {
   const settings = JSON.parse(org.settings) as { passwordPolicy?: Partial<PasswordPolicy> };
@@ -97,13 +111,17 @@ export function createFactorCommands(deps: FactorDeps) {
     return user;
   }
 
-  /** Every violation of the policies of the user's organizations (the default policy when there are none), each code once. */
-  async function checkPassword(user: UserRow, password: string): Promise<void> {
-    const orgs = await db.selectFrom('organizations').selectAll('organizations').innerJoin('memberships', 'memberships.org_id', 'organizations.id').where('memberships.user_id', '=', user.id).orderBy('organizations.id').execute();
-    const checks: { policy: PasswordPolicy; org: OrganizationRow | null }[] = orgs.length > 0 ? orgs.map((org) => ({ policy: passwordPolicyOf(org), org })) : [{ policy: { ...DEFAULT_PASSWORD_POLICY }, org: null }];
+  /** The organizations a user is a member of, whose password policies all apply. */
+  function listOrganizationsOfUser(userId: string): Promise<OrganizationRow[]> {
+    return db.selectFrom('organizations').selectAll('organizations').innerJoin('memberships', 'memberships.org_id', 'organizations.id').where('memberships.user_id', '=', userId).orderBy('organizations.id').execute();
+  }
+
+  /** Every violation of the policies of `orgs` (the default policy when there are none), each code once. */
+  function checkPassword(candidate: PasswordCandidate, orgs: Pick<OrganizationRow, 'name' | 'slug' | 'settings'>[], password: string): void {
+    const checks: { policy: PasswordPolicy; org: Pick<OrganizationRow, 'name' | 'slug'> | null }[] = orgs.length > 0 ? orgs.map((org) => ({ policy: passwordPolicyOf(org), org })) : [{ policy: { ...DEFAULT_PASSWORD_POLICY }, org: null }];
     const violations = new Map<string, PasswordViolation>();
     for (const { policy, org } of checks) {
-      const result = policyEvaluator.evaluatePassword(password, policy, { email: user.email, name: user.name, organizationName: org?.name, organizationSlug: org?.slug });
+      const result = policyEvaluator.evaluatePassword(password, policy, { email: candidate.email, name: candidate.name, organizationName: org?.name, organizationSlug: org?.slug });
       if (!result.ok) for (const v of result.violations) if (!violations.has(v.code)) violations.set(v.code, v);
     }
     const all = [...violations.values()];
@@ -111,18 +129,49 @@ export function createFactorCommands(deps: FactorDeps) {
     if (all.length > 0) throw new PasswordError(all[0].code, `password refused: ${all.map((v) => v.message).join('; ')}`, { violations: all });
   }
 
+  /** Checks then hashes (argon2 is slow: never inside a transaction); the result is the only way into `storePasswordInScope`. */
+  async function prepare(candidate: PasswordCandidate, orgs: Pick<OrganizationRow, 'name' | 'slug' | 'settings'>[], password: string): Promise<PreparedPassword> {
+    checkPassword(candidate, orgs, password);
+    return Object.freeze({ [PREPARED]: true as const, hash: await hasher.hash(password) });
+  }
+
+  /** Writes a prepared password and records `authn.password.changed`, inside a running command. */
+  async function storePasswordInScope(scope: CommandScope, user: Pick<UserRow, 'id' | 'email'>, prepared: PreparedPassword): Promise<void> {
+    // Only what preparePassword* made gets here, so no hash skips the policy.
+    if (prepared[PREPARED] !== true) throw new KeyledgerError('internal', 'storePasswordInScope needs a password from preparePassword');
+    const initial = !(await repo.findPasswordCredentialByUserId(scope.trx, user.id));
+    await repo.upsertPasswordCredential(scope.trx, user.id, prepared.hash, scope.now.toISOString());
+    scope.record({ action: 'authn.password.changed', targets: userTarget(user), data: { userId: user.id, initial } });
+  }
+
   return {
     /** Sets or replaces a user's password after checking it against their organizations' policies. Throws `user.not_found` or an `authn.password_*` violation (422, all violations in `details`). */
     async setPassword(ctx: CommandContext, userId: string, password: string): Promise<void> {
       const user = await requireUser(userId);
-      await checkPassword(user, password);
-      const hash = await hasher.hash(password);
-      await runner.run(ctx, async ({ trx, now, record }) => {
-        const initial = !(await repo.findPasswordCredentialByUserId(trx, userId));
-        await repo.upsertPasswordCredential(trx, userId, hash, now.toISOString());
-        record({ action: 'authn.password.changed', targets: userTarget(user), data: { userId, initial } });
-      });
+      const prepared = await prepare(user, await listOrganizationsOfUser(userId), password);
+      await runner.run(ctx, (scope) => storePasswordInScope(scope, user, prepared));
     },
+
+    /**
+     * Checks a new password of an existing user against the policies of all their organizations
+     * and hashes it, writing nothing; store it with `storePasswordInScope`. Throws `user.not_found`
+     * or an `authn.password_*` violation (422, all violations in `details`).
+     */
+    async preparePasswordForUser(userId: string, password: string): Promise<PreparedPassword> {
+      const user = await requireUser(userId);
+      return prepare(user, await listOrganizationsOfUser(userId), password);
+    },
+
+    /**
+     * Checks the password of an account about to be created in `org` (its policy, and the future
+     * user's email and name as context words) and hashes it, writing nothing: a refused password
+     * is refused before anything exists. Throws an `authn.password_*` violation (422).
+     */
+    async preparePasswordForNewUser(candidate: PasswordCandidate, org: { name: string; slug: string; settings: Record<string, unknown> } | null, password: string): Promise<PreparedPassword> {
+      return prepare(candidate, org ? [{ name: org.name, slug: org.slug, settings: JSON.stringify(org.settings) }] : [], password);
+    },
+
+    storePasswordInScope,
 
     /** Opens a pending TOTP enrollment (10 minutes) and returns what to load into the app, once. Throws `authn.factor_already_enrolled`. */
     async startTotpEnrollment(ctx: CommandContext, userId: string, options: { issuer: string }): Promise<TotpEnrollmentStart> {

@@ -13,7 +13,7 @@ import type { PasskeySecondFactorInput } from './passkeys/passkey-second-factor.
 import { ACR_MFA, ACR_PASSWORD, ACR_PHISHING_RESISTANT } from './acr.ts';
 import { noLoginGuard, type LoginGuard } from './lockout/login-guard.ts';
 import * as repo from './repository.ts';
-import { findOrganizationByRef, isMemberOf, loginFailedEvent, openSignInSession, type LoginFailureFacts } from './sign-in.ts';
+import { findOrganizationByRef, isMemberOf, loginFailedEvent, openSignInSession, type LoginFailureFacts, type SessionOrg } from './sign-in.ts';
 
 /** How long a password login waits for its second factor. */
 export const LOGIN_CHALLENGE_TTL_MS = 5 * 60 * 1000;
@@ -26,7 +26,7 @@ const LOGIN_FAILED_MESSAGE = 'the email address or password is incorrect';
 const COUNTED_FAILURES: ReadonlySet<string> = new Set(['wrong_totp', 'replayed_totp', 'malformed_code', 'wrong_recovery_code', 'no_totp', 'unknown_credential', 'wrong_user', 'webauthn_challenge_invalid', 'origin_mismatch', 'rp_id_mismatch', 'user_not_verified', 'counter_regression', 'verification_failed']);
 
 /** Why a login was refused, as the ledger records it. */
-export type LoginFailureReason = FactorFailureReason | 'unknown_account' | 'inactive_account' | 'unknown_organization' | 'not_member' | 'challenge_expired' | 'challenge_completed' | 'challenge_locked' | 'unknown_challenge' | 'account_locked' | 'rate_limited';
+export type LoginFailureReason = FactorFailureReason | 'unknown_account' | 'inactive_account' | 'email_unverified' | 'unknown_organization' | 'not_member' | 'challenge_expired' | 'challenge_completed' | 'challenge_locked' | 'unknown_challenge' | 'account_locked' | 'rate_limited';
 
 /** The outcome of a correct password: a session, or a challenge to complete with a second factor. */
 export type PasswordLoginResult =
@@ -50,6 +50,8 @@ export interface LoginDeps {
   /** Throttling and lockout, consulted before and after every attempt (default: none). */
   guard?: LoginGuard;
 }
+
+/** The organization a session is opened in: a row (settings as JSON text) or a view (settings parsed). */
 
 /** A factor's verdict, or a refusal the login itself decided (inactive account, not a member). */
 type Verdict = FactorVerification | { ok: false; reason: LoginFailureReason };
@@ -82,7 +84,7 @@ export function createLoginCommands(deps: LoginDeps) {
   }
 
   /** Opens the session and records the sign-in, inside the command that accepted the last factor. */
-  async function startSession(scope: CommandScope, ctx: CommandContext, user: UserRow, org: OrganizationRow | null, amr: string[], acr: string): Promise<{ session: Session; sessionToken: string }> {
+  async function startSession(scope: CommandScope, ctx: CommandContext, user: Pick<UserRow, 'id' | 'email'>, org: SessionOrg | null, amr: string[], acr: string): Promise<{ session: Session; sessionToken: string }> {
     // A completed sign-in clears the account's failure count.
     await guard.recordSuccessInScope(scope, ctx, user.id);
     return openSignInSession(sessions, scope, ctx, { user, org, amr, acr });
@@ -111,6 +113,13 @@ export function createLoginCommands(deps: LoginDeps) {
 
   return {
     /**
+     * Opens a session and records `authn.login.succeeded` inside a running command whose own
+     * checks proved who the user is (an accepted invitation sets the password and signs in at
+     * once). `amr`/`acr` must say what was proven. Throws `session.amr_invalid`, `session.acr_invalid`.
+     */
+    openSessionInScope: startSession,
+
+    /**
      * Checks email and password (and membership of `orgRef`, when given).
      * Returns a session when no second factor is needed, else a challenge
      * token for `completeLogin`. Every refusal is the same `authn.login_failed`.
@@ -136,6 +145,8 @@ export function createLoginCommands(deps: LoginDeps) {
       let verification: Verdict = await methods.password.verify({ userId: user.id, challengeId: null }, String(input.password ?? ''));
       // A suspended or deprovisioned account cannot sign in, even with the right password.
       if (verification.ok && user.status !== 'active') verification = { ok: false, reason: 'inactive_account' };
+      // A self-registered account signs in only once its email is proven, so nobody can hold an address they do not read.
+      if (verification.ok && user.email_verified_at === null) verification = { ok: false, reason: 'email_unverified' };
       // An organization that does not exist cannot be signed in to.
       if (verification.ok && input.orgRef && !org) verification = { ok: false, reason: 'unknown_organization' };
       // Only members may sign in to an organization.

@@ -46,6 +46,9 @@ export async function mfaEvidence(scope: CommandScope, userId: string, orgId: st
   return { level: r.level, source: r.source, satisfied: satisfiesMfa(r.level, amr), inGrace: r.inGrace, graceEndsAt: r.graceEndsAt };
 }
 
+/** The organization a session opens in: its id and settings (stored JSON text, or already parsed). */
+export type SessionOrg = Pick<OrganizationRow, 'id'> & { settings: string | Record<string, unknown> };
+
 /**
  * Opens the session and records `authn.login.succeeded`, inside the command
  * that accepted the last factor (so no factor is spent without a session).
@@ -55,10 +58,11 @@ export async function openSignInSession(
   sessions: SessionService,
   scope: CommandScope,
   ctx: CommandContext,
-  sign: { user: UserRow; org: OrganizationRow | null; amr: string[]; acr: string; extraTargets?: Target[] },
+  sign: { user: Pick<UserRow, 'id' | 'email'>; org: SessionOrg | null; amr: string[]; acr: string; extraTargets?: Target[] },
 ): Promise<{ session: Session; sessionToken: string }> {
   const { user, org, amr, acr } = sign;
-  const policy = resolveSessionPolicy(org ? (JSON.parse(org.settings) as Record<string, unknown>) : null);
+  const settings = org ? (typeof org.settings === 'string' ? (JSON.parse(org.settings) as Record<string, unknown>) : org.settings) : null;
+  const policy = resolveSessionPolicy(settings);
   const { token, session } = await sessions.createInScope(scope, { userId: user.id, orgId: org?.id ?? null, amr, acr, ip: ctx.request.ip, userAgent: ctx.request.userAgent, policy });
   scope.record({
     action: 'authn.login.succeeded',

@@ -15,12 +15,13 @@ import { mailRoutes } from '../mail/routes.ts';
 import { webRoutes } from '../web/web-routes.ts';
 import { authnRoutes } from '../authn/routes.ts';
 import { lockoutRoutes } from '../authn/lockout/routes.ts';
+import { enrollmentRoutes } from '../authn/enrollment/routes.ts';
 
 export type App = FastifyInstance;
 
-/** Strips secrets that can travel in a URL (bootstrap tokens) before a URL is logged. */
+/** Strips secrets that can travel in a URL (bootstrap, verification and reset tokens, invitation links) before a URL is logged. */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&]token=)[^&]*/gi, '$1[redacted]');
+  return url.replace(/([?&](?:token|invitation)=)[^&]*/gi, '$1[redacted]');
 }
 
 /** Assembles the HTTP server: plumbing first, then each capability's routes. */
@@ -98,6 +99,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(mailRoutes(rt));
       await api.register(authnRoutes(rt));
       await api.register(lockoutRoutes(rt));
+      await api.register(enrollmentRoutes(rt));
     },
     { prefix: '/api/v1' },
   );

@@ -1,6 +1,7 @@
 import { KeyledgerError } from '../platform/errors.ts';
 import { resolveSessionPolicy } from '../sessions/session-policy.ts';
 import { DEFAULT_PASSWORD_POLICY, validatePasswordPolicy, type PasswordPolicy } from '../authn/password/password-policy.ts';
+import { resolveSignupSettings } from '../authn/enrollment/signup-settings.ts';
 
 /** The MFA requirement levels, weakest first: of an organization (`mfaPolicy`) and of a role. */
 export const MFA_POLICIES = ['optional', 'required', 'phishing_resistant'] as const;
@@ -59,11 +60,13 @@ export function readMfaSettings(settings: Record<string, unknown> | null | undef
  * Checks the policies an organization's settings carry before they are saved,
  * so a typo cannot silently weaken a control or lock every member out later:
  * `sessionPolicy` (timeouts), `passwordPolicy` (NIST floors), `mfaPolicy`,
- * `mfaGracePeriodDays` (0–90) and `stepUpFreshnessMinutes` (1–1440). Other
- * settings keys are free-form. Throws the policy's own code.
+ * `mfaGracePeriodDays` (0–90), `stepUpFreshnessMinutes` (1–1440) and
+ * `signup` (who may create an account on their own). Other settings keys are
+ * free-form. Throws the policy's own code.
  */
 export function checkOrganizationSettings(settings: Record<string, unknown>): void {
   resolveSessionPolicy(settings);
+  resolveSignupSettings(settings);
   const password = settings.passwordPolicy;
   if (password !== undefined) {
     // A policy must be an object of known fields; anything else would be read as the default.

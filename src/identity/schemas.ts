@@ -22,6 +22,7 @@ export const UserSchema = Type.Object({
   title: Nullable(Type.String()),
   createdAt: Timestamp,
   updatedAt: Timestamp,
+  emailVerifiedAt: Nullable(Timestamp),
 });
 const userFields = {
   name: Type.Optional(ShortText()),

@@ -43,6 +43,15 @@ export interface IdentityDeps {
 
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 
+/** An email address in the one form Keyledger stores and compares (lower case). Throws `request.invalid` for anything that is not one. */
+export function checkEmailAddress(email: unknown): string {
+  if (typeof email !== 'string' || !EMAIL.test(email) || email.length > 254) throw new KeyledgerError('request.invalid', `${JSON.stringify(String(email).slice(0, 300))} is not an email address`);
+  return email.toLowerCase();
+}
+
+/** How a user proved their email address after creation (`identity.user.email_verified` data.via). */
+export type EmailVerificationMethod = 'verification_link' | 'password_reset' | 'invitation';
+
 type Page = { limit: number; cursor?: string };
 type Paged<T> = { items: T[]; nextCursor: string | null };
 
@@ -79,13 +88,63 @@ export function createIdentityService(deps: IdentityDeps) {
 
   async function checkEmailFree(trx: CommandScope['trx'], email: string): Promise<void> {
     // The HTTP schema checks the format; the CLI and other callers come through here too.
-    if (!EMAIL.test(email) || email.length > 254) throw new KeyledgerError('request.invalid', `"${email}" is not an email address`);
+    checkEmailAddress(email);
     if (await repo.findUserByEmail(trx, email)) throw new KeyledgerError('user.email_taken', `a user with email "${email}" already exists`);
   }
 
+  /**
+   * Creates a user inside a running command, with their membership of `org` when given; records
+   * `identity.user.created` (and `identity.membership.created`). `emailVerified` says whether the
+   * address counts as proven (an administrator's word, an invitation link) or awaits a link (self sign-up).
+   */
+  async function createUserInScope(scope: CommandScope, input: UserInput, options: { org?: Organization | null; emailVerified: boolean }): Promise<User> {
+    const { trx, now, record } = scope;
+    const email = input.email.toLowerCase();
+    await checkEmailFree(trx, email);
+    const id = newId();
+    await checkManager(trx, input.managerId, id);
+    const org = options.org ?? null;
+    const time = now.toISOString();
+    const row: UserRow = {
+      id,
+      email,
+      name: input.name ?? null,
+      status: 'active',
+      manager_id: input.managerId ?? null,
+      employee_number: input.employeeNumber ?? null,
+      department: input.department ?? null,
+      title: input.title ?? null,
+      created_at: time,
+      updated_at: time,
+      email_verified_at: options.emailVerified ? time : null,
+    };
+    await trx.insertInto('users').values(row).execute();
+    const user = toUser(row);
+    record({
+      action: 'identity.user.created',
+      org: org?.id ?? null,
+      targets: [{ type: 'user', id, display: email }],
+      data: { email, name: user.name, status: user.status, managerId: user.managerId, employeeNumber: user.employeeNumber, department: user.department, title: user.title },
+    });
+    if (org) await addMemberInScope(scope, org, user);
+    return user;
+  }
+
+  /** Adds a user to an organization inside a running command, recording `identity.membership.created`. Throws `membership.exists`. */
+  async function addMemberInScope(scope: CommandScope, org: Pick<Organization, 'id' | 'slug'>, user: Pick<User, 'id' | 'email'>): Promise<Membership> {
+    const { trx, now, record } = scope;
+    if (await repo.findMembership(trx, org.id, user.id)) throw new KeyledgerError('membership.exists', `user "${user.id}" is already a member of "${org.slug}"`);
+    const m: Membership = { id: newId(), orgId: org.id, userId: user.id, createdAt: now.toISOString() };
+    await trx.insertInto('memberships').values({ id: m.id, org_id: org.id, user_id: user.id, created_at: m.createdAt }).execute();
+    record({ action: 'identity.membership.created', org: org.id, targets: [{ type: 'user', id: user.id, display: user.email }, { type: 'organization', id: org.id, display: org.slug }], data: { userId: user.id, email: user.email } });
+    return m;
+  }
+
   return {
-    requireOrg: (ref: string) => requireOrg(db, ref).then(toOrganization),
-    requireUser: (id: string) => requireUser(db, id).then(toUser),
+    /** An organization by id or slug (read in `reader`, default the database). Throws `organization.not_found`. */
+    requireOrg: (ref: string, reader: Db | CommandScope['trx'] = db) => requireOrg(reader, ref).then(toOrganization),
+    /** A user by id (read in `reader`, default the database). Throws `user.not_found`. */
+    requireUser: (id: string, reader: Db | CommandScope['trx'] = db) => requireUser(reader, id).then(toUser),
 
     async createOrganization(ctx: CommandContext, input: { slug: string; name: string; settings?: Record<string, unknown> }): Promise<Organization> {
       const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
@@ -122,43 +181,19 @@ export function createIdentityService(deps: IdentityDeps) {
       return { items: rows.map(toOrganization), nextCursor };
     },
 
+    /**
+     * Creates a user (and, with `orgRef`, their membership) on an administrator's word: the email
+     * counts as verified. Throws `request.invalid`, `user.email_taken`, `user.manager_invalid`, `organization.not_found`.
+     */
     async createUser(ctx: CommandContext, input: UserInput, options: { orgRef?: string } = {}): Promise<User> {
-      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
-        const email = input.email.toLowerCase();
-        await checkEmailFree(trx, email);
-        const id = newId();
-        await checkManager(trx, input.managerId, id);
-        const org = options.orgRef ? await requireOrg(trx, options.orgRef) : null;
-        const time = now.toISOString();
-        const row: UserRow = {
-          id,
-          email,
-          name: input.name ?? null,
-          status: 'active',
-          manager_id: input.managerId ?? null,
-          employee_number: input.employeeNumber ?? null,
-          department: input.department ?? null,
-          title: input.title ?? null,
-          created_at: time,
-          updated_at: time,
-        };
-        await trx.insertInto('users').values(row).execute();
-        const user = toUser(row);
-        record({
-          action: 'identity.user.created',
-          org: org?.id ?? null,
-          targets: [{ type: 'user', id, display: email }],
-          data: { email, name: user.name, status: user.status, managerId: user.managerId, employeeNumber: user.employeeNumber, department: user.department, title: user.title },
-        });
-        if (org) {
-          const membershipId = newId();
-          await trx.insertInto('memberships').values({ id: membershipId, org_id: org.id, user_id: id, created_at: time }).execute();
-          record({ action: 'identity.membership.created', org: org.id, targets: [{ type: 'user', id, display: email }, { type: 'organization', id: org.id, display: org.slug }], data: { userId: id, email } });
-        }
-        return user;
+      const { result } = await runner.run(ctx, async (scope) => {
+        const org = options.orgRef ? toOrganization(await requireOrg(scope.trx, options.orgRef)) : null;
+        return createUserInScope(scope, input, { org, emailVerified: true });
       });
       return result;
     },
+
+    createUserInScope,
 
     async updateUser(ctx: CommandContext, id: string, patch: UserPatch): Promise<User> {
       const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
@@ -209,16 +244,32 @@ export function createIdentityService(deps: IdentityDeps) {
     },
 
     async addMember(ctx: CommandContext, orgRef: string, userId: string): Promise<Membership> {
-      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
-        const org = await requireOrg(trx, orgRef);
-        const user = await requireUser(trx, userId);
-        if (await repo.findMembership(trx, org.id, userId)) throw new KeyledgerError('membership.exists', `user "${userId}" is already a member of "${org.slug}"`);
-        const m: Membership = { id: newId(), orgId: org.id, userId, createdAt: now.toISOString() };
-        await trx.insertInto('memberships').values({ id: m.id, org_id: org.id, user_id: userId, created_at: m.createdAt }).execute();
-        record({ action: 'identity.membership.created', org: org.id, targets: [{ type: 'user', id: userId, display: user.email }, { type: 'organization', id: org.id, display: org.slug }], data: { userId, email: user.email } });
-        return m;
+      const { result } = await runner.run(ctx, async (scope) => {
+        const org = toOrganization(await requireOrg(scope.trx, orgRef));
+        const user = toUser(await requireUser(scope.trx, userId));
+        return addMemberInScope(scope, org, user);
       });
       return result;
+    },
+
+    addMemberInScope,
+
+    /**
+     * Marks a user's email verified inside a running command (a link was followed, a reset completed),
+     * recording `identity.user.email_verified`; false, and nothing recorded, when it already was.
+     */
+    async markEmailVerifiedInScope(scope: CommandScope, user: Pick<User, 'id' | 'email'>, via: EmailVerificationMethod): Promise<boolean> {
+      const time = scope.now.toISOString();
+      const r = await scope.trx.updateTable('users').set({ email_verified_at: time }).where('id', '=', user.id).where('email_verified_at', 'is', null).executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) return false;
+      scope.record({ action: 'identity.user.email_verified', targets: [{ type: 'user', id: user.id, display: user.email }], data: { userId: user.id, email: user.email, via } });
+      return true;
+    },
+
+    /** The user with this email address (any case), if any. */
+    async findUserByEmail(email: string, reader: Db | CommandScope['trx'] = db): Promise<User | undefined> {
+      const row = await repo.findUserByEmail(reader, email.trim().toLowerCase());
+      return row ? toUser(row) : undefined;
     },
 
     async removeMember(ctx: CommandContext, orgRef: string, userId: string): Promise<void> {

@@ -20,6 +20,8 @@ export interface User {
   title: string | null;
   createdAt: string;
   updatedAt: string;
+  /** When the email address was verified (a link, an invitation, or creation by an administrator); null until then. */
+  emailVerifiedAt: string | null;
 }
 
 export interface Membership {
@@ -56,6 +58,7 @@ export function toUser(row: UserRow): User {
     title: row.title,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    emailVerifiedAt: row.email_verified_at,
   };
 }
 

@@ -31,6 +31,8 @@ export interface Database {
   lockout_subjects: LockoutSubjectsTable;
   login_failures: LoginFailuresTable;
   account_lockouts: AccountLockoutsTable;
+  invitations: InvitationsTable;
+  email_tokens: EmailTokensTable;
 }
 
 export interface OrganizationsTable {
@@ -53,6 +55,8 @@ export interface UsersTable {
   title: string | null;
   created_at: string;
   updated_at: string;
+  /** When the user proved they read mail at `email` (a link, an invitation), or was created by an administrator; null until then. */
+  email_verified_at: string | null;
 }
 
 export interface MembershipsTable {
@@ -348,3 +352,33 @@ export interface AccountLockoutsTable {
   unlocked_by_id: string | null;
 }
 export type AccountLockoutRow = Selectable<AccountLockoutsTable>;
+
+/** An invitation to join an organization; the link's token is stored only as its SHA-256. */
+export interface InvitationsTable {
+  id: string;
+  org_id: string;
+  email: string;
+  token_hash: string;
+  invited_by_type: string;
+  invited_by_id: string;
+  created_at: string;
+  expires_at: string;
+  accepted_at: string | null;
+  accepted_user_id: string | null;
+  revoked_at: string | null;
+}
+export type InvitationRow = Selectable<InvitationsTable>;
+
+/** A one-time emailed link (email verification or password reset); the token is stored only as its SHA-256. */
+export interface EmailTokensTable {
+  id: string;
+  user_id: string;
+  purpose: 'email_verification' | 'password_reset';
+  token_hash: string;
+  /** The address the link was sent to: the link is void once the user's address changes. */
+  email: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+export type EmailTokenRow = Selectable<EmailTokensTable>;

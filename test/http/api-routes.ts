@@ -61,6 +61,11 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'GET', path: '/api/v1/users/{id}/lockout', scope: 'admin:read', body: false },
   { method: 'POST', path: '/api/v1/users/{id}/unlock', scope: 'admin:write', body: true },
   { method: 'GET', path: '/api/v1/lockouts', scope: 'admin:read', body: false, paged: true },
+  { method: 'POST', path: '/api/v1/organizations/{org}/invitations', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/invitations', scope: 'admin:read', body: false, paged: true },
+  { method: 'POST', path: '/api/v1/organizations/{org}/invitations/{id}/revoke', scope: 'admin:write', body: false },
+  { method: 'POST', path: '/api/v1/users/{id}/password-reset', scope: 'admin:write', body: false },
+  { method: 'POST', path: '/api/v1/users/{id}/email-verification', scope: 'admin:write', body: false },
 ];
 
 export const routeName = (r: Pick<ApiRoute, 'method' | 'path'>) => `${r.method} ${r.path}`;

@@ -54,6 +54,9 @@ const SCENARIO_ACTIONS = [
   'access.assignment.granted',
   'access.assignment.revoked',
   'authn.factors.reset',
+  'authn.invitation.created',
+  'authn.invitation.revoked',
+  'authn.password_reset.requested',
 ];
 
 describe('docs/audit-events.md and the action catalogue', () => {
@@ -108,6 +111,10 @@ for (const dialect of DIALECTS) {
       await call(200, 'POST', `/api/v1/organizations/acme/role-assignments/${g1.id}/revoke`, { reason: 'handover' });
       await call(204, 'DELETE', `/api/v1/organizations/acme/members/${bob.id}`);
       await call(200, 'POST', `/api/v1/users/${ada.id}/factors/reset`, { reason: 'lost phone' });
+      await call(201, 'POST', '/api/v1/organizations/acme/invitations', { email: 'carol@acme.test' });
+      const invited = await call(201, 'POST', '/api/v1/organizations/acme/invitations', { email: 'carol@acme.test', expiresInHours: 24 });
+      await call(200, 'POST', `/api/v1/organizations/acme/invitations/${invited.invitation.id}/revoke`);
+      await call(202, 'POST', `/api/v1/users/${ada.id}/password-reset`);
       const issued = await call(201, 'POST', '/api/v1/api-keys', { name: 'reader', scopes: ['admin:read'], expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
       await call(200, 'POST', `/api/v1/api-keys/${issued.apiKey.id}/revoke`);
       // Refused requests add nothing, so they cannot add uncatalogued events either.

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.ts';
-import { createOrg, createRole, createServiceAccount, createUser, expectError, expectNothingChanged, grantRole, startHttpSuite, type HttpSuite, type Response } from '../support/http.ts';
-import { API_ROUTES, expectDocumentedStatus, fillPath, findRoute, routeName } from './api-routes.ts';
+import { createOrg, createRole, createServiceAccount, createUser, expectError, expectNothingChanged, grantRole, ok, startHttpSuite, type HttpSuite, type Response } from '../support/http.ts';
 import { systemContext } from '../../src/audit/event.ts';
+import { API_ROUTES, expectDocumentedStatus, fillPath, findRoute, routeName } from './api-routes.ts';
 import { DEFAULT_SESSION_POLICY } from '../../src/sessions/session-policy.ts';
 
 type Body = Record<string, unknown>;
@@ -169,6 +169,17 @@ const BODY_CASES: BodyCase[] = [
     missing: null,
     success: 200,
   },
+  {
+    route: 'POST /api/v1/organizations/{org}/invitations',
+    params: () => ({ org: 'acme' }),
+    valid: () => ({ email: 'invitee@acme.test', expiresInHours: 24 }),
+    wrongTypes: () => [{ email: 5 }, { email: 'not-an-email' }, { email: 'invitee@acme.test', expiresInHours: 0 }, { email: 'invitee@acme.test', expiresInHours: 721 }, { email: 'invitee@acme.test', expiresInHours: '24' }, { email: 'invitee@acme.test', expiresInHours: 1.5 }],
+    missing: { expiresInHours: 24 },
+    success: 201,
+  },
+  { route: 'POST /api/v1/organizations/{org}/invitations/{id}/revoke', params: (f) => ({ org: 'acme', id: f.params.invitationId }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
+  { route: 'POST /api/v1/users/{id}/password-reset', params: (f) => ({ id: f.memberToKeep }), valid: null, wrongTypes: () => [], missing: null, success: 202 },
+  { route: 'POST /api/v1/users/{id}/email-verification', params: (f) => ({ id: f.params.unverifiedId }), valid: null, wrongTypes: () => [], missing: null, success: 202 },
 ];
 
 const OVERSIZE = 'x'.repeat(257 * 1024);
@@ -193,10 +204,17 @@ for (const dialect of DIALECTS) {
       const setup = systemContext('test', 'bodies test');
       const factor = await s.rt.authn.startTotpEnrollment(setup, outsider.id, { issuer: 'Keyledger' });
       const session = await s.rt.sessions.create(setup, { userId: keep.id, orgId: null, amr: ['pwd'], acr: 'urn:keyledger:acr:pwd', ip: null, userAgent: null, policy: { ...DEFAULT_SESSION_POLICY } });
+      const invitation = await ok(s, 201, 'POST', '/api/v1/organizations/acme/invitations', { email: 'pending@acme.test' });
+      // A self-registered account, whose email awaits verification.
+      await createOrg(s, 'open-signup');
+      await ok(s, 200, 'PATCH', '/api/v1/organizations/open-signup', { settings: { signup: { mode: 'open' } } });
+      await s.rt.enrollment.signUp(systemContext('test', 'sign-up page'), 'open-signup', { email: 'unverified@open.test', name: 'Unverified', password: 'quartz-lantern-meadow-91-harbor' });
+      await s.rt.enrollment.mailIdle();
+      const unverified = (await s.rt.identity.findUserByEmail('unverified@open.test'))!;
       f = {
         memberToKeep: keep.id,
         nonMember: outsider.id,
-        params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, assignmentId: assignment.id, factorId: factor.factorId, sessionId: session.session.id },
+        params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, assignmentId: assignment.id, invitationId: invitation.invitation.id, unverifiedId: unverified.id, factorId: factor.factorId, sessionId: session.session.id },
       };
       doc = (await s.request('GET', '/api/v1/openapi.json')).json();
     });

@@ -26,6 +26,7 @@ const PASSABLE_BODY: Record<string, unknown> = {
   'POST /api/v1/users/{id}/sessions/revoke': { reason: 'r' },
   'POST /api/v1/sessions/{id}/revoke': { reason: 'r' },
   'POST /api/v1/users/{id}/unlock': { reason: 'r' },
+  'POST /api/v1/organizations/{org}/invitations': { email: 'never@made.test' },
 };
 
 /** Query strings a route requires, so that a GET with good parameters can succeed. */
@@ -62,6 +63,8 @@ for (const dialect of DIALECTS) {
       await createRole(s, 'acme', 'editor');
       const a = await grantRole(s, 'acme', 'viewer', u1.id);
       await grantRole(s, 'acme', 'editor', u1.id);
+      const invitation = await ok(s, 201, 'POST', '/api/v1/organizations/acme/invitations', { email: 'invitee@acme.test' });
+      await ok(s, 201, 'POST', '/api/v1/organizations/acme/invitations', { email: 'invitee-2@acme.test' });
       const sa = await createServiceAccount(s, 'acme', 'bot');
       await createServiceAccount(s, 'acme', 'bot-2');
       const key = await s.issueKey('other', ['admin:read']);
@@ -70,7 +73,7 @@ for (const dialect of DIALECTS) {
       const session = await s.rt.sessions.create(setup, { userId: u1.id, orgId: org.id, amr: ['pwd'], acr: 'urn:keyledger:acr:pwd', ip: null, userAgent: null, policy: { ...DEFAULT_SESSION_POLICY } });
       const [event] = (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).items;
       const cp = await s.rt.sequencer.integrateAll();
-      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id };
+      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id };
       cursors = {
         organization: (await ok(s, 200, 'GET', '/api/v1/organizations?limit=1')).nextCursor,
         events: (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).nextCursor,
@@ -91,7 +94,9 @@ for (const dialect of DIALECTS) {
               ? good.eventId
               : route.path.startsWith('/api/v1/sessions')
                 ? good.sessionId
-                : good.id;
+                : route.path.includes('invitations')
+                  ? good.invitationId
+                  : good.id;
       return { ...good, id };
     };
 
@@ -127,7 +132,7 @@ for (const dialect of DIALECTS) {
 
     it('every list refuses a bad limit, an unknown query parameter and a cursor it did not issue', async () => {
       const lists = API_ROUTES.filter((r) => r.paged);
-      expect(lists.length).toBe(9);
+      expect(lists.length).toBe(10);
       for (const route of lists) {
         const base = fillPath(route.path, goodParams(route));
         for (const q of ['limit=abc', 'limit=0', 'limit=201', 'limit=1.5', 'limit=', 'unknown=1']) await refused(route, `${base}?${q}`, 400, 'request.invalid');
@@ -163,6 +168,7 @@ for (const dialect of DIALECTS) {
         ['GET /api/v1/users/{id}/mfa-status', `/api/v1/users/${good.id}/mfa-status?org=`],
         ['GET /api/v1/users/{id}/mfa-status', `/api/v1/users/${good.id}/mfa-status?org=${'o'.repeat(65)}`],
         ['GET /api/v1/users/{id}/mfa-status', `/api/v1/users/${good.id}/mfa-status?org=acme&extra=1`],
+        ['GET /api/v1/organizations/{org}/invitations', '/api/v1/organizations/acme/invitations?status=gone'],
       ];
       for (const [name, url] of cases) {
         const route = API_ROUTES.find((r) => routeName(r) === name)!;
@@ -203,6 +209,12 @@ for (const dialect of DIALECTS) {
         ['GET /api/v1/users/{id}/mfa-status', { id: none }, 404, 'user.not_found'],
         ['GET /api/v1/users/{id}/lockout', { id: none }, 404, 'user.not_found'],
         ['POST /api/v1/users/{id}/unlock', { id: none }, 404, 'user.not_found'],
+        ['GET /api/v1/organizations/{org}/invitations', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['POST /api/v1/organizations/{org}/invitations', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['POST /api/v1/organizations/{org}/invitations/{id}/revoke', { org: 'acme', id: none }, 404, 'invitation.not_found'],
+        ['POST /api/v1/organizations/{org}/invitations/{id}/revoke', { org: 'globex', id: good.invitationId }, 404, 'invitation.not_found'],
+        ['POST /api/v1/users/{id}/password-reset', { id: none }, 404, 'user.not_found'],
+        ['POST /api/v1/users/{id}/email-verification', { id: none }, 404, 'user.not_found'],
       ];
       for (const [name, params, status, code] of cases) {
         const route = API_ROUTES.find((r) => routeName(r) === name)!;

@@ -61,6 +61,11 @@ const DOMAIN_STATUSES: Record<string, number[]> = {
   'GET /api/v1/users/{id}/mfa-status': [404],
   'GET /api/v1/users/{id}/lockout': [404],
   'POST /api/v1/users/{id}/unlock': [404],
+  'POST /api/v1/organizations/{org}/invitations': [404, 409],
+  'GET /api/v1/organizations/{org}/invitations': [404],
+  'POST /api/v1/organizations/{org}/invitations/{id}/revoke': [404, 409],
+  'POST /api/v1/users/{id}/password-reset': [404, 409],
+  'POST /api/v1/users/{id}/email-verification': [404, 409],
 };
 const QUERY_ONLY = new Set(['GET /api/v1/audit/events/{id}/proof', 'GET /api/v1/audit/consistency', 'GET /api/v1/mail/outbox']);
 

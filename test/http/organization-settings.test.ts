@@ -25,6 +25,8 @@ for (const dialect of DIALECTS) {
       ['a step-up window of 0 minutes', { stepUpFreshnessMinutes: 0 }, 'organization.settings_invalid'],
       ['a step-up window over a day', { stepUpFreshnessMinutes: 1441 }, 'organization.settings_invalid'],
       ['a step-up window of null', { stepUpFreshnessMinutes: null }, 'organization.settings_invalid'],
+      ['an unknown signup mode', { signup: { mode: 'public' } }, 'organization.settings_invalid'],
+      ['a signup domain that is not a lower-case domain name', { signup: { mode: 'open', allowedDomains: ['*.acme.com'] } }, 'organization.settings_invalid'],
     ];
     for (const [label, settings, code] of refused) {
       it(`refuses ${label} on create and on update (422 ${code}), changing nothing`, async () => {
@@ -36,7 +38,7 @@ for (const dialect of DIALECTS) {
     }
 
     it('accepts policies within the floors and stores them as given', async () => {
-      const settings = { sessionPolicy: { idleTimeoutMinutes: 15, absoluteTimeoutHours: 8 }, passwordPolicy: { minLength: 8, mfaRequired: true }, mfaPolicy: 'required', brand: 'blue' };
+      const settings = { sessionPolicy: { idleTimeoutMinutes: 15, absoluteTimeoutHours: 8 }, passwordPolicy: { minLength: 8, mfaRequired: true }, mfaPolicy: 'required', signup: { mode: 'open', allowedDomains: ['acme.com'] }, brand: 'blue' };
       const org = await ok(s, 200, 'PATCH', '/api/v1/organizations/acme', { settings });
       expect(org.settings).toEqual(settings);
       // The bounds are inclusive.

@@ -9,6 +9,7 @@ import { mailOutboxMigration } from './2026-11-28-mail-outbox.ts';
 import { passkeysMigration } from './2026-11-28-passkeys.ts';
 import { roleMfaPolicyMigration } from './2026-11-28-role-mfa-policy.ts';
 import { lockoutsMigration } from './2026-11-28-lockouts.ts';
+import { enrollmentMigration } from './2026-11-28-enrollment.ts';
 
 /** Every migration, in order. Never edit one that has landed; add a new one. */
 export function listMigrations(dialect: Dialect): Record<string, Migration> {
@@ -19,8 +20,9 @@ export function listMigrations(dialect: Dialect): Record<string, Migration> {
     '2026-11-28-0004-authn': authnMigration(dialect),
     '2026-11-28-0005-mail-outbox': mailOutboxMigration(dialect),
     '2026-11-28-0006-passkeys': passkeysMigration(dialect),
-    '2026-11-28-0009-role-mfa-policy': roleMfaPolicyMigration(dialect),
     '2026-11-28-0007-lockouts': lockoutsMigration(dialect),
+    '2026-11-28-0008-enrollment': enrollmentMigration(dialect),
+    '2026-11-28-0009-role-mfa-policy': roleMfaPolicyMigration(dialect),
   };
 }
 
