@@ -151,7 +151,7 @@ export function accountPages(rt: Runtime, csrf: Csrf): FastifyPluginAsync {
       const token = csrf.issue(request, reply);
       const hasTotp = (await rt.authn.listFactors(who.user.id)).totp.some((f) => f.status === 'active');
       const returnTo = safeReturnTo((request.query as Record<string, unknown>).return_to);
-      return sendPage(reply, 200, layout('Confirm it is you', html`${reauthBody(token, returnTo, hasTotp, [], who.user.email)}${await passkeySection(rt, who, token, { stepUpOnly: true })}`, { signedInAs: who.user.email, csrfToken: token, scripts: ['/assets/simplewebauthn-browser.js', '/assets/passkeys.js'] }));
+      return sendPage(reply, 200, layout('Confirm it is you', html`${reauthBody(token, returnTo, hasTotp, [], who.user.email)}${await passkeySection(rt, who, token, { stepUpOnly: true, returnTo })}`, { signedInAs: who.user.email, csrfToken: token, scripts: ['/assets/simplewebauthn-browser.js', '/assets/passkeys.js'] }));
     });
 
     app.post('/account/reauth', async (request, reply) => {

@@ -6,10 +6,17 @@ import { LOGIN_CHALLENGE_TTL_MS } from '../authn/login.ts';
 import type { Csrf } from './csrf.ts';
 import { html } from './html.ts';
 import { csrfField, errorSummary, field, layout, notice, type FieldError } from './page-layout.ts';
-import { formValue, loadSignedIn, redirect, safeReturnTo, sendPage, setSessionCookie, userContext, visitorContext } from './web-request.ts';
+import { secondFactorPasskey } from './passkey-pages.ts';
+import { LOGIN_COOKIE, formValue, loadSignedIn, redirect, safeReturnTo, sendPage, setSessionCookie, userContext, visitorContext } from './web-request.ts';
 
-/** Holds the second-factor challenge between the two sign-in steps (HttpOnly; never in the page). */
-const LOGIN_COOKIE = 'kl_login';
+/** The second factors the verify page offers (from the login result; only the user's own page depends on it). */
+const METHODS = ['totp', 'recovery_code', 'passkey'] as const;
+type Method = (typeof METHODS)[number];
+
+function parseMethods(value: unknown): Method[] {
+  const given = typeof value === 'string' ? value.split(',').filter((m): m is Method => (METHODS as readonly string[]).includes(m)) : [];
+  return given.length > 0 ? given : ['totp', 'recovery_code'];
+}
 const ORG_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
 interface LoginForm {
@@ -45,23 +52,30 @@ interface VerifyForm {
   returnTo: string;
   errors: FieldError[];
   useRecovery: boolean;
+  methods: Method[];
 }
 
 function verifyPage(csrf: string, form: VerifyForm): string {
-  const body = form.useRecovery
-    ? html`<p>Enter one of the recovery codes you saved when you set up two-step verification. Each code works once.</p>
+  const methods = form.methods.join(',');
+  const back = `/login/verify?methods=${encodeURIComponent(methods)}&return_to=${encodeURIComponent(form.returnTo)}`;
+  const hasTotp = form.methods.includes('totp');
+  const body = form.useRecovery || !hasTotp
+    ? form.methods.includes('recovery_code')
+      ? html`<p>Enter one of the recovery codes you saved when you set up two-step verification. Each code works once.</p>
 <form method="post" action="/login/verify" novalidate>
-${csrfField(csrf)}<input type="hidden" name="return_to" value="${form.returnTo}"><input type="hidden" name="method" value="recovery_code">
+${csrfField(csrf)}<input type="hidden" name="return_to" value="${form.returnTo}"><input type="hidden" name="method" value="recovery_code"><input type="hidden" name="methods" value="${methods}">
 ${field('recovery_code', 'Recovery code', form.errors, { autocomplete: 'off', required: true, maxlength: 32 })}
-<div class="actions"><button type="submit">Continue</button> <a href="/login/verify?return_to=${encodeURIComponent(form.returnTo)}">Use your authenticator app</a></div>
+<div class="actions"><button type="submit">Continue</button>${hasTotp ? html` <a href="${back}">Use your authenticator app</a>` : ''}</div>
 </form>`
+      : html``
     : html`<p>Open your authenticator app and enter the 6-digit code for Keyledger.</p>
 <form method="post" action="/login/verify" novalidate>
-${csrfField(csrf)}<input type="hidden" name="return_to" value="${form.returnTo}"><input type="hidden" name="method" value="totp">
+${csrfField(csrf)}<input type="hidden" name="return_to" value="${form.returnTo}"><input type="hidden" name="method" value="totp"><input type="hidden" name="methods" value="${methods}">
 ${field('code', 'Verification code', form.errors, { autocomplete: 'one-time-code', inputmode: 'numeric', pattern: '[0-9]*', maxlength: 6, required: true })}
-<div class="actions"><button type="submit">Verify</button> <a href="/login/verify?method=recovery_code&amp;return_to=${encodeURIComponent(form.returnTo)}">Use a recovery code</a></div>
+<div class="actions"><button type="submit">Verify</button>${form.methods.includes('recovery_code') ? html` <a href="${back}&amp;method=recovery_code">Use a recovery code</a>` : ''}</div>
 </form>`;
-  return layout('Two-step verification', html`${errorSummary(form.errors)}${body}`);
+  const passkey = form.methods.includes('passkey') ? secondFactorPasskey(csrf, form.returnTo) : html``;
+  return layout('Two-step verification', html`${errorSummary(form.errors)}${body}${passkey}`, { scripts: ['/assets/simplewebauthn-browser.js', '/assets/passkeys.js'] });
 }
 
 /** `/login` (password, then a second factor when needed), passkey sign-in, and `/logout`. */
@@ -99,7 +113,7 @@ export function loginPages(rt: Runtime, csrf: Csrf): FastifyPluginAsync {
           return redirect(reply, returnTo);
         }
         reply.header('set-cookie', serializeCookie(LOGIN_COOKIE, result.challengeToken, { publicUrl, maxAgeSeconds: LOGIN_CHALLENGE_TTL_MS / 1000 }));
-        return redirect(reply, `/login/verify?return_to=${encodeURIComponent(returnTo)}`);
+        return redirect(reply, `/login/verify?methods=${encodeURIComponent(result.methods.join(','))}&return_to=${encodeURIComponent(returnTo)}`);
       } catch (err) {
         if (!isKeyledgerError(err)) throw err;
         if (err.code === 'authn.rate_limited') return renderLogin(request, reply, 429, { email, org, returnTo, errors: [{ field: 'email', message: 'Too many sign-in attempts. Wait a few minutes and try again.' }] });
@@ -112,18 +126,19 @@ export function loginPages(rt: Runtime, csrf: Csrf): FastifyPluginAsync {
     app.get('/login/verify', async (request, reply) => {
       const q = request.query as Record<string, unknown>;
       if (!readCookie(request.headers.cookie, LOGIN_COOKIE, publicUrl)) return redirect(reply, '/login?expired=1');
-      return sendPage(reply, 200, verifyPage(csrf.issue(request, reply), { returnTo: safeReturnTo(q.return_to), errors: [], useRecovery: q.method === 'recovery_code' }));
+      return sendPage(reply, 200, verifyPage(csrf.issue(request, reply), { returnTo: safeReturnTo(q.return_to), errors: [], useRecovery: q.method === 'recovery_code', methods: parseMethods(q.methods) }));
     });
 
     app.post('/login/verify', async (request, reply) => {
       const body = request.body;
       const returnTo = safeReturnTo(formValue(body, 'return_to'));
       const useRecovery = formValue(body, 'method') === 'recovery_code';
+      const methods = parseMethods(formValue(body, 'methods'));
       const challenge = readCookie(request.headers.cookie, LOGIN_COOKIE, publicUrl);
       if (!challenge) return redirect(reply, '/login?expired=1');
       const fieldName = useRecovery ? 'recovery_code' : 'code';
       const code = formValue(body, fieldName).trim();
-      if (!code) return sendPage(reply, 422, verifyPage(csrf.issue(request, reply), { returnTo, useRecovery, errors: [{ field: fieldName, message: useRecovery ? 'Enter a recovery code' : 'Enter the 6-digit code' }] }));
+      if (!code) return sendPage(reply, 422, verifyPage(csrf.issue(request, reply), { returnTo, useRecovery, methods, errors: [{ field: fieldName, message: useRecovery ? 'Enter a recovery code' : 'Enter the 6-digit code' }] }));
       try {
         const { session, sessionToken } = await rt.authn.completeLogin(visitorContext(request), challenge, useRecovery ? { recoveryCode: code } : { totpCode: code });
         reply.header('set-cookie', clearCookie(LOGIN_COOKIE, publicUrl));
@@ -132,7 +147,7 @@ export function loginPages(rt: Runtime, csrf: Csrf): FastifyPluginAsync {
       } catch (err) {
         if (!isKeyledgerError(err)) throw err;
         if (err.code === 'authn.second_factor_invalid') {
-          return sendPage(reply, 401, verifyPage(csrf.issue(request, reply), { returnTo, useRecovery, errors: [{ field: fieldName, message: useRecovery ? 'That recovery code was not accepted' : 'That code was not accepted. Check your app and try again' }] }));
+          return sendPage(reply, 401, verifyPage(csrf.issue(request, reply), { returnTo, useRecovery, methods, errors: [{ field: fieldName, message: useRecovery ? 'That recovery code was not accepted' : 'That code was not accepted. Check your app and try again' }] }));
         }
         if (err.code === 'authn.challenge_invalid' || err.code === 'authn.login_failed') {
           reply.header('set-cookie', clearCookie(LOGIN_COOKIE, publicUrl));

@@ -6,6 +6,9 @@ import type { Session } from '../sessions/session.ts';
 import type { User } from '../identity/views.ts';
 import { clearSessionCookie, readSessionCookie, serializeSessionCookie } from '../sessions/session-cookie.ts';
 
+/** Holds a password login's pending second-factor challenge between the two sign-in steps (HttpOnly; never in a page). */
+export const LOGIN_COOKIE = 'kl_login';
+
 /** Who is signed in on this request: the live session and its user. */
 export interface SignedIn {
   session: Session;

@@ -10,6 +10,7 @@ import { layout } from './page-layout.ts';
 import { sendPage } from './web-request.ts';
 import { loginPages } from './login-pages.ts';
 import { accountPages } from './account-pages.ts';
+import { passkeyRoutes } from './passkey-pages.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -80,5 +81,6 @@ export function webRoutes(rt: Runtime): FastifyPluginAsync {
 
     await app.register(loginPages(rt, csrf));
     await app.register(accountPages(rt, csrf));
+    await app.register(passkeyRoutes(rt));
   };
 }

@@ -101,7 +101,7 @@ for (const dialect of DIALECTS) {
       const c = new PageClient(s.app);
       await c.get('/login');
       const first = await c.post('/login', { email: 'grace@acme.test', password: PASSWORD, return_to: '/account' });
-      expect(first.headers.location).toBe('/login/verify?return_to=%2Faccount');
+      expect(first.headers.location).toBe('/login/verify?methods=totp&return_to=%2Faccount');
       expect(c.cookies.get('kl_login')).toMatch(/^kl_login_/);
       const verify = await c.follow();
       expect(verify.body).toMatch(/autocomplete="one-time-code"/);

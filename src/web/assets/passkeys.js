@@ -64,6 +64,15 @@
     window.location.assign(done.redirect);
   });
 
+  // The second step of a password sign-in, with a passkey instead of a code.
+  wire('passkey-second-factor', async function (box) {
+    var csrf = box.dataset.csrf;
+    var start = await post('/login/verify/passkey/options', csrf);
+    var response = await lib.startAuthentication({ optionsJSON: start.options });
+    var done = await post('/login/verify/passkey', csrf, { challengeId: start.challengeId, response: response, returnTo: box.dataset.returnTo || null });
+    window.location.assign(done.redirect);
+  });
+
   // Add a passkey to the signed-in account.
   wire('passkey-register', async function (box) {
     var csrf = box.dataset.csrf;
