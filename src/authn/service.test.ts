@@ -3,29 +3,19 @@ import { randomBytes } from 'node:crypto';
 import { DIALECTS } from '../../test/support/databases.ts';
 import { createTestRuntime, type TestRuntime } from '../../test/support/runtime.ts';
 import { ManualClock } from '../platform/clock.ts';
-import { isKeyledgerError } from '../platform/errors.ts';
-import { systemContext, type CommandContext, type LedgerEvent } from '../audit/event.ts';
+import { systemContext, type CommandContext } from '../audit/event.ts';
 import { lookupAction } from '../audit/actions.ts';
 import { generateTotpCode, totpSecretToBase32 } from './totp/totp.ts';
 import { createPasswordHasher, OWASP_ARGON2ID } from './password/password-hasher.ts';
 import { createAuthnService } from './service.ts';
 import { openTotpSecret } from './totp-secret.ts';
 import { LOGIN_CHALLENGE_TTL_MS } from './login.ts';
+import { eventTail, refusalOf as refusal } from '../../test/support/thrown.ts';
 
 const admin = systemContext('test', 'authn test');
 const web: CommandContext = { actor: { type: 'system', id: 'login-page', display: 'login page' }, request: { requestId: 'req-login', ip: '203.0.113.9', userAgent: 'vitest' } };
 const PASSWORD = 'quartz-lantern-meadow-91-harbor';
 const STEP = 30_000;
-
-async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string; status: number; details?: unknown }> {
-  try {
-    await p;
-  } catch (err) {
-    if (isKeyledgerError(err)) return { code: err.code, message: err.message, status: err.status, details: err.details };
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 for (const dialect of DIALECTS) {
   describe(`authn on ${dialect}`, () => {
@@ -34,15 +24,9 @@ for (const dialect of DIALECTS) {
     let orgId: string;
     let ada: string;
     let secret: Buffer;
-    let seq = 0;
     /** Every secret handed out during the suite, for the scan at the end. */
     const secrets: string[] = [PASSWORD];
-    const newEvents = async (): Promise<LedgerEvent[]> => {
-      const { events } = await t.rt.ledger.listEvents({}, { limit: 5000 });
-      const fresh = events.filter((e) => e.seq >= seq);
-      seq = events.length;
-      return fresh;
-    };
+    const newEvents = eventTail(() => t.rt);
     const code = () => generateTotpCode({ secret, now: clock.now() });
     const begin = (email: string, password = PASSWORD, orgRef: string | null = 'acme') => t.rt.authn.beginPasswordLogin(web, { email, password, orgRef });
     const challengeOf = async (email: string) => {

@@ -1,8 +1,5 @@
 /** The enrollment admin API: invitations, and links mailed on an administrator's request, through the outbox and through a real SMTP server. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SMTPServer } from 'smtp-server';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import type { AddressInfo } from 'node:net';
 import { DIALECTS } from '../support/databases.ts';
 import { createOrg, createUser, eventsDuring, expectError, expectNothingChanged, ok, startHttpSuite, type HttpSuite } from '../support/http.ts';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.ts';
@@ -10,6 +7,7 @@ import { tokenOf } from '../support/mail.ts';
 import { buildApp, redactUrl, type App } from '../../src/http/app.ts';
 import { systemContext } from '../../src/audit/event.ts';
 import { ALL_SCOPES } from '../../src/http/scopes.ts';
+import { startSmtpSink } from '../support/smtp-sink.ts';
 
 const PASSWORD = 'quartz-lantern-meadow-91-harbor';
 const page = systemContext('signup-page', 'sign-up page');
@@ -92,30 +90,6 @@ describe('logged request URLs', () => {
     expect(redactUrl('/reset-password?lang=en&TOKEN=kl_reset_abc')).toBe('/reset-password?lang=en&TOKEN=[redacted]');
   });
 });
-
-/** A real SMTP server on loopback that keeps what it receives, or refuses every message while `refusing` is set. */
-async function startSmtpSink() {
-  const received: ParsedMail[] = [];
-  const state = { refusing: false };
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, _session, callback) {
-      if (state.refusing) {
-        stream.resume();
-        stream.on('end', () => callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 })));
-        return;
-      }
-      simpleParser(stream).then((mail) => {
-        received.push(mail);
-        callback();
-      }, callback);
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as AddressInfo).port;
-  return { received, state, url: `smtp://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 describe.each(DIALECTS)('enrollment mail over SMTP, on %s', (dialect) => {
   let sink: Awaited<ReturnType<typeof startSmtpSink>>;

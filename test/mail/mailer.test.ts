@@ -1,36 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SMTPServer } from 'smtp-server';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import type { AddressInfo } from 'node:net';
 import { DIALECTS } from '../support/databases.ts';
 import { startHttpSuite, expectError, type HttpSuite } from '../support/http.ts';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.ts';
 import { createMailer } from '../../src/mail/mailer.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { loadConfig } from '../../src/platform/config.ts';
-
-/** A real SMTP server on loopback that keeps what it receives. */
-async function startSmtpSink(options: { refuse?: boolean } = {}) {
-  const received: ParsedMail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, _session, callback) {
-      if (options.refuse) {
-        stream.resume();
-        stream.on('end', () => callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 })));
-        return;
-      }
-      simpleParser(stream).then((mail) => {
-        received.push(mail);
-        callback();
-      }, callback);
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as AddressInfo).port;
-  return { received, url: `smtp://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
+import { startSmtpSink } from '../support/smtp-sink.ts';
 
 describe('mail over SMTP', () => {
   let t: TestRuntime;
@@ -61,7 +36,7 @@ describe('mail over SMTP', () => {
   });
 
   it('refused by the server: mail.delivery_failed, nothing kept', async () => {
-    const sink = await startSmtpSink({ refuse: true });
+    const sink = await startSmtpSink({ refusing: true });
     try {
       const mailer = createMailer({ db: t.rt.database.db, clock: t.rt.clock, newId: t.rt.newId, logger: createLogger('silent'), smtpUrl: sink.url, from: 'no-reply@example.test' });
       const err = await mailer.send({ kind: 'invitation', to: 'ada@example.test', subject: 's', text: 't' }).then(() => null, (e: unknown) => e);

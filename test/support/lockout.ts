@@ -5,7 +5,7 @@ import { createAuthnService, type AuthnService } from '../../src/authn/service.t
 import { createPasswordHasher, type PasswordHasher } from '../../src/authn/password/password-hasher.ts';
 import { installErrorHandler } from '../../src/http/error-handler.ts';
 import { requestContext } from '../../src/http/auth-guard.ts';
-import { isKeyledgerError } from '../../src/platform/errors.ts';
+import { refusalOf } from './thrown.ts';
 
 let nextAddress = 1;
 
@@ -18,17 +18,6 @@ export function freshIp(): string {
 /** The context the hosted login page would pass: the page as actor, the browser's address and user agent. */
 export function webContext(ip: string, userAgent = 'Mozilla/5.0 (lockout test)'): CommandContext {
   return { actor: { type: 'system', id: 'login-page', display: 'login page' }, request: { requestId: `req-${ip}-${nextAddress++}`, ip, userAgent } };
-}
-
-/** What a refused call threw, as a plain object (code, message, status, details). */
-export async function refusalOf(p: Promise<unknown>): Promise<{ code: string; message: string; status: number; details?: unknown }> {
-  try {
-    await p;
-  } catch (err) {
-    if (isKeyledgerError(err)) return { code: err.code, message: err.message, status: err.status, details: err.details };
-    throw err;
-  }
-  throw new Error('expected a refusal');
 }
 
 /** `count` failed password sign-ins for `email`, each from a fresh address (a distributed guess, so no per-address limit applies). */
@@ -87,3 +76,5 @@ export function countedAuthn(rt: Runtime): { authn: AuthnService; hasher: Return
   const authn = createAuthnService({ db: rt.database.db, runner: rt.runner, clock: rt.clock, newId: rt.newId, master: rt.master, sessions: rt.sessions, identity: rt.identity, hasher, guard: rt.lockouts.guard });
   return { authn, hasher };
 }
+
+export { refusalOf };

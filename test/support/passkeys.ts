@@ -1,5 +1,4 @@
 import { expect } from 'vitest';
-import { isKeyledgerError } from '../../src/platform/errors.ts';
 import { lookupAction } from '../../src/audit/actions.ts';
 import type { CommandContext, LedgerEvent } from '../../src/audit/event.ts';
 import { systemContext } from '../../src/audit/event.ts';
@@ -7,6 +6,7 @@ import type { Dialect } from '../../src/platform/database.ts';
 import type { Clock } from '../../src/platform/clock.ts';
 import { createTestRuntime, type TestRuntime } from './runtime.ts';
 import { SoftAuthenticator, type Tamper } from './soft-authenticator.ts';
+import { refusalOf as refusal } from './thrown.ts';
 
 /** The relying party the passkey suites run as: Keyledger served at https://id.acme.test. */
 export const RP_ID = 'id.acme.test';
@@ -40,17 +40,6 @@ export async function startPasskeySuite(dialect: Dialect, clock: Clock) {
   };
 }
 
-/** The KeyledgerError a promise rejects with (code, status, message, details); fails when it resolves. */
-export async function refusal(p: Promise<unknown>): Promise<{ code: string; status: number; message: string; details?: unknown }> {
-  try {
-    await p;
-  } catch (err) {
-    if (isKeyledgerError(err)) return { code: err.code, status: err.status, message: err.message, details: err.details };
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
-
 /** Every event is a catalogued action carrying only catalogued data fields, and no passkey's public key appears in any. */
 export async function expectCataloguedWithoutKeys(t: TestRuntime): Promise<number> {
   const { events } = await t.rt.ledger.listEvents({}, { limit: 5000 });
@@ -65,3 +54,5 @@ export async function expectCataloguedWithoutKeys(t: TestRuntime): Promise<numbe
   for (const k of keys) expect(bodies.includes(k.public_key)).toBe(false);
   return events.length;
 }
+
+export { refusal };

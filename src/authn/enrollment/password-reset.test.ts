@@ -4,36 +4,20 @@ import { createTestRuntime, type TestRuntime } from '../../../test/support/runti
 import { expectNothingChanged } from '../../../test/support/http.ts';
 import { latestLink, mailTo, tokenOf } from '../../../test/support/mail.ts';
 import { ManualClock } from '../../platform/clock.ts';
-import { isKeyledgerError } from '../../platform/errors.ts';
-import { systemContext, type CommandContext, type LedgerEvent } from '../../audit/event.ts';
+import { systemContext, type CommandContext } from '../../audit/event.ts';
+import { eventTail, refusalOf as refusal } from '../../../test/support/thrown.ts';
 
 const admin = systemContext('test', 'reset test');
 const page: CommandContext = { actor: { type: 'system', id: 'reset-page', display: 'reset page' }, request: { requestId: 'req-reset', ip: '203.0.113.9', userAgent: 'vitest' } };
 const OLD = 'quartz-lantern-meadow-91-harbor';
 const NEW = 'violet-anchor-drizzle-47-summit';
 
-async function refusal(p: Promise<unknown>): Promise<{ code: string; status: number; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    if (isKeyledgerError(err)) return { code: err.code, status: err.status, message: err.message };
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
-
 for (const dialect of DIALECTS) {
   describe(`password reset on ${dialect}`, () => {
     const clock = new ManualClock('2026-06-01T09:00:00.000Z');
     let t: TestRuntime;
     let ada: string;
-    let seq = 0;
-    const newEvents = async (): Promise<LedgerEvent[]> => {
-      const { events } = await t.rt.ledger.listEvents({}, { limit: 5000 });
-      const fresh = events.filter((e) => e.seq >= seq);
-      seq = events.length;
-      return fresh;
-    };
+    const newEvents = eventTail(() => t.rt);
     const login = async (email: string, password: string) => {
       const r = await t.rt.authn.beginPasswordLogin(page, { email, password, orgRef: 'acme' });
       if (r.mfaRequired) throw new Error('unexpected challenge');

@@ -4,34 +4,18 @@ import { createTestRuntime, type TestRuntime } from '../../../test/support/runti
 import { expectNothingChanged, snapshotState } from '../../../test/support/http.ts';
 import { latestLink, mailTo, tokenOf } from '../../../test/support/mail.ts';
 import { ManualClock } from '../../platform/clock.ts';
-import { isKeyledgerError } from '../../platform/errors.ts';
-import { systemContext, type CommandContext, type LedgerEvent } from '../../audit/event.ts';
+import { systemContext, type CommandContext } from '../../audit/event.ts';
+import { eventTail, refusalOf as refusal } from '../../../test/support/thrown.ts';
 
 const admin = systemContext('test', 'sign-up test');
 const page: CommandContext = { actor: { type: 'system', id: 'signup-page', display: 'sign-up page' }, request: { requestId: 'req-signup', ip: '203.0.113.8', userAgent: 'vitest' } };
 const PASSWORD = 'quartz-lantern-meadow-91-harbor';
 
-async function refusal(p: Promise<unknown>): Promise<{ code: string; status: number; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    if (isKeyledgerError(err)) return { code: err.code, status: err.status, message: err.message };
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
-
 for (const dialect of DIALECTS) {
   describe(`open sign-up and email verification on ${dialect}`, () => {
     const clock = new ManualClock('2026-06-01T09:00:00.000Z');
     let t: TestRuntime;
-    let seq = 0;
-    const newEvents = async (): Promise<LedgerEvent[]> => {
-      const { events } = await t.rt.ledger.listEvents({}, { limit: 5000 });
-      const fresh = events.filter((e) => e.seq >= seq);
-      seq = events.length;
-      return fresh;
-    };
+    const newEvents = eventTail(() => t.rt);
     const signUp = (orgRef: string, email: string, password = PASSWORD, name = 'New Person') => t.rt.enrollment.signUp(page, orgRef, { email, name, password });
     const login = (email: string, password = PASSWORD) => t.rt.authn.beginPasswordLogin(page, { email, password, orgRef: 'open' });
 

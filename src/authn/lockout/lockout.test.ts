@@ -3,10 +3,11 @@ import { DIALECTS } from '../../../test/support/databases.ts';
 import { createTestRuntime, type TestRuntime } from '../../../test/support/runtime.ts';
 import { failSignIns, freshIp, lockAccount, refusalOf, webContext } from '../../../test/support/lockout.ts';
 import { ManualClock } from '../../platform/clock.ts';
-import { systemContext, type LedgerEvent } from '../../audit/event.ts';
+import { systemContext } from '../../audit/event.ts';
 import { lookupAction } from '../../audit/actions.ts';
 import { generateTotpCode } from '../totp/totp.ts';
 import { openTotpSecret } from '../totp-secret.ts';
+import { eventTail } from '../../../test/support/thrown.ts';
 
 const admin = systemContext('test', 'lockout test');
 const PASSWORD = 'quartz-lantern-meadow-91-harbor';
@@ -17,13 +18,7 @@ for (const dialect of DIALECTS) {
   describe(`account lockout on ${dialect}`, () => {
     let t: TestRuntime;
     const clock = new ManualClock('2026-04-01T08:00:00.000Z');
-    let seq = 0;
-    const newEvents = async (): Promise<LedgerEvent[]> => {
-      const { events } = await t.rt.ledger.listEvents({}, { limit: 5000 });
-      const fresh = events.filter((e) => e.seq >= seq);
-      seq = events.length;
-      return fresh;
-    };
+    const newEvents = eventTail(() => t.rt);
     const createUser = async (email: string): Promise<string> => {
       const id = (await t.rt.identity.createUser(admin, { email })).id;
       await t.rt.authn.setPassword(admin, id, PASSWORD);

@@ -7,10 +7,11 @@ import { DIALECTS } from '../../../test/support/databases.ts';
 import { createTestRuntime, type TestRuntime } from '../../../test/support/runtime.ts';
 import { buildLoginApp, countedAuthn, freshIp, refusalOf, webContext } from '../../../test/support/lockout.ts';
 import { ManualClock } from '../../platform/clock.ts';
-import { systemContext, type LedgerEvent } from '../../audit/event.ts';
+import { systemContext } from '../../audit/event.ts';
 import type { AuthnService } from '../service.ts';
 import { createRuntime, type Runtime } from '../../runtime.ts';
 import { createLogger } from '../../platform/logger.ts';
+import { eventTail } from '../../../test/support/thrown.ts';
 
 const admin = systemContext('test', 'throttle test');
 const PASSWORD = 'quartz-lantern-meadow-91-harbor';
@@ -25,13 +26,7 @@ for (const dialect of DIALECTS) {
     let hasher: ReturnType<typeof countedAuthn>['hasher'];
     let app: FastifyInstance;
     const clock = new ManualClock('2026-04-03T08:00:00.000Z');
-    let seq = 0;
-    const newEvents = async (): Promise<LedgerEvent[]> => {
-      const { events } = await t.rt.ledger.listEvents({}, { limit: 5000 });
-      const fresh = events.filter((e) => e.seq >= seq);
-      seq = events.length;
-      return fresh;
-    };
+    const newEvents = eventTail(() => t.rt);
     const attempt = (ip: string, email: string, password: string) => authn.beginPasswordLogin(webContext(ip), { email, password });
 
     beforeAll(async () => {

@@ -1,29 +1,20 @@
-import { generateAuthenticationOptions, type AuthenticationResponseJSON, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
-import type { Db } from '../../platform/database.ts';
-import type { Clock } from '../../platform/clock.ts';
+import { type AuthenticationResponseJSON, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { KeyledgerError } from '../../platform/errors.ts';
-import type { CommandRunner } from '../../audit/command-runner.ts';
 import type { CommandContext } from '../../audit/event.ts';
-import type { SessionService } from '../../sessions/service.ts';
 import type { Session } from '../../sessions/session.ts';
 import type { UserRow } from '../../platform/schema.ts';
 import { findOrganizationByRef, isMemberOf, loginFailedEvent, openSignInSession } from '../sign-in.ts';
-import { challengeState, findChallengeForResponse, issueWebauthnChallenge, matchesBinding, WEBAUTHN_CHALLENGE_TTL_MS, type ChallengeBinding } from './webauthn-challenges.ts';
-import { ACR_PHISHING_RESISTANT, verifyAssertion, type AssertionFailureReason, type RelyingParty } from './verify-assertion.ts';
+import { challengeState, findChallengeForResponse, issueWebauthnChallenge, matchesBinding, type ChallengeBinding, assertionOptions } from './webauthn-challenges.ts';
+import { ACR_PHISHING_RESISTANT, verifyAssertion, type AssertionFailureReason } from './verify-assertion.ts';
 import { passkeyTarget } from './passkey-management.ts';
 import * as repo from './repository.ts';
+import type { PasskeyServiceDeps } from './passkey-service.ts';
 
 /** Why a passkey sign-in was refused, as `authn.login.failed` records it. */
 export type PasskeyLoginFailureReason = AssertionFailureReason | 'inactive_account' | 'unknown_organization' | 'not_member';
 
-export interface PasskeyLoginDeps {
-  db: Db;
-  runner: CommandRunner;
-  clock: Clock;
-  newId: () => string;
-  sessions: SessionService;
-  rp: RelyingParty;
-}
+/** Everything the passkey service is made of. */
+export type PasskeyLoginDeps = PasskeyServiceDeps;
 
 /** A refusal decided inside the sign-in command: rolls it back, then is recorded by its own command. */
 class PasskeyLoginRefused extends Error {
@@ -50,7 +41,7 @@ export function createPasskeyLogin(deps: PasskeyLoginDeps) {
      */
     async startPasskeyLogin(): Promise<{ challengeId: string; options: PublicKeyCredentialRequestOptionsJSON }> {
       const challenge = await issueWebauthnChallenge({ db, newId, now: clock.now() }, AUTHENTICATION);
-      const options = await generateAuthenticationOptions({ rpID: rp.id, allowCredentials: [], userVerification: 'required', challenge: new Uint8Array(Buffer.from(challenge.challenge, 'base64url')), timeout: WEBAUTHN_CHALLENGE_TTL_MS });
+      const options = await assertionOptions(rp.id, challenge, null);
       return { challengeId: challenge.id, options };
     },
 

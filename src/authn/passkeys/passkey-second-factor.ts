@@ -1,11 +1,11 @@
-import { generateAuthenticationOptions, type AuthenticationResponseJSON, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import { type AuthenticationResponseJSON, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import type { Db } from '../../platform/database.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { KeyledgerError } from '../../platform/errors.ts';
 import { digestsEqual, hashToken } from '../../platform/ids.ts';
 import type { LoginMethod } from '../login-methods.ts';
 import { findLoginChallengeByTokenHash } from '../repository.ts';
-import { challengeState, findChallengeForResponse, issueWebauthnChallenge, WEBAUTHN_CHALLENGE_TTL_MS, type ChallengeBinding } from './webauthn-challenges.ts';
+import { challengeState, findChallengeForResponse, issueWebauthnChallenge, type ChallengeBinding, assertionOptions } from './webauthn-challenges.ts';
 import { verifyAssertion, type RelyingParty } from './verify-assertion.ts';
 import * as repo from './repository.ts';
 
@@ -73,13 +73,7 @@ export function createPasskeySecondFactor(deps: { db: Db; clock: Clock; newId: (
       const passkeys = await repo.listActivePasskeysByUserId(db, login.user_id);
       if (passkeys.length === 0) throw new KeyledgerError('authn.factor_not_found', 'no passkey is registered for this account');
       const challenge = await issueWebauthnChallenge({ db, newId, now }, { purpose: 'second_factor', userId: login.user_id, loginChallengeId: login.id });
-      const options = await generateAuthenticationOptions({
-        rpID: rp.id,
-        allowCredentials: passkeys.map((p) => ({ id: p.credential_id, transports: JSON.parse(p.transports) as never[] })),
-        userVerification: 'required',
-        challenge: new Uint8Array(Buffer.from(challenge.challenge, 'base64url')),
-        timeout: WEBAUTHN_CHALLENGE_TTL_MS,
-      });
+      const options = await assertionOptions(rp.id, challenge, passkeys);
       return { challengeId: challenge.id, options };
     },
   };

@@ -1,27 +1,18 @@
-import { generateAuthenticationOptions, type AuthenticationResponseJSON, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
-import type { Db } from '../../platform/database.ts';
-import type { Clock } from '../../platform/clock.ts';
+import { type AuthenticationResponseJSON, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { KeyledgerError } from '../../platform/errors.ts';
-import type { CommandRunner } from '../../audit/command-runner.ts';
 import type { CommandContext } from '../../audit/event.ts';
-import type { SessionService } from '../../sessions/service.ts';
 import type { Session } from '../../sessions/session.ts';
-import { challengeState, findChallengeForResponse, issueWebauthnChallenge, matchesBinding, WEBAUTHN_CHALLENGE_TTL_MS, type ChallengeBinding } from './webauthn-challenges.ts';
-import { ACR_PHISHING_RESISTANT, verifyAssertion, type AssertionFailureReason, type RelyingParty } from './verify-assertion.ts';
+import { challengeState, findChallengeForResponse, issueWebauthnChallenge, matchesBinding, type ChallengeBinding, assertionOptions } from './webauthn-challenges.ts';
+import { ACR_PHISHING_RESISTANT, verifyAssertion, type AssertionFailureReason } from './verify-assertion.ts';
 import { passkeyTarget } from './passkey-management.ts';
 import * as repo from './repository.ts';
+import type { PasskeyServiceDeps } from './passkey-service.ts';
 
 /** Why a passkey step-up was refused, as `authn.step_up.failed` records it. */
 export type PasskeyStepUpFailureReason = AssertionFailureReason | 'wrong_user' | 'inactive_account';
 
-export interface PasskeyStepUpDeps {
-  db: Db;
-  runner: CommandRunner;
-  clock: Clock;
-  newId: () => string;
-  sessions: SessionService;
-  rp: RelyingParty;
-}
+/** Everything the passkey service is made of. */
+export type PasskeyStepUpDeps = PasskeyServiceDeps;
 
 class StepUpRefused extends Error {
   constructor(readonly reason: PasskeyStepUpFailureReason) {
@@ -52,13 +43,7 @@ export function createPasskeyStepUp(deps: PasskeyStepUpDeps) {
       const passkeys = await repo.listActivePasskeysByUserId(db, session.userId);
       if (passkeys.length === 0) throw new KeyledgerError('authn.factor_not_found', `user "${session.userId}" has no passkey to step up with`);
       const challenge = await issueWebauthnChallenge({ db, newId, now: clock.now() }, { purpose: 'step_up', userId: session.userId, sessionId: session.id });
-      const options = await generateAuthenticationOptions({
-        rpID: rp.id,
-        allowCredentials: passkeys.map((p) => ({ id: p.credential_id, transports: JSON.parse(p.transports) as never[] })),
-        userVerification: 'required',
-        challenge: new Uint8Array(Buffer.from(challenge.challenge, 'base64url')),
-        timeout: WEBAUTHN_CHALLENGE_TTL_MS,
-      });
+      const options = await assertionOptions(rp.id, challenge, passkeys);
       return { challengeId: challenge.id, options };
     },
 

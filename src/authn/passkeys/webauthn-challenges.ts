@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../../platform/database.ts';
-import type { WebauthnChallengeRow } from '../../platform/schema.ts';
+import { generateAuthenticationOptions, type AuthenticatorTransport, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import type { PasskeyCredentialRow, WebauthnChallengeRow } from '../../platform/schema.ts';
 import * as repo from './repository.ts';
 
 /** How long a WebAuthn ceremony may take, from options to response. */
@@ -70,4 +71,20 @@ export function challengeState(row: WebauthnChallengeRow | undefined, binding: C
 export async function findChallengeForResponse(db: Db, challengeId: unknown): Promise<WebauthnChallengeRow | undefined> {
   if (typeof challengeId !== 'string' || !/^[0-9a-f-]{36}$/.test(challengeId)) return undefined;
   return repo.findWebauthnChallengeById(db, challengeId);
+}
+
+/**
+ * The request options of an assertion ceremony for `challenge`: user
+ * verification required; `passkeys` lists the credentials the browser may
+ * use (step-up, second factor), or null for discoverable credentials (sign-in
+ * without a username).
+ */
+export function assertionOptions(rpId: string, challenge: WebauthnChallengeRow, passkeys: Pick<PasskeyCredentialRow, 'credential_id' | 'transports'>[] | null): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  return generateAuthenticationOptions({
+    rpID: rpId,
+    allowCredentials: (passkeys ?? []).map((p) => ({ id: p.credential_id, transports: JSON.parse(p.transports) as AuthenticatorTransport[] })),
+    userVerification: 'required',
+    challenge: new Uint8Array(Buffer.from(challenge.challenge, 'base64url')),
+    timeout: WEBAUTHN_CHALLENGE_TTL_MS,
+  });
 }
