@@ -10,6 +10,8 @@ import { layout } from './page-layout.ts';
 import { sendPage } from './web-request.ts';
 import { loginPages } from './login-pages.ts';
 import { accountPages } from './account-pages.ts';
+import { signupPages } from './signup-pages.ts';
+import { recoveryPages } from './recovery-pages.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -48,8 +50,9 @@ function installWebErrorHandler(app: FastifyInstance): void {
 }
 
 /**
- * The hosted pages: sign-in, two-step verification, the account page and the
- * passkey ceremonies. Server-rendered HTML forms; every POST carries a CSRF
+ * The hosted pages: sign-in, two-step verification, the account page, the
+ * passkey ceremonies, sign-up (invitations and open sign-up), email
+ * verification, password reset and unlock. Server-rendered HTML forms; every POST carries a CSRF
  * token; pages are never cached and cannot be framed.
  */
 export function webRoutes(rt: Runtime): FastifyPluginAsync {
@@ -80,5 +83,7 @@ export function webRoutes(rt: Runtime): FastifyPluginAsync {
 
     await app.register(loginPages(rt, csrf));
     await app.register(accountPages(rt, csrf));
+    await app.register(signupPages(rt, csrf));
+    await app.register(recoveryPages(rt, csrf));
   };
 }
