@@ -27,7 +27,8 @@ export function passwordHint(settings: Record<string, unknown> = {}): string {
 /** A refused password shown next to its field: every violation the policy found, in its own words. */
 export function passwordErrors(err: KeyledgerError, fieldName: string): FieldError[] {
   const violations = (err.details as { violations?: { message: string }[] } | undefined)?.violations;
-  return [{ field: fieldName, message: violations?.map((v) => v.message).join('; ') ?? err.message }];
+  const message = violations?.map((v) => v.message).join('; ') ?? err.message;
+  return [{ field: fieldName, message: `${message.charAt(0).toUpperCase()}${message.slice(1)}` }];
 }
 
 /** A message and one way on, for outcomes and refusals. */

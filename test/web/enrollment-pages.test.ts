@@ -99,7 +99,7 @@ for (const dialect of DIALECTS) {
       const res = await expectNothingChanged(s.rt, () => c.post('/signup', { invitation: token, name: 'Alan', password: 'correct horse battery staple' }));
       expect(res.statusCode).toBe(422);
       expectWellFormedPage(res);
-      expect(res.body).toMatch(/<p class="error" id="password-error"><span class="visually-hidden">Error:<\/span> password is on the list of common and breached passwords/);
+      expect(res.body).toMatch(/<p class="error" id="password-error"><span class="visually-hidden">Error:<\/span> Password is on the list of common and breached passwords/);
       expect(res.body).toMatch(/<input id="password"[^>]*aria-describedby="password-hint password-error" aria-invalid="true" autofocus>/);
       expect(res.body).not.toContain('correct horse');
       // The name typed is kept, the password never is.
