@@ -19,9 +19,14 @@ import { enrollmentRoutes } from '../authn/enrollment/routes.ts';
 
 export type App = FastifyInstance;
 
-/** Strips secrets that can travel in a URL (bootstrap, verification and reset tokens, invitation links) before a URL is logged. */
+/**
+ * Strips secrets that can travel in a URL (bootstrap, verification and reset
+ * tokens, invitation links) before a URL is logged: as parameters, and as
+ * link tokens carried inside another parameter, percent-encoded (a sign-in
+ * page's `return_to=%2Fsignup%3Finvitation%3Dkl_invite_…`).
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&](?:token|invitation)=)[^&]*/gi, '$1[redacted]');
+  return url.replace(/([?&](?:token|invitation)=)[^&]*/gi, '$1[redacted]').replace(/kl_(invite|verify|reset|unlock)_[A-Za-z0-9_-]+/g, 'kl_$1_[redacted]');
 }
 
 /** Assembles the HTTP server: plumbing first, then each capability's routes. */

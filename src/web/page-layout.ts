@@ -61,6 +61,8 @@ export interface FieldOptions {
   inputmode?: 'numeric' | 'text';
   pattern?: string;
   maxlength?: number;
+  /** Shown and submitted but not editable (the invited address on the sign-up form). */
+  readonly?: boolean;
 }
 
 /**
@@ -75,7 +77,7 @@ export function field(name: string, label: string, errors: FieldError[], options
 <label for="${name}">${label}</label>
 ${options.hint ? html`<p class="hint" id="${name}-hint">${options.hint}</p>` : ''}
 ${error ? html`<p class="error" id="${name}-error"><span class="visually-hidden">Error:</span> ${error.message}</p>` : ''}
-<input id="${name}" name="${name}" type="${options.type ?? 'text'}"${options.autocomplete ? html` autocomplete="${options.autocomplete}"` : ''}${options.value !== undefined && options.type !== 'password' ? html` value="${options.value}"` : ''}${options.required ? html` required` : ''}${options.inputmode ? html` inputmode="${options.inputmode}"` : ''}${options.pattern ? html` pattern="${options.pattern}"` : ''}${options.maxlength ? html` maxlength="${options.maxlength}"` : ''}${described ? html` aria-describedby="${described}"` : ''}${error ? html` aria-invalid="true"` : ''}${firstInvalid ? html` autofocus` : ''}>
+<input id="${name}" name="${name}" type="${options.type ?? 'text'}"${options.autocomplete ? html` autocomplete="${options.autocomplete}"` : ''}${options.value !== undefined && options.type !== 'password' ? html` value="${options.value}"` : ''}${options.required ? html` required` : ''}${options.readonly ? html` readonly` : ''}${options.inputmode ? html` inputmode="${options.inputmode}"` : ''}${options.pattern ? html` pattern="${options.pattern}"` : ''}${options.maxlength ? html` maxlength="${options.maxlength}"` : ''}${described ? html` aria-describedby="${described}"` : ''}${error ? html` aria-invalid="true"` : ''}${firstInvalid ? html` autofocus` : ''}>
 </div>`;
 }
 

@@ -11,6 +11,8 @@ import { sendPage } from './web-request.ts';
 import { loginPages } from './login-pages.ts';
 import { accountPages } from './account-pages.ts';
 import { passkeyRoutes } from './passkey-pages.ts';
+import { signupPages } from './signup-pages.ts';
+import { recoveryPages } from './recovery-pages.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -49,8 +51,9 @@ function installWebErrorHandler(app: FastifyInstance): void {
 }
 
 /**
- * The hosted pages: sign-in, two-step verification, the account page and the
- * passkey ceremonies. Server-rendered HTML forms; every POST carries a CSRF
+ * The hosted pages: sign-in, two-step verification, the account page, the
+ * passkey ceremonies, sign-up (invitations and open sign-up), email
+ * verification, password reset and unlock. Server-rendered HTML forms; every POST carries a CSRF
  * token; pages are never cached and cannot be framed.
  */
 export function webRoutes(rt: Runtime): FastifyPluginAsync {
@@ -82,5 +85,7 @@ export function webRoutes(rt: Runtime): FastifyPluginAsync {
     await app.register(loginPages(rt, csrf));
     await app.register(accountPages(rt, csrf));
     await app.register(passkeyRoutes(rt));
+    await app.register(signupPages(rt, csrf));
+    await app.register(recoveryPages(rt, csrf));
   };
 }
