@@ -97,6 +97,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const apiKeys = createApiKeyService({ db: database.db, runner, clock, newId });
     const bootstrap = createBootstrapService({ db: database.db, runner, clock, newId, apiKeys, publicUrl: config.publicUrl });
     const sessions = createSessionService({ db: database.db, runner, clock, newId });
+    // Leaving an organization ends the sessions signed in to it, in the same transaction.
+    hooks.push(async (scope, orgId, userId) => {
+      await sessions.revokeAllForUserInScope(scope, userId, 'membership ended', { orgId });
+      return [];
+    });
     deactivationHooks.push(async (scope, userId, status) => {
       await sessions.revokeAllForUserInScope(scope, userId, `user ${status}`);
     });

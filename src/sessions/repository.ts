@@ -52,11 +52,14 @@ export function revokeSessionById(trx: Trx, id: string, at: string, reason: stri
 }
 
 /** Revokes every session of a user live at `at`, in one statement; returns the rows it revoked. */
-export function revokeLiveSessionsByUserId(trx: Trx, userId: string, at: string, reason: string): Promise<SessionRow[]> {
-  return trx
+export function revokeLiveSessionsByUserId(trx: Trx, userId: string, at: string, reason: string, orgId?: string): Promise<SessionRow[]> {
+  let q = trx
     .updateTable('sessions')
     .set({ revoked_at: at, revoke_reason: reason })
-    .where('user_id', '=', userId)
+    .where('user_id', '=', userId);
+  // Only the sessions signed in to one organization, when given.
+  if (orgId !== undefined) q = q.where('org_id', '=', orgId);
+  return q
     .where('revoked_at', 'is', null)
     .where('idle_expires_at', '>', at)
     .where('absolute_expires_at', '>', at)

@@ -146,10 +146,11 @@ export function createSessionService(deps: SessionServiceDeps) {
   /**
    * Revokes every live session of a user inside a command that is already
    * running (a suspension or deprovisioning), one ledger event each; returns
-   * how many were live.
+   * how many were live. With `orgId`, only the sessions signed in to that
+   * organization (the user left it).
    */
-  async function revokeAllForUserInScope(scope: CommandScope, userId: string, reason: string): Promise<number> {
-    const revoked = await repo.revokeLiveSessionsByUserId(scope.trx, userId, scope.now.toISOString(), reason);
+  async function revokeAllForUserInScope(scope: CommandScope, userId: string, reason: string, options: { orgId?: string } = {}): Promise<number> {
+    const revoked = await repo.revokeLiveSessionsByUserId(scope.trx, userId, scope.now.toISOString(), reason, options.orgId);
     revoked.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (const row of revoked) scope.record({ action: 'sessions.session.revoked', org: row.org_id, targets: targetsOf(row), data: { userId: row.user_id, reason } });
     return revoked.length;

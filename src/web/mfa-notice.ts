@@ -1,4 +1,5 @@
 import type { Runtime } from '../runtime.ts';
+import { isKeyledgerError } from '../platform/errors.ts';
 import { loadMfaRequirement, satisfiesMfa } from '../authn/mfa-policy.ts';
 import { html, type Html } from './html.ts';
 import type { SignedIn } from './web-request.ts';
@@ -11,7 +12,14 @@ import type { SignedIn } from './web-request.ts';
  */
 export async function mfaNotice(rt: Runtime, who: SignedIn): Promise<Html> {
   if (!who.session.orgId) return html``;
-  const requirement = await loadMfaRequirement(rt.database.db, { userId: who.user.id, orgId: who.session.orgId, now: rt.clock.now() });
+  let requirement;
+  try {
+    requirement = await loadMfaRequirement(rt.database.db, { userId: who.user.id, orgId: who.session.orgId, now: rt.clock.now() });
+  } catch (err) {
+    // Removed from the organization since signing in: its policy no longer speaks to this user.
+    if (isKeyledgerError(err) && (err.code === 'membership.not_found' || err.code === 'organization.not_found')) return html``;
+    throw err;
+  }
   if (satisfiesMfa(requirement.level, who.session.amr)) return html``;
   const org = await rt.identity.requireOrg(who.session.orgId);
   const what = requirement.level === 'phishing_resistant' ? 'a passkey' : 'two-step verification (an authenticator app or a passkey)';

@@ -153,5 +153,20 @@ for (const dialect of DIALECTS) {
       expect(after.body).not.toContain('id="mfa-required"');
       expect(await s.rt.sessions.validate(c.cookies.get('kl_session')!)).toMatchObject({ amr: ['pwd', 'otp'], acr: 'urn:keyledger:acr:mfa' });
     });
+
+    it('ends the sessions signed in to an organization when the user leaves it, and keeps the others', async () => {
+      await s.rt.identity.createOrganization(admin, { slug: 'other', name: 'Other' });
+      await s.rt.identity.addMember(admin, 'other', ada);
+      const inAcme = await signIn('ada@acme.test');
+      const inOther = new PageClient(s.app);
+      await inOther.get('/login?org=other');
+      await inOther.post('/login', { email: 'ada@acme.test', password: PASSWORD, org: 'other' });
+      expect((await inOther.get('/account')).statusCode).toBe(200);
+      await s.rt.identity.removeMember(admin, 'other', ada);
+      expect((await inOther.get('/account')).statusCode).toBe(303);
+      expect((await inAcme.get('/account')).statusCode).toBe(200);
+      const revoked = (await events()).filter((e) => e.action === 'sessions.session.revoked').at(-1)!;
+      expect(revoked.data).toMatchObject({ userId: ada, reason: 'membership ended' });
+    });
   });
 }
