@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { decideLock, lockoutPolicyFrom, windowStart } from './lockout-policy.ts';
 import { deriveLockoutSubjectKey, lockoutSubject } from './lockout-subject.ts';
 import { isKeyledgerError } from '../../platform/errors.ts';
@@ -27,7 +27,8 @@ describe('lockout subjects', () => {
     expect(lockoutSubject(key, { userId: 'u-1', email: 'ada@acme.test' })).toBe('user:u-1');
     const subject = lockoutSubject(key, { userId: null, email: 'ada@acme.test' })!;
     expect(subject).toMatch(/^email:[0-9a-f]{64}$/);
-    expect(subject).not.toContain('ada');
+    // Hex only (the pattern above), so nothing of the address survives; and not its plain SHA-256, which anyone could look up.
+    expect(subject).not.toBe(`email:${createHash('sha256').update('ada@acme.test').digest('hex')}`);
     expect(lockoutSubject(key, { userId: null, email: '  ADA@Acme.Test ' })).toBe(subject);
     expect(lockoutSubject(key, { userId: null, email: 'bob@acme.test' })).not.toBe(subject);
     expect(lockoutSubject(deriveLockoutSubjectKey(randomBytes(32)), { userId: null, email: 'ada@acme.test' })).not.toBe(subject);
