@@ -1,14 +1,12 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../runtime.ts';
 import { isKeyledgerError, type KeyledgerError } from '../platform/errors.ts';
-import { isFresh } from '../sessions/session.ts';
-import { stepUpFreshnessSeconds } from '../authn/step-up.ts';
 import { acrForAmr } from '../authn/mfa-policy.ts';
 import type { Csrf } from './csrf.ts';
 import { html } from './html.ts';
 import { layout, type FieldError } from './page-layout.ts';
 import { accountBody, DONE_MESSAGES, reauthBody, recoveryCodesBody, totpEnrollBody } from './account-view.ts';
-import { formValue, loadSignedIn, redirect, safeReturnTo, sendPage, userContext, type SignedIn } from './web-request.ts';
+import { formValue, isFreshSession, loadSignedIn, redirect, safeReturnTo, sendPage, userContext, type SignedIn } from './web-request.ts';
 import { passkeySection } from './passkey-pages.ts';
 import { mfaNotice } from './mfa-notice.ts';
 
@@ -22,18 +20,9 @@ function passwordErrors(err: KeyledgerError): FieldError[] {
 
 /** `/account`: the signed-in user's password, authenticator app, recovery codes, passkeys and sessions. */
 export function accountPages(rt: Runtime, csrf: Csrf): FastifyPluginAsync {
-  /** The organization's step-up window (`stepUpFreshnessMinutes`), or the default for a session outside any organization. */
-  async function freshnessSeconds(who: SignedIn): Promise<number> {
-    return stepUpFreshnessSeconds(who.session.orgId ? (await rt.identity.requireOrg(who.session.orgId)).settings : {});
-  }
-
-  async function isFreshEnough(who: SignedIn): Promise<boolean> {
-    return isFresh(who.session, rt.clock.now(), await freshnessSeconds(who));
-  }
-
   async function renderAccount(request: FastifyRequest, reply: FastifyReply, who: SignedIn, status: number, options: { done?: string | null; errors?: FieldError[] } = {}) {
     const token = csrf.issue(request, reply);
-    const [factors, sessions, fresh, extra, mfa] = await Promise.all([rt.authn.listFactors(who.user.id), rt.sessions.listForUser(who.user.id), isFreshEnough(who), passkeySection(rt, who, token), mfaNotice(rt, who)]);
+    const [factors, sessions, fresh, extra, mfa] = await Promise.all([rt.authn.listFactors(who.user.id), rt.sessions.listForUser(who.user.id), isFreshSession(rt, who), passkeySection(rt, who, token), mfaNotice(rt, who)]);
     const body = html`${mfa}${accountBody({ who, csrf: token, factors, sessions, extra, done: options.done, errors: options.errors ?? [], fresh })}`;
     return sendPage(reply, status, layout('Your account', body, { signedInAs: who.user.email, csrfToken: token, scripts: ['/assets/simplewebauthn-browser.js', '/assets/passkeys.js'] }));
   }
@@ -50,7 +39,7 @@ export function accountPages(rt: Runtime, csrf: Csrf): FastifyPluginAsync {
 
   /** A sensitive change runs only within the freshness window; otherwise the user re-authenticates first. */
   async function requireFresh(who: SignedIn, reply: FastifyReply): Promise<boolean> {
-    if (await isFreshEnough(who)) return true;
+    if (await isFreshSession(rt, who)) return true;
     redirect(reply, '/account/reauth?return_to=/account');
     return false;
   }

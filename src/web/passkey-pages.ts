@@ -3,11 +3,9 @@ import type { RegistrationResponseJSON, AuthenticationResponseJSON } from '@simp
 import type { Runtime } from '../runtime.ts';
 import { KeyledgerError, isKeyledgerError } from '../platform/errors.ts';
 import { clearCookie, readCookie } from '../sessions/session-cookie.ts';
-import { isFresh } from '../sessions/session.ts';
-import { stepUpFreshnessSeconds } from '../authn/step-up.ts';
 import { html, type Html } from './html.ts';
 import { csrfField } from './page-layout.ts';
-import { LOGIN_COOKIE, formValue, loadSignedIn, redirect, safeReturnTo, setSessionCookie, userContext, visitorContext, type SignedIn } from './web-request.ts';
+import { LOGIN_COOKIE, formValue, isFreshSession, loadSignedIn, requireFreshSession, redirect, safeReturnTo, setSessionCookie, userContext, visitorContext, type SignedIn } from './web-request.ts';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ORG_RE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -78,12 +76,6 @@ export function passkeyRoutes(rt: Runtime): FastifyPluginAsync {
     return who;
   }
 
-  /** Registration and removal change how the account signs in: they need a recent proof, like the other factors. */
-  async function requireFresh(who: SignedIn): Promise<void> {
-    const seconds = stepUpFreshnessSeconds(who.session.orgId ? (await rt.identity.requireOrg(who.session.orgId)).settings : {});
-    if (!isFresh(who.session, rt.clock.now(), seconds)) throw new KeyledgerError('authn.step_up_required', 'confirm it is you before changing your passkeys', { freshnessSeconds: seconds, level: 'optional' });
-  }
-
   function body(request: FastifyRequest): Record<string, unknown> {
     const b = request.body;
     if (typeof b !== 'object' || b === null || Array.isArray(b)) throw new KeyledgerError('request.invalid', 'expected a JSON object');
@@ -124,13 +116,14 @@ export function passkeyRoutes(rt: Runtime): FastifyPluginAsync {
 
     app.post('/account/passkeys/options', async (request, reply) => {
       const who = await signedIn(request, reply);
-      await requireFresh(who);
+      // Registration changes how the account signs in: it needs a recent proof, like the other factors.
+      await requireFreshSession(rt, who);
       return rt.passkeys.startRegistration(userContext(request, who), who.user.id);
     });
 
     app.post('/account/passkeys', async (request, reply) => {
       const who = await signedIn(request, reply);
-      await requireFresh(who);
+      await requireFreshSession(rt, who);
       const b = body(request);
       const name = typeof b.name === 'string' && b.name.trim() !== '' ? b.name.trim() : undefined;
       await rt.passkeys.finishRegistration(userContext(request, who), who.user.id, challengeIdOf(b), b.response as RegistrationResponseJSON, name);
@@ -155,8 +148,7 @@ export function passkeyRoutes(rt: Runtime): FastifyPluginAsync {
     app.post('/account/passkeys/:id/remove', async (request, reply) => {
       const who = await loadSignedIn(rt, request, reply);
       if (!who) return redirect(reply, '/login?return_to=%2Faccount');
-      const seconds = stepUpFreshnessSeconds(who.session.orgId ? (await rt.identity.requireOrg(who.session.orgId)).settings : {});
-      if (!isFresh(who.session, rt.clock.now(), seconds)) return redirect(reply, '/account/reauth?return_to=/account');
+      if (!(await isFreshSession(rt, who))) return redirect(reply, '/account/reauth?return_to=/account');
       const id = (request.params as { id: string }).id;
       if (!UUID_RE.test(id)) throw new KeyledgerError('authn.factor_not_found', 'no such passkey');
       await rt.passkeys.removePasskey(userContext(request, who), who.user.id, id);

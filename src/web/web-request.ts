@@ -5,6 +5,8 @@ import { requestContext } from '../http/auth-guard.ts';
 import type { Session } from '../sessions/session.ts';
 import type { User } from '../identity/views.ts';
 import { clearSessionCookie, readSessionCookie, serializeSessionCookie } from '../sessions/session-cookie.ts';
+import { requireFreshAuthentication, stepUpFreshnessSeconds } from '../authn/step-up.ts';
+import { isKeyledgerError } from '../platform/errors.ts';
 
 /** Holds a password login's pending second-factor challenge between the two sign-in steps (HttpOnly; never in a page). */
 export const LOGIN_COOKIE = 'kl_login';
@@ -81,4 +83,25 @@ export function redirect(reply: FastifyReply, location: string): FastifyReply {
 export function formValue(body: unknown, name: string): string {
   const v = (body as Record<string, unknown> | undefined)?.[name];
   return typeof v === 'string' ? v : '';
+}
+
+/**
+ * Throws `authn.step_up_required` unless the session proved a factor within
+ * its organization's step-up window (`stepUpFreshnessMinutes`; the default
+ * outside any organization): the guard of every change to sign-in methods.
+ */
+export async function requireFreshSession(rt: Runtime, who: SignedIn): Promise<void> {
+  const settings = who.session.orgId ? (await rt.identity.requireOrg(who.session.orgId)).settings : {};
+  requireFreshAuthentication(who.session, { freshnessSeconds: stepUpFreshnessSeconds(settings), now: rt.clock.now() });
+}
+
+/** Whether `requireFreshSession` would pass now. */
+export async function isFreshSession(rt: Runtime, who: SignedIn): Promise<boolean> {
+  try {
+    await requireFreshSession(rt, who);
+    return true;
+  } catch (err) {
+    if (isKeyledgerError(err) && err.code === 'authn.step_up_required') return false;
+    throw err;
+  }
 }

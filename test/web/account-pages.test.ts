@@ -168,5 +168,19 @@ for (const dialect of DIALECTS) {
       const revoked = (await events()).filter((e) => e.action === 'sessions.session.revoked').at(-1)!;
       expect(revoked.data).toMatchObject({ userId: ada, reason: 'membership ended' });
     });
+
+    it('refuses to start a passkey registration once the sign-in is older than the step-up window', async () => {
+      const c = await signIn('ada@acme.test');
+      const fresh = await c.postJson('/account/passkeys/options', {});
+      expect(fresh.statusCode).toBe(200);
+      expect(fresh.json()).toMatchObject({ challengeId: expect.any(String), options: { rp: { id: 'localhost' } } });
+      await c.get('/account');
+      clock.advance(11 * 60_000);
+      const stale = await c.postJson('/account/passkeys/options', {});
+      expect(stale.statusCode).toBe(401);
+      expect(stale.json()).toMatchObject({ error: { code: 'authn.step_up_required' } });
+      // Without the CSRF header the fetch is refused before anything else.
+      expect((await c.postJson('/account/passkeys/options', {}, null)).statusCode).toBe(403);
+    });
   });
 }
