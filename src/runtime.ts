@@ -25,6 +25,8 @@ import { lockoutPolicyFrom } from './authn/lockout/lockout-policy.ts';
 import { DEFAULT_THROTTLE_TIMES } from './authn/lockout/ip-throttle.ts';
 import { createEnrollmentService, type EnrollmentService } from './authn/enrollment/service.ts';
 import { createMailDispatch } from './authn/enrollment/mail-dispatch.ts';
+import { createOidcService, type OidcService } from './oidc/oidc-service.ts';
+import type { ClientSources } from './oidc/clients.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -51,6 +53,8 @@ export interface Runtime {
   enrollment: EnrollmentService;
   /** Outgoing mail: SMTP when configured, else the dev outbox. */
   mailer: Mailer;
+  /** The OpenID Connect / OAuth 2.0 provider: its storage, signing keys and token revocation. */
+  oidc: OidcService;
   /** The master key secrets at rest are encrypted under (TOTP secrets, the ledger signing key). */
   master: MasterKey;
   metrics: Metrics;
@@ -113,6 +117,30 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const authn = createAuthnService({ db: database.db, runner, clock, newId, master, sessions, identity, rp, guard: lockouts.guard });
     const passkeys = createPasskeyService({ db: database.db, runner, clock, newId, sessions, rp });
     const enrollment = createEnrollmentService({ db: database.db, runner, clock, newId, identity, authn, sessions, mail: createMailDispatch(mailer, logger), publicUrl: config.publicUrl });
+    const clientSources: ClientSources = { findApplication: async () => undefined, findServiceAccount: async () => undefined };
+    const oidc = createOidcService({
+      db: database.db,
+      runner,
+      clock,
+      master,
+      logger,
+      publicUrl: config.publicUrl,
+      sessions,
+      sources: clientSources,
+      verifyApplicationSecret: async () => false,
+      verifyServiceAccountSecret: async () => null,
+      isCredentialActive: async () => false,
+      recordCredentialUse: async () => {},
+    });
+    await oidc.start();
+    // Deprovisioning and leaving: the user's grants and tokens go with their sessions, in the same transaction.
+    hooks.push(async (scope, _orgId, userId) => {
+      await oidc.revokeAccount(scope, userId);
+      return [];
+    });
+    deactivationHooks.push(async (scope, userId) => {
+      await oidc.revokeAccount(scope, userId);
+    });
     const seq = sequencer;
     return {
       config,
@@ -134,11 +162,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       lockouts,
       enrollment,
       mailer,
+      oidc,
       master,
       metrics,
       async close() {
         // Links already promised to someone (sign-up, reset) are delivered before the database goes away.
         await enrollment.mailIdle();
+        oidc.stop();
         await seq.stop();
         await lockouts.close();
         await database.destroy();

@@ -16,6 +16,7 @@ import { webRoutes } from '../web/web-routes.ts';
 import { authnRoutes } from '../authn/routes.ts';
 import { lockoutRoutes } from '../authn/lockout/routes.ts';
 import { enrollmentRoutes } from '../authn/enrollment/routes.ts';
+import { oidcRoutes } from '../oidc/mount.ts';
 
 export type App = FastifyInstance;
 
@@ -110,6 +111,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
   );
   await app.register(ledgerKeyRoutes(rt));
   await app.register(webRoutes(rt));
+  await app.register(oidcRoutes(rt.oidc));
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

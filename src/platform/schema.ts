@@ -26,6 +26,8 @@ export interface Database {
   recovery_codes: RecoveryCodesTable;
   login_challenges: LoginChallengesTable;
   mail_outbox: MailOutboxTable;
+  oidc_payloads: OidcPayloadsTable;
+  oidc_signing_keys: OidcSigningKeysTable;
   passkey_credentials: PasskeyCredentialsTable;
   webauthn_challenges: WebauthnChallengesTable;
   lockout_subjects: LockoutSubjectsTable;
@@ -382,3 +384,35 @@ export interface EmailTokensTable {
   used_at: string | null;
 }
 export type EmailTokenRow = Selectable<EmailTokensTable>;
+
+/** One artifact of the OpenID Connect provider (token, code, grant, session, interaction), keyed by its model and id. */
+export interface OidcPayloadsTable {
+  model: string;
+  id: string;
+  payload: string;
+  grant_id: string | null;
+  uid: string | null;
+  /** The user the artifact speaks for (user tokens, grants, provider sessions). */
+  account_id: string | null;
+  client_id: string | null;
+  /** The service-account credential a client-credentials token was issued against. */
+  credential_id: string | null;
+  /** Epoch seconds. */
+  expires_at: number;
+  consumed_at: number | null;
+}
+export type OidcPayloadRow = Selectable<OidcPayloadsTable>;
+
+/** A token-signing key of the provider: published from creation, signs from `activates_at` to `retires_at`, published until `removes_at`. */
+export interface OidcSigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: string;
+  /** The private JWK as an encrypted envelope (JSON). */
+  private_jwk: string;
+  created_at: string;
+  activates_at: string;
+  retires_at: string;
+  removes_at: string;
+}
+export type OidcSigningKeyRow = Selectable<OidcSigningKeysTable>;

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import type { Runtime } from '../runtime.ts';
 import { KeyledgerError } from '../platform/errors.ts';
 import { createCsrf, deriveCsrfKey } from './csrf.ts';
+import { oidcInteractionPages } from './oidc-interaction-pages.ts';
 import { html } from './html.ts';
 import { layout } from './page-layout.ts';
 import { sendPage } from './web-request.ts';
@@ -87,5 +88,6 @@ export function webRoutes(rt: Runtime): FastifyPluginAsync {
     await app.register(passkeyRoutes(rt));
     await app.register(signupPages(rt, csrf));
     await app.register(recoveryPages(rt, csrf));
+    await app.register(oidcInteractionPages(rt, csrf));
   };
 }

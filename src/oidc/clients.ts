@@ -1,0 +1,117 @@
+import type { Db } from '../platform/database.ts';
+import type { Clock } from '../platform/clock.ts';
+import { findActiveRolesByPrincipal } from '../access/repository.ts';
+
+/** An application (an OAuth client the organization registered) as the provider needs it. */
+export interface ApplicationClient {
+  applicationId: string;
+  orgId: string;
+  clientId: string;
+  name: string;
+  type: 'web' | 'spa' | 'native';
+  tokenEndpointAuthMethod: 'client_secret_basic' | 'private_key_jwt' | 'none';
+  jwks?: { keys: unknown[] };
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  grantTypes: string[];
+  scopes: string[];
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  idTokenTtlSeconds: number;
+  requiredAcr: 'mfa' | 'phishing_resistant' | null;
+  firstParty: boolean;
+}
+
+/** A service account as an OAuth client: its status and its active credentials (public keys carry their JWK). */
+export interface ServiceAccountClient {
+  serviceAccountId: string;
+  orgId: string;
+  name: string;
+  status: string;
+  credentials: Array<{ id: string; kind: 'secret' | 'public_key'; jwk?: unknown; expiresAt: string | null }>;
+}
+
+/**
+ * The `client_secret` the provider's client model sees for clients that
+ * authenticate with a secret. The real secrets are stored only as hashes and
+ * checked by `compareClientSecret` (replaced in provider.ts); this value is
+ * never compared, and client_secret_jwt / HS* signing are not offered, so it
+ * signs nothing.
+ */
+export const HASHED_SECRET_PLACEHOLDER = 'stored-hashed-never-compared-0000000000000000';
+
+/** Keyledger's own client metadata, next to the registered OAuth/OIDC fields. */
+export const EXTRA_CLIENT_METADATA = ['kl_org_id', 'kl_kind', 'kl_access_token_ttl', 'kl_refresh_token_ttl', 'kl_id_token_ttl', 'kl_required_acr', 'kl_first_party'] as const;
+
+export interface ClientSources {
+  findApplication(clientId: string): Promise<ApplicationClient | undefined>;
+  findServiceAccount(clientId: string): Promise<ServiceAccountClient | undefined>;
+}
+
+/** How the token request at hand authenticates its client, read from its headers before the provider parses the body. */
+export type ClientAuthHint = 'basic' | 'assertion' | null;
+
+export function applicationMetadata(app: ApplicationClient): Record<string, unknown> {
+  const usesCode = app.grantTypes.includes('authorization_code');
+  return {
+    client_id: app.clientId,
+    client_name: app.name,
+    application_type: app.type === 'native' ? 'native' : 'web',
+    token_endpoint_auth_method: app.tokenEndpointAuthMethod,
+    ...(app.tokenEndpointAuthMethod === 'client_secret_basic' ? { client_secret: HASHED_SECRET_PLACEHOLDER } : {}),
+    ...(app.tokenEndpointAuthMethod === 'private_key_jwt' ? { jwks: app.jwks ?? { keys: [] }, token_endpoint_auth_signing_alg: undefined } : {}),
+    grant_types: app.grantTypes,
+    response_types: usesCode ? ['code'] : [],
+    redirect_uris: app.redirectUris,
+    post_logout_redirect_uris: app.postLogoutRedirectUris,
+    scope: app.scopes.join(' '),
+    kl_org_id: app.orgId,
+    kl_kind: 'application',
+    kl_access_token_ttl: app.accessTokenTtlSeconds,
+    kl_refresh_token_ttl: app.refreshTokenTtlSeconds,
+    kl_id_token_ttl: app.idTokenTtlSeconds,
+    kl_required_acr: app.requiredAcr,
+    kl_first_party: app.firstParty,
+  };
+}
+
+/**
+ * A service account as an OAuth client of the client-credentials grant: its
+ * scopes are the permissions of the roles it holds now; it authenticates with
+ * a secret (HTTP Basic) or a signed assertion (private_key_jwt) by one of its
+ * active credentials. With both kinds active (moving from secrets to keys),
+ * the request's own headers say which one is in use.
+ */
+export function serviceAccountMetadata(sa: ServiceAccountClient, scopes: string[], hint: ClientAuthHint): Record<string, unknown> {
+  const keys = sa.credentials.filter((c) => c.kind === 'public_key' && c.jwk).map((c) => c.jwk as Record<string, unknown>);
+  const hasSecret = sa.credentials.some((c) => c.kind === 'secret');
+  const useJwt = keys.length > 0 && (!hasSecret || hint === 'assertion');
+  return {
+    client_id: sa.serviceAccountId,
+    client_name: sa.name,
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+    token_endpoint_auth_method: useJwt ? 'private_key_jwt' : 'client_secret_basic',
+    ...(useJwt ? { jwks: { keys } } : { client_secret: HASHED_SECRET_PLACEHOLDER }),
+    scope: scopes.join(' '),
+    kl_org_id: sa.orgId,
+    kl_kind: 'service_account',
+    kl_first_party: true,
+  };
+}
+
+/** Loads a client's metadata for the provider: an application, else an active service account with a usable credential. */
+export function createClientLoader(deps: { db: Db; clock: Clock; sources: ClientSources }) {
+  return async function loadClient(clientId: string, hint: ClientAuthHint): Promise<Record<string, unknown> | undefined> {
+    const sa = await deps.sources.findServiceAccount(clientId);
+    if (sa) {
+      if (sa.status !== 'active' || sa.credentials.length === 0) return undefined;
+      const roles = await findActiveRolesByPrincipal(deps.db, deps.clock.now().toISOString(), { orgId: sa.orgId, principalType: 'service_account', principalId: sa.serviceAccountId });
+      const scopes = [...new Set(roles.flatMap((r) => JSON.parse(r.permissions) as string[]))].sort();
+      return serviceAccountMetadata(sa, scopes, hint);
+    }
+    const app = await deps.sources.findApplication(clientId);
+    return app ? applicationMetadata(app) : undefined;
+  };
+}

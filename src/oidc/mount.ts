@@ -1,0 +1,60 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { OidcService } from './oidc-service.ts';
+import { oidcRequestScope, type OidcRequestScope } from './provider.ts';
+import type { ClientAuthHint } from './clients.ts';
+
+/** oidc-provider's own limit on a request body. */
+const BODY_LIMIT = 56 * 1024;
+
+function authHint(req: FastifyRequest): ClientAuthHint {
+  if (/^basic /i.test(req.headers.authorization ?? '')) return 'basic';
+  return typeof req.body === 'string' && /(^|&)client_assertion=/.test(req.body) ? 'assertion' : null;
+}
+
+/** Hands the request to the provider (a Koa app) with `/oidc` taken off the path, as the provider expects when mounted under its issuer's path. */
+async function handOver(oidc: OidcService, req: FastifyRequest, reply: FastifyReply, path: string): Promise<void> {
+  const raw = req.raw as IncomingMessage & { originalUrl?: string; body?: unknown };
+  // The provider derives its mount path from the difference between the two URLs.
+  raw.originalUrl = `/oidc${path}`;
+  raw.url = path;
+  // The body was read (and size-limited) by Fastify; the provider reads `req.body` when the stream is spent.
+  if (typeof req.body === 'string') raw.body = req.body;
+  const scope: OidcRequestScope = { hint: authHint(req), ip: req.ip };
+  reply.hijack();
+  const callback = oidc.provider().callback();
+  await new Promise<void>((resolve) => {
+    reply.raw.once('close', resolve);
+    reply.raw.once('finish', resolve);
+    oidcRequestScope.run(scope, () => {
+      Promise.resolve(callback(raw, reply.raw)).catch((err) => {
+        req.log.error({ err }, 'the OpenID Connect provider failed a request');
+        if (!reply.raw.headersSent) reply.raw.writeHead(500, { 'content-type': 'application/json' });
+        reply.raw.end(JSON.stringify({ error: 'server_error' }));
+      });
+    });
+  });
+}
+
+/**
+ * Mounts the provider: every path under `/oidc` (authorization, token,
+ * introspection, revocation, userinfo, JWKS, end session, discovery) and the
+ * discovery document at the root `/.well-known/openid-configuration` too.
+ * Hidden from the admin API's OpenAPI document (the discovery document
+ * describes these endpoints).
+ */
+export function oidcRoutes(oidc: OidcService): FastifyPluginAsync {
+  return async (app) => {
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
+    const methods = ['GET', 'POST', 'OPTIONS', 'HEAD'] as const;
+    const forward = (req: FastifyRequest, reply: FastifyReply) => {
+      const url = req.raw.url ?? '/';
+      const rest = url.slice('/oidc'.length);
+      return handOver(oidc, req, reply, rest === '' || rest.startsWith('?') ? `/${rest}` : rest);
+    };
+    app.route({ method: [...methods], url: '/oidc', schema: { hide: true }, handler: forward });
+    app.route({ method: [...methods], url: '/oidc/*', schema: { hide: true }, handler: forward });
+    app.route({ method: ['GET', 'HEAD'], url: '/.well-known/openid-configuration', schema: { hide: true }, handler: (req, reply) => handOver(oidc, req, reply, '/.well-known/openid-configuration') });
+  };
+}
