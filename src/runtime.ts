@@ -27,6 +27,7 @@ import { createEnrollmentService, type EnrollmentService } from './authn/enrollm
 import { createMailDispatch } from './authn/enrollment/mail-dispatch.ts';
 import { createOidcService, type OidcService } from './oidc/oidc-service.ts';
 import type { ClientSources } from './oidc/clients.ts';
+import { createPrincipalRevocation, type PrincipalRevocation } from './oidc/principal-revocation.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -55,6 +56,8 @@ export interface Runtime {
   mailer: Mailer;
   /** The OpenID Connect / OAuth 2.0 provider: its storage, signing keys and token revocation. */
   oidc: OidcService;
+  /** Revokes everything a principal holds (sessions, grants, tokens) in one call: the deprovisioning hook. */
+  revocation: PrincipalRevocation;
   /** The master key secrets at rest are encrypted under (TOTP secrets, the ledger signing key). */
   master: MasterKey;
   metrics: Metrics;
@@ -163,6 +166,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       enrollment,
       mailer,
       oidc,
+      revocation: createPrincipalRevocation({ runner, sessions, oidc }),
       master,
       metrics,
       async close() {

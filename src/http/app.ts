@@ -17,6 +17,7 @@ import { authnRoutes } from '../authn/routes.ts';
 import { lockoutRoutes } from '../authn/lockout/routes.ts';
 import { enrollmentRoutes } from '../authn/enrollment/routes.ts';
 import { oidcRoutes } from '../oidc/mount.ts';
+import { oidcAdminRoutes } from '../oidc/routes.ts';
 
 export type App = FastifyInstance;
 
@@ -106,6 +107,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(authnRoutes(rt));
       await api.register(lockoutRoutes(rt));
       await api.register(enrollmentRoutes(rt));
+      await api.register(oidcAdminRoutes(rt));
     },
     { prefix: '/api/v1' },
   );

@@ -35,6 +35,7 @@ const BODY_CASES: BodyCase[] = [
     missing: { name: 'no scopes' },
     success: 201,
   },
+  { route: 'POST /api/v1/oidc/signing-keys/rotate', params: () => ({}), valid: null, wrongTypes: () => [], missing: null, success: 201 },
   { route: 'POST /api/v1/api-keys/{id}/revoke', params: (f) => ({ id: f.params.keyId }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
   {
     route: 'POST /api/v1/organizations',
@@ -150,6 +151,14 @@ const BODY_CASES: BodyCase[] = [
     params: (f) => ({ id: f.memberToKeep }),
     valid: () => ({ reason: 'laptop stolen' }),
     wrongTypes: () => [{ reason: 5 }, { reason: '' }, { reason: true }],
+    missing: {},
+    success: 200,
+  },
+  {
+    route: 'POST /api/v1/users/{id}/revoke-access',
+    params: (f) => ({ id: f.memberToKeep }),
+    valid: () => ({ reason: 'left the company' }),
+    wrongTypes: () => [{ reason: 5 }, { reason: '' }, { reason: 'x'.repeat(501) }],
     missing: {},
     success: 200,
   },

@@ -56,6 +56,9 @@ const DOMAIN_STATUSES: Record<string, number[]> = {
   'POST /api/v1/users/{id}/factors/reset': [404],
   'GET /api/v1/users/{id}/sessions': [404],
   'POST /api/v1/users/{id}/sessions/revoke': [404],
+  'POST /api/v1/users/{id}/revoke-access': [404],
+  // No body is defined, but a malformed one is still refused.
+  'POST /api/v1/oidc/signing-keys/rotate': [400],
   'POST /api/v1/sessions/{id}/revoke': [404],
   'GET /api/v1/organizations/{org}/authn-policy': [404],
   'GET /api/v1/users/{id}/mfa-status': [404],
