@@ -113,7 +113,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
   );
   await app.register(ledgerKeyRoutes(rt));
   await app.register(webRoutes(rt));
-  await app.register(oidcRoutes(rt.oidc));
+  await app.register(oidcRoutes(rt));
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -1,5 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
+import type { Runtime } from '../runtime.ts';
+import { clearSessionCookie } from '../sessions/session-cookie.ts';
+import { loadSignedIn, userContext } from '../web/web-request.ts';
 import type { OidcService } from './oidc-service.ts';
 import { oidcRequestScope, type OidcRequestScope } from './provider.ts';
 import type { ClientAuthHint } from './clients.ts';
@@ -43,14 +46,23 @@ async function handOver(oidc: OidcService, req: FastifyRequest, reply: FastifyRe
  * Hidden from the admin API's OpenAPI document (the discovery document
  * describes these endpoints).
  */
-export function oidcRoutes(oidc: OidcService): FastifyPluginAsync {
+export function oidcRoutes(rt: Runtime): FastifyPluginAsync {
+  const oidc = rt.oidc;
+  /** RP-initiated logout the user confirmed ends the Keyledger session too (single sign-out), before the provider ends its own. */
+  async function endBrowserSession(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (typeof req.body !== 'string' || !new URLSearchParams(req.body).has('logout')) return;
+    const who = await loadSignedIn(rt, req, reply);
+    if (who) await rt.sessions.revoke(userContext(req, who), who.session.id, 'signed out from an application');
+    reply.raw.setHeader('set-cookie', clearSessionCookie(rt.config.publicUrl));
+  }
   return async (app) => {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
     const methods = ['GET', 'POST', 'OPTIONS', 'HEAD'] as const;
-    const forward = (req: FastifyRequest, reply: FastifyReply) => {
+    const forward = async (req: FastifyRequest, reply: FastifyReply) => {
       const url = req.raw.url ?? '/';
       const rest = url.slice('/oidc'.length);
+      if (req.method === 'POST' && rest.startsWith('/session/end/confirm')) await endBrowserSession(req, reply);
       return handOver(oidc, req, reply, rest === '' || rest.startsWith('?') ? `/${rest}` : rest);
     };
     app.route({ method: [...methods], url: '/oidc', schema: { hide: true }, handler: forward });

@@ -117,7 +117,6 @@ export function createOidcService(deps: OidcServiceDeps) {
       findAccount,
       needsInteraction,
       tokenAccessAllowed,
-      async endBrowserSession() {},
       onEvent(name, ctx, detail) {
         const grantId = (detail.args as unknown[])[0];
         if (name === 'grant.revoked' && ctx?.oidc?.route === 'token') {

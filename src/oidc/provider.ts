@@ -38,8 +38,6 @@ export interface ProviderDeps {
   needsInteraction(ctx: KoaContextWithOIDC): Promise<boolean>;
   /** Whether `caller` may introspect or revoke `token` (same organization, principal still valid). */
   tokenAccessAllowed(ctx: KoaContextWithOIDC, caller: { clientId: string; orgId: string }, token: { clientId: string; accountId?: string; kind: string; extra?: Record<string, unknown> }): Promise<boolean>;
-  /** Ends the Keyledger session behind the browser on RP-initiated logout. */
-  endBrowserSession(ctx: KoaContextWithOIDC): Promise<void>;
   onEvent(name: string, ctx: KoaContextWithOIDC | undefined, detail: Record<string, unknown>): void;
 }
 

@@ -12,7 +12,7 @@ export const CHROMIUM = process.env.KEYLEDGER_TEST_CHROMIUM ?? '/usr/bin/chromiu
 /** Where screenshots of every page visited are kept, as test artifacts. */
 export const SCREENSHOT_DIR = join(process.cwd(), 'test-artifacts', 'screenshots');
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
