@@ -8,6 +8,7 @@ import pg from 'pg';
 import { availableParallelism } from 'node:os';
 import { ledgerBench } from './ledger-bench.ts';
 import { authnBench } from './authn-bench.ts';
+import { oidcBench } from './oidc-bench.ts';
 import { printTable } from './harness.ts';
 
 async function reachable(url: string): Promise<boolean> {
@@ -25,9 +26,23 @@ const pgUrl = process.env.KEYLEDGER_BENCH_PG_URL ?? process.env.KEYLEDGER_TEST_P
 const usePg = await reachable(pgUrl);
 console.log(`# Keyledger benchmarks — node ${process.version}, ${new Date().toISOString()}${usePg ? '' : ' (PostgreSQL not reachable: SQLite only)'}`);
 
-const rows = await ledgerBench({ verifyEvents: Number(process.env.BENCH_VERIFY_EVENTS ?? 1_000_000), pgUrl: usePg ? pgUrl : null });
-printTable('Audit ledger', rows);
+// BENCH_ONLY=oidc (or ledger, authn) runs one section.
+const only = process.env.BENCH_ONLY ?? '';
+const wants = (section: string) => only === '' || only.split(',').includes(section);
 
-// One sign-in per core at a time: argon2id is CPU-bound, so more would only queue.
-const authnRows = await authnBench({ logins: Number(process.env.BENCH_LOGINS ?? 400), concurrency: availableParallelism(), sessionChecks: 20_000 });
-printTable('Authentication', authnRows);
+if (wants('ledger')) {
+  const rows = await ledgerBench({ verifyEvents: Number(process.env.BENCH_VERIFY_EVENTS ?? 1_000_000), pgUrl: usePg ? pgUrl : null });
+  printTable('Audit ledger', rows);
+}
+
+if (wants('authn')) {
+  // One sign-in per core at a time: argon2id is CPU-bound, so more would only queue.
+  const authnRows = await authnBench({ logins: Number(process.env.BENCH_LOGINS ?? 400), concurrency: availableParallelism(), sessionChecks: 20_000 });
+  printTable('Authentication', authnRows);
+}
+
+if (wants('oidc')) {
+  // Loopback HTTP with keep-alive; more requests in flight than cores, so neither side waits on the client.
+  const oidcRows = await oidcBench({ requests: Number(process.env.BENCH_OIDC_REQUESTS ?? 4000), concurrency: 8 });
+  printTable('OpenID Connect provider', oidcRows);
+}
