@@ -25,6 +25,7 @@ import { lockoutPolicyFrom } from './authn/lockout/lockout-policy.ts';
 import { DEFAULT_THROTTLE_TIMES } from './authn/lockout/ip-throttle.ts';
 import { createEnrollmentService, type EnrollmentService } from './authn/enrollment/service.ts';
 import { createMailDispatch } from './authn/enrollment/mail-dispatch.ts';
+import { createApplicationService, type ApplicationService } from './oidc/applications/service.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -49,6 +50,8 @@ export interface Runtime {
   lockouts: LockoutService;
   /** Invitations, sign-up, email verification and password reset. */
   enrollment: EnrollmentService;
+  /** OIDC applications (OAuth clients): admin registration, and findClient/verifySecret for the provider. */
+  applications: ApplicationService;
   /** Outgoing mail: SMTP when configured, else the dev outbox. */
   mailer: Mailer;
   /** The master key secrets at rest are encrypted under (TOTP secrets, the ledger signing key). */
@@ -113,6 +116,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const authn = createAuthnService({ db: database.db, runner, clock, newId, master, sessions, identity, rp, guard: lockouts.guard });
     const passkeys = createPasskeyService({ db: database.db, runner, clock, newId, sessions, rp });
     const enrollment = createEnrollmentService({ db: database.db, runner, clock, newId, identity, authn, sessions, mail: createMailDispatch(mailer, logger), publicUrl: config.publicUrl });
+    const applications = createApplicationService({ db: database.db, runner, clock, newId, identity });
     const seq = sequencer;
     return {
       config,
@@ -133,6 +137,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       passkeys,
       lockouts,
       enrollment,
+      applications,
       mailer,
       master,
       metrics,

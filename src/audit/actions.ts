@@ -162,6 +162,36 @@ export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
   'authn.email_verification.requested': { v: 1, description: 'A one-time email verification link was issued and mailed (the link is never recorded).', data: { userId: 'user id', email: 'the address the link was sent to', tokenId: 'the link', expiresAt: 'when the link stops working' } },
   'authn.password_reset.requested': { v: 1, description: 'A password reset was asked for; a link is issued and mailed only when the address belongs to an active account (the link is never recorded).', data: { email: 'the address asked for', userId: 'the account, or null when none has this address', result: 'sent, unknown_account or inactive_account', initiatedBy: 'self (the reset page) or administrator', tokenId: 'the link issued, or null', expiresAt: 'when the link stops working, or null' } },
   'authn.password_reset.completed': { v: 1, description: 'A password was replaced through a reset link: every open reset link of the user stopped working and every session of the user was revoked.', data: { userId: 'user id', tokenId: 'the link used', sessionsRevoked: 'how many live sessions were revoked' } },
+  'oidc.application.created': {
+    v: 1,
+    description: 'An OIDC application (OAuth client) was registered (the client secret and its hash are never recorded).',
+    data: { clientId: 'the OAuth client_id', name: 'display name', description: 'what the application is, or null', type: 'web (confidential server app), spa or native (public clients using PKCE)', tokenEndpointAuthMethod: 'client_secret_basic, private_key_jwt or none', jwks: 'for private_key_jwt: each public key as { kid, thumbprint } (RFC 7638 SHA-256 thumbprint), else null', redirectUris: 'registered redirect URIs', postLogoutRedirectUris: 'registered post-logout redirect URIs', grantTypes: 'allowed grant types', scopes: 'scopes the application may ask for', accessTokenTtlSeconds: 'access token lifetime', refreshTokenTtlSeconds: 'refresh token lifetime', idTokenTtlSeconds: 'ID token lifetime', requiredAcr: 'mfa, phishing_resistant, or null (no requirement beyond the organization policy)', firstParty: 'true when the app skips the consent screen', secretPrefix: 'non-secret prefix of the client secret (client_secret_basic), else null' },
+  },
+  'oidc.application.updated': {
+    v: 1,
+    description: 'An OIDC application’s settings changed.',
+    data: { before: 'the changed fields before the change (as in oidc.application.created)', after: 'the changed fields after the change' },
+  },
+  'oidc.application.secret_rotated': {
+    v: 1,
+    description: 'An OIDC application’s client secret was replaced (neither secret nor any hash is recorded).',
+    data: { clientId: 'the OAuth client_id', secretPrefix: 'non-secret prefix of the new secret', previousSecretPrefix: 'non-secret prefix of the secret replaced', overlapSeconds: 'how long the replaced secret stays valid (0: not at all)', previousSecretExpiresAt: 'when the replaced secret stops working, or null when it stopped at once' },
+  },
+  'oidc.application.disabled': {
+    v: 1,
+    description: 'An OIDC application was disabled: the provider no longer serves it and what was issued to it was revoked.',
+    data: { clientId: 'the OAuth client_id', name: 'display name' },
+  },
+  'oidc.application.enabled': {
+    v: 1,
+    description: 'A disabled OIDC application was enabled again.',
+    data: { clientId: 'the OAuth client_id', name: 'display name' },
+  },
+  'oidc.application.deleted': {
+    v: 1,
+    description: 'An OIDC application was deleted; what was issued to it was revoked.',
+    data: { clientId: 'the OAuth client_id', name: 'display name', type: 'web, spa or native' },
+  },
   'ledger.signing_key.created': { v: 1, description: 'The ledger’s checkpoint signing key was generated.', data: { keyName: 'signed-note key name', keyId: 'key id (hex)', verifierKey: 'public verifier key' } },
 };
 

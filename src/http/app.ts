@@ -16,6 +16,7 @@ import { webRoutes } from '../web/web-routes.ts';
 import { authnRoutes } from '../authn/routes.ts';
 import { lockoutRoutes } from '../authn/lockout/routes.ts';
 import { enrollmentRoutes } from '../authn/enrollment/routes.ts';
+import { applicationRoutes } from '../oidc/applications/routes.ts';
 
 export type App = FastifyInstance;
 
@@ -105,6 +106,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(authnRoutes(rt));
       await api.register(lockoutRoutes(rt));
       await api.register(enrollmentRoutes(rt));
+      await api.register(applicationRoutes(rt));
     },
     { prefix: '/api/v1' },
   );
