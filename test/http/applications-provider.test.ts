@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.ts';
 import { createOrg, eventsDuring, expectError, expectNothingChanged, ok, startHttpSuite, type HttpSuite } from '../support/http.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
+import { systemContext } from '../../src/audit/event.ts';
 import { sql } from 'kysely';
 import { createApplicationService, type ApplicationRevocationHook } from '../../src/oidc/applications/service.ts';
 
@@ -129,6 +130,14 @@ for (const dialect of DIALECTS) {
         expectError(await s.request('POST', `${BASE}/00000000-0000-7000-8000-000000000000/secret`), 404, 'application.not_found');
       });
       expect((await ok(s, 200, 'POST', url, { overlapSeconds: 7 * 86_400 })).application.previousSecretExpiresAt).toBe(new Date(clock.now().getTime() + 7 * 86_400_000).toISOString());
+    });
+
+    it('two rotations at once: each starts from the other’s result, so both new secrets stay usable and the original ends', async () => {
+      const { application, clientSecret: original } = await create('Concurrent');
+      const rotate = () => s.rt.applications.rotateSecret(systemContext('test', 'concurrent rotation'), 'acme', application.id, { overlapSeconds: 600 });
+      const [a, b] = await Promise.all([rotate(), rotate()]);
+      const { verifySecret } = s.rt.applications;
+      expect([await verifySecret(application.clientId, a.clientSecret), await verifySecret(application.clientId, b.clientSecret), await verifySecret(application.clientId, original)]).toEqual([true, true, false]);
     });
 
     it('disabling an application hides it from the provider, refuses its secret and runs the revocation hooks in the same transaction', async () => {

@@ -10,6 +10,19 @@ export function findApplicationInOrg(db: Reader, orgId: string, id: string): Pro
 }
 
 /**
+ * Reads an application for a change, after touching its row so that it is
+ * locked for the rest of the transaction: on PostgreSQL a concurrent change
+ * (two rotations at once) waits and then reads what this one committed,
+ * instead of both starting from the same secret. SQLite runs write
+ * transactions one at a time anyway.
+ */
+export async function lockApplicationInOrg(trx: Trx, orgId: string, id: string, now: string): Promise<OidcApplicationRow | undefined> {
+  const touched = await trx.updateTable('oidc_applications').set({ updated_at: now }).where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  if (Number(touched.numUpdatedRows) === 0) return undefined;
+  return findApplicationInOrg(trx, orgId, id);
+}
+
+/**
  * The active application with this client id, only while its organization
  * exists: one query on the unique client_id index (it runs on every token request).
  */

@@ -117,6 +117,13 @@ export function createApplicationService(deps: ApplicationServiceDeps) {
     return row;
   }
 
+  /** The application, locked for the running command (see lockApplicationInOrg). */
+  async function lockApplication(scope: CommandScope, orgId: string, id: string): Promise<OidcApplicationRow> {
+    const row = await repo.lockApplicationInOrg(scope.trx, orgId, id, scope.now.toISOString());
+    if (!row) throw new KeyledgerError('application.not_found', `no application "${id}" in this organization`);
+    return row;
+  }
+
   async function revokeIssued(scope: CommandScope, applicationId: string): Promise<void> {
     for (const hook of revocationHooks) await hook(scope, { applicationId });
   }
@@ -191,7 +198,7 @@ export function createApplicationService(deps: ApplicationServiceDeps) {
       if (status !== undefined && status !== 'active' && status !== 'disabled') throw new KeyledgerError('request.invalid', `status must be active or disabled, got ${JSON.stringify(status)}`);
       const { result } = await runner.run(ctx, async (scope) => {
         const { trx, now, record } = scope;
-        const before = toApplication(await requireApplication(trx, org.id, id));
+        const before = toApplication(await lockApplication(scope, org.id, id));
         const settings = checkApplicationSettings({ ...settingsOf(before), ...patchedSettings(patch) });
         const after: Application = {
           ...before,
@@ -231,8 +238,9 @@ export function createApplicationService(deps: ApplicationServiceDeps) {
       if (!Number.isInteger(overlap) || overlap < 0 || overlap > MAX_SECRET_OVERLAP_SECONDS) {
         throw new KeyledgerError('request.invalid', `overlapSeconds must be a whole number from 0 to ${MAX_SECRET_OVERLAP_SECONDS} (7 days), got ${overlap}`);
       }
-      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
-        const row = await requireApplication(trx, org.id, id);
+      const { result } = await runner.run(ctx, async (scope) => {
+        const { trx, now, record } = scope;
+        const row = await lockApplication(scope, org.id, id);
         if (row.token_endpoint_auth_method !== 'client_secret_basic') {
           throw new KeyledgerError('application.secret_not_applicable', `application "${id}" authenticates with ${row.token_endpoint_auth_method}; only client_secret_basic apps have a client secret`, { tokenEndpointAuthMethod: row.token_endpoint_auth_method });
         }
