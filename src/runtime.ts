@@ -28,6 +28,7 @@ import { createMailDispatch } from './authn/enrollment/mail-dispatch.ts';
 import { createOidcService, type OidcService } from './oidc/oidc-service.ts';
 import type { ClientSources } from './oidc/clients.ts';
 import { createPrincipalRevocation, type PrincipalRevocation } from './oidc/principal-revocation.ts';
+import { createApplicationService, type ApplicationService } from './oidc/applications/service.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -52,6 +53,8 @@ export interface Runtime {
   lockouts: LockoutService;
   /** Invitations, sign-up, email verification and password reset. */
   enrollment: EnrollmentService;
+  /** OIDC applications (OAuth clients): admin registration, and findClient/verifySecret for the provider. */
+  applications: ApplicationService;
   /** Outgoing mail: SMTP when configured, else the dev outbox. */
   mailer: Mailer;
   /** The OpenID Connect / OAuth 2.0 provider: its storage, signing keys and token revocation. */
@@ -120,7 +123,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const authn = createAuthnService({ db: database.db, runner, clock, newId, master, sessions, identity, rp, guard: lockouts.guard });
     const passkeys = createPasskeyService({ db: database.db, runner, clock, newId, sessions, rp });
     const enrollment = createEnrollmentService({ db: database.db, runner, clock, newId, identity, authn, sessions, mail: createMailDispatch(mailer, logger), publicUrl: config.publicUrl });
-    const clientSources: ClientSources = { findApplication: async () => undefined, findServiceAccount: async () => undefined };
+    const applications = createApplicationService({ db: database.db, runner, clock, newId, identity });
+    const clientSources: ClientSources = { findApplication: (id) => applications.findClient(id), findServiceAccount: async () => undefined };
     const oidc = createOidcService({
       db: database.db,
       runner,
@@ -130,7 +134,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       publicUrl: config.publicUrl,
       sessions,
       sources: clientSources,
-      verifyApplicationSecret: async () => false,
+      verifyApplicationSecret: (id, secret) => applications.verifySecret(id, secret),
       verifyServiceAccountSecret: async () => null,
       isCredentialActive: async () => false,
       recordCredentialUse: async () => {},
@@ -143,6 +147,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     });
     deactivationHooks.push(async (scope, userId) => {
       await oidc.revokeAccount(scope, userId);
+    });
+    // A disabled or deleted application's tokens go in the same transaction.
+    applications.revocationHooks.push(async (scope, { applicationId }) => {
+      // An application's client_id is its id.
+      await oidc.revokeClient(scope, applicationId);
     });
     const seq = sequencer;
     return {
@@ -164,6 +173,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       passkeys,
       lockouts,
       enrollment,
+      applications,
       mailer,
       oidc,
       revocation: createPrincipalRevocation({ runner, sessions, oidc }),

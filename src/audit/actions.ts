@@ -168,6 +168,36 @@ export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
   'oidc.token.replay_detected': { v: 1, description: 'A used authorization code or a rotated-out refresh token was presented again; the whole grant (every token issued from it) was revoked.', data: { grantId: 'the grant revoked', clientId: 'the client that presented it', grantType: 'authorization_code or refresh_token', ip: 'the address it came from' } },
   'oidc.authorization.granted': { v: 1, description: 'A user signed in to an application through Keyledger and the application was authorized (first-party applications without a consent screen).', data: { clientId: 'the application', scopes: 'scopes requested', firstParty: 'true when no consent screen is shown', consented: 'true when the user allowed access on the consent screen', acr: 'authentication level of the session', amr: 'methods the session proved' } },
   'oidc.authorization.denied': { v: 1, description: 'An application sign-in was refused: the user is not a member of the application’s organization, or declined consent.', data: { clientId: 'the application', reason: 'not_a_member or consent_denied' } },
+  'oidc.application.created': {
+    v: 1,
+    description: 'An OIDC application (OAuth client) was registered (the client secret and its hash are never recorded).',
+    data: { clientId: 'the OAuth client_id', name: 'display name', description: 'what the application is, or null', type: 'web (confidential server app), spa or native (public clients using PKCE)', tokenEndpointAuthMethod: 'client_secret_basic, private_key_jwt or none', jwks: 'for private_key_jwt: each public key as { kid, thumbprint } (RFC 7638 SHA-256 thumbprint), else null', redirectUris: 'registered redirect URIs', postLogoutRedirectUris: 'registered post-logout redirect URIs', grantTypes: 'allowed grant types', scopes: 'scopes the application may ask for', accessTokenTtlSeconds: 'access token lifetime', refreshTokenTtlSeconds: 'refresh token lifetime', idTokenTtlSeconds: 'ID token lifetime', requiredAcr: 'mfa, phishing_resistant, or null (no requirement beyond the organization policy)', firstParty: 'true when the app skips the consent screen', secretPrefix: 'non-secret prefix of the client secret (client_secret_basic), else null' },
+  },
+  'oidc.application.updated': {
+    v: 1,
+    description: 'An OIDC application’s settings changed.',
+    data: { before: 'the changed fields before the change (as in oidc.application.created)', after: 'the changed fields after the change' },
+  },
+  'oidc.application.secret_rotated': {
+    v: 1,
+    description: 'An OIDC application’s client secret was replaced (neither secret nor any hash is recorded).',
+    data: { clientId: 'the OAuth client_id', secretPrefix: 'non-secret prefix of the new secret', previousSecretPrefix: 'non-secret prefix of the secret replaced', overlapSeconds: 'how long the replaced secret stays valid (0: not at all)', previousSecretExpiresAt: 'when the replaced secret stops working, or null when it stopped at once' },
+  },
+  'oidc.application.disabled': {
+    v: 1,
+    description: 'An OIDC application was disabled: the provider no longer serves it and what was issued to it was revoked.',
+    data: { clientId: 'the OAuth client_id', name: 'display name' },
+  },
+  'oidc.application.enabled': {
+    v: 1,
+    description: 'A disabled OIDC application was enabled again.',
+    data: { clientId: 'the OAuth client_id', name: 'display name' },
+  },
+  'oidc.application.deleted': {
+    v: 1,
+    description: 'An OIDC application was deleted; what was issued to it was revoked.',
+    data: { clientId: 'the OAuth client_id', name: 'display name', type: 'web, spa or native' },
+  },
   'ledger.signing_key.created': { v: 1, description: 'The ledger’s checkpoint signing key was generated.', data: { keyName: 'signed-note key name', keyId: 'key id (hex)', verifierKey: 'public verifier key' } },
 };
 

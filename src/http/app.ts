@@ -18,6 +18,7 @@ import { lockoutRoutes } from '../authn/lockout/routes.ts';
 import { enrollmentRoutes } from '../authn/enrollment/routes.ts';
 import { oidcRoutes } from '../oidc/mount.ts';
 import { oidcAdminRoutes } from '../oidc/routes.ts';
+import { applicationRoutes } from '../oidc/applications/routes.ts';
 
 export type App = FastifyInstance;
 
@@ -108,6 +109,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(lockoutRoutes(rt));
       await api.register(enrollmentRoutes(rt));
       await api.register(oidcAdminRoutes(rt));
+      await api.register(applicationRoutes(rt));
     },
     { prefix: '/api/v1' },
   );

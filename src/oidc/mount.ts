@@ -7,6 +7,13 @@ import type { OidcService } from './oidc-service.ts';
 import { oidcRequestScope, type OidcRequestScope } from './provider.ts';
 import type { ClientAuthHint } from './clients.ts';
 
+/**
+ * The policy of the provider's own pages (logout confirmation, errors, form_post):
+ * the hosted pages' policy, except that a form may lead on to an application
+ * (the confirmed logout redirects to its registered post-logout URI).
+ */
+const PROVIDER_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self' https: http:";
+
 /** oidc-provider's own limit on a request body. */
 const BODY_LIMIT = 56 * 1024;
 
@@ -25,6 +32,7 @@ async function handOver(oidc: OidcService, req: FastifyRequest, reply: FastifyRe
   if (typeof req.body === 'string') raw.body = req.body;
   const scope: OidcRequestScope = { hint: authHint(req), ip: req.ip };
   reply.hijack();
+  reply.raw.setHeader('content-security-policy', PROVIDER_CSP);
   const callback = oidc.provider().callback();
   await new Promise<void>((resolve) => {
     reply.raw.once('close', resolve);

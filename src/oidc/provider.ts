@@ -48,7 +48,7 @@ function num(value: unknown, fallback: number): number {
 }
 
 function errorPage(title: string, message: string): string {
-  return layout(title, html`<h1>${title}</h1><p>${message}</p><p><a href="/account">Go to your account</a></p>`);
+  return layout(title, html`<p>${message}</p><p><a href="/account">Go to your account</a></p>`);
 }
 
 /** The service-account credential a private_key_jwt assertion was signed with: by its kid, else the key that verifies it. */
@@ -104,7 +104,8 @@ export function buildProvider(deps: ProviderDeps): Provider {
     clients: [],
     jwks: { keys: deps.privateJwks as never },
     cookies: { keys: deps.cookieKeys, names: { session: 'kl_oidc_session', interaction: 'kl_oidc_interaction', resume: 'kl_oidc_resume' } },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'updated_at'], organization: ['org_id'] },
+    // acr, amr and auth_time go with openid: every ID token says how and when the user signed in.
+    claims: { openid: ['sub', 'acr', 'amr', 'auth_time'], email: ['email', 'email_verified'], profile: ['name', 'updated_at'], organization: ['org_id'] },
     scopes: ['openid', 'offline_access', 'profile', 'email', 'organization'],
     responseTypes: ['code'],
     pkce: { required: () => true },
@@ -137,11 +138,11 @@ export function buildProvider(deps: ProviderDeps): Provider {
         enabled: true,
         logoutSource: async (ctx, form) => {
           ctx.type = 'html';
-          ctx.body = layout('Sign out', html`<h1>Sign out</h1><p>Do you want to sign out of Keyledger?</p>${raw(form)}<button class="primary" form="op.logoutForm" type="submit" name="logout" value="yes">Sign out</button> <button form="op.logoutForm" type="submit">Stay signed in</button>`);
+          ctx.body = layout('Sign out', html`<p>Do you want to sign out of Keyledger?</p>${raw(form)}<button class="primary" form="op.logoutForm" type="submit" name="logout" value="yes">Sign out</button> <button form="op.logoutForm" type="submit">Stay signed in</button>`);
         },
         postLogoutSuccessSource: async (ctx) => {
           ctx.type = 'html';
-          ctx.body = layout('Signed out', html`<h1>You are signed out</h1><p><a href="/login">Sign in again</a></p>`);
+          ctx.body = layout('You are signed out', html`<p><a href="/login">Sign in again</a></p>`);
         },
       },
     },
@@ -180,7 +181,8 @@ export function buildProvider(deps: ProviderDeps): Provider {
       ctx.type = 'html';
       ctx.body = errorPage('Sign-in could not continue', `${out.error}: ${out.error_description ?? ''}`);
     },
-    conformIdTokenClaims: true,
+    // ID tokens carry the claims of the scopes granted (email, name), as most applications expect.
+    conformIdTokenClaims: false,
     allowOmittingSingleRegisteredRedirectUri: false,
   };
   const provider = new Provider(deps.issuer, configuration);

@@ -35,6 +35,7 @@ export interface Database {
   account_lockouts: AccountLockoutsTable;
   invitations: InvitationsTable;
   email_tokens: EmailTokensTable;
+  oidc_applications: OidcApplicationsTable;
 }
 
 export interface OrganizationsTable {
@@ -416,3 +417,39 @@ export interface OidcSigningKeysTable {
   removes_at: string;
 }
 export type OidcSigningKeyRow = Selectable<OidcSigningKeysTable>;
+/**
+ * An OIDC application (OAuth 2.0 client) of an organization. The client secret
+ * is stored only as its SHA-256 (hex); lists and the JWKS are JSON text.
+ */
+export interface OidcApplicationsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  description: string | null;
+  client_id: string;
+  type: 'web' | 'spa' | 'native';
+  token_endpoint_auth_method: 'client_secret_basic' | 'private_key_jwt' | 'none';
+  /** JSON `{ keys: [...] }` of public keys, for private_key_jwt only. */
+  jwks: string | null;
+  secret_hash: string | null;
+  /** The secret's first characters, not secret, so an administrator can tell secrets apart. */
+  secret_prefix: string | null;
+  /** The secret replaced by the newest rotation, accepted until `previous_secret_expires_at`. */
+  previous_secret_hash: string | null;
+  previous_secret_expires_at: string | null;
+  /** JSON text arrays. */
+  redirect_uris: string;
+  post_logout_redirect_uris: string;
+  grant_types: string;
+  scopes: string;
+  access_token_ttl_seconds: number;
+  refresh_token_ttl_seconds: number;
+  id_token_ttl_seconds: number;
+  required_acr: 'mfa' | 'phishing_resistant' | null;
+  /** 0/1: first-party apps skip the consent screen. */
+  first_party: number;
+  status: 'active' | 'disabled';
+  created_at: string;
+  updated_at: string;
+}
+export type OidcApplicationRow = Selectable<OidcApplicationsTable>;

@@ -41,7 +41,7 @@ export function oidcInteractionPages(rt: Runtime, csrf: Csrf): FastifyPluginAsyn
   }
 
   function expired(reply: FastifyReply) {
-    return sendPage(reply, 400, layout('Sign-in expired', html`<h1>This sign-in has expired</h1><p>Go back to the application and start again.</p>`));
+    return sendPage(reply, 400, layout('This sign-in has expired', html`<p>Go back to the application and start again.</p>`));
   }
 
   async function finish(request: FastifyRequest, reply: FastifyReply, result: Record<string, unknown>) {
@@ -102,8 +102,7 @@ export function oidcInteractionPages(rt: Runtime, csrf: Csrf): FastifyPluginAsyn
         if (client.kl_first_party === true) return grantAndFinish(request, reply, who, d, client, false);
         const token = csrf.issue(request, reply);
         const scopes = String(d.params.scope ?? '').split(' ').filter(Boolean);
-        return sendPage(reply, 200, layout('Allow access', html`<h1>${String(client.client_name)} wants to access your account</h1>
-<p>Signed in as <strong>${who.user.email}</strong>. It will be able to:</p>
+        return sendPage(reply, 200, layout(`${String(client.client_name)} wants to access your account`, html`<p>Signed in as <strong>${who.user.email}</strong>. It will be able to:</p>
 <ul>${scopes.map((s) => html`<li>${SCOPE_TEXT[s] ?? s}</li>`)}</ul>
 <form method="post" action="${self}/consent">${csrfField(token)}<button class="primary" type="submit" name="decision" value="allow">Allow</button> <button type="submit" name="decision" value="deny">Deny</button></form>`, { signedInAs: who.user.email, csrfToken: token }));
       }
@@ -129,6 +128,6 @@ export function oidcInteractionPages(rt: Runtime, csrf: Csrf): FastifyPluginAsyn
     const canMeet = level === 'phishing_resistant' ? passkeys.length > 0 : passkeys.length > 0 || factors.totp.some((f) => f.status === 'active');
     if (canMeet) return redirect(reply, `/account/reauth?return_to=${encodeURIComponent(self)}`);
     const what = level === 'phishing_resistant' ? 'a passkey (a phishing-resistant sign-in)' : 'a second factor (an authenticator app or a passkey)';
-    return sendPage(reply, 403, layout('More protection needed', html`<h1>${appName} needs ${what}</h1><p>Your account does not have one yet. Add it on <a href="/account">your account page</a>, then return to the application.</p>`, { signedInAs: who.user.email }));
+    return sendPage(reply, 403, layout(`${appName} needs ${what}`, html`<p>Your account does not have one yet. Add it on <a href="/account">your account page</a>, then return to the application.</p>`, { signedInAs: who.user.email }));
   }
 }

@@ -12,6 +12,8 @@ export interface LayoutOptions {
   csrfToken?: string;
   /** Scripts from /assets (CSP allows 'self' only; nothing inline). */
   scripts?: string[];
+  /** Moves on to this same-origin path at once (meta refresh), for pages that only hand over. */
+  refreshTo?: string;
 }
 
 /** The page shell: language, viewport, one stylesheet, a skip link, one <main>. */
@@ -22,7 +24,8 @@ export function layout(title: string, body: Html, options: LayoutOptions = {}): 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>${title} · Keyledger</title>
+${options.refreshTo ? html`<meta http-equiv="refresh" content="0;url=${options.refreshTo}">
+` : ''}<title>${title} · Keyledger</title>
 <link rel="stylesheet" href="/assets/keyledger.css">
 ${(options.scripts ?? []).map((src) => html`<script src="${src}" defer></script>\n`)}
 </head>

@@ -7,6 +7,8 @@ import type { User } from '../identity/views.ts';
 import { clearSessionCookie, readSessionCookie, serializeSessionCookie } from '../sessions/session-cookie.ts';
 import { requireFreshAuthentication, stepUpFreshnessSeconds } from '../authn/step-up.ts';
 import { isKeyledgerError } from '../platform/errors.ts';
+import { html } from './html.ts';
+import { layout } from './page-layout.ts';
 
 /** Holds a password login's pending second-factor challenge between the two sign-in steps (HttpOnly; never in a page). */
 export const LOGIN_COOKIE = 'kl_login';
@@ -74,9 +76,23 @@ export function sendPage(reply: FastifyReply, status: number, page: string): Fas
   return reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
 }
 
-/** A 303 redirect (after a POST the browser follows with GET). */
+/**
+ * A 303 redirect (after a POST the browser follows with GET). A form posted on
+ * the way back to an application (sign-in, second factor, step-up, consent)
+ * ends at the application's redirect URI, on another origin, which the
+ * pages' `form-action 'self'` policy would block anywhere in the redirect
+ * chain; those answers are a small page that moves on by itself instead (a
+ * new navigation, not part of the form submission).
+ */
 export function redirect(reply: FastifyReply, location: string): FastifyReply {
+  const leavesTowardsApplication = location.startsWith('/interaction/') || location.startsWith('/oidc/') || /^https?:/.test(location);
+  if (reply.request.method === 'POST' && leavesTowardsApplication) return continuePage(reply, location);
   return reply.status(303).header('location', location).send();
+}
+
+function continuePage(reply: FastifyReply, location: string): FastifyReply {
+  const page = layout('Signing you in…', html`<p><a href="${location}">Continue</a></p>`, { refreshTo: location });
+  return reply.status(200).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
 }
 
 /** A form field as a string (the form parser gives strings, or arrays for repeated names). */

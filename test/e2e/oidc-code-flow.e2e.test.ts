@@ -4,15 +4,17 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { DIALECTS } from '../support/databases.ts';
 import { startBrowserSuite, type BrowserSuite } from '../support/browser.ts';
 import { discover } from '../support/oidc.ts';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { systemContext } from '../../src/audit/event.ts';
 import { ALL_SCOPES } from '../../src/http/scopes.ts';
 import { ACR_PASSWORD, ACR_PHISHING_RESISTANT } from '../../src/authn/acr.ts';
 
 const PASSWORD = 'quartz-lantern-orbit-meadow-42';
 const admin = systemContext('test', 'browser test setup');
-/** The relying party's callback: nothing listens there; the browser's navigation to it is caught and answered by the test. */
-const CALLBACK = 'http://127.0.0.1:9/callback';
-const AFTER_LOGOUT = 'http://127.0.0.1:9/signed-out';
+/** The relying party's pages: a small server on loopback answers the browser (the test reads the URL it landed on). */
+let CALLBACK = '';
+let AFTER_LOGOUT = '';
 
 async function refusal(p: Promise<unknown>): Promise<string> {
   try {
@@ -37,10 +39,11 @@ for (const dialect of DIALECTS) {
       const verifier = client.randomPKCECodeVerifier();
       const state = client.randomState();
       const url = client.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid email profile offline_access', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, prompt: 'consent', ...extra });
-      const landed = page.waitForURL((u) => u.href.startsWith(CALLBACK), { timeout: 20_000 });
       await page.goto(url.href);
       await during(page);
-      await landed;
+      await page.waitForURL((u) => u.href.startsWith(CALLBACK), { timeout: 20_000 }).catch(async (err) => {
+        throw new Error(`${(err as Error).message}; the browser is at ${page.url()}: ${(await page.locator('main').textContent().catch(() => ''))?.slice(0, 300)}`);
+      });
       return { callback: new URL(page.url()), verifier, state };
     }
 
@@ -52,12 +55,16 @@ for (const dialect of DIALECTS) {
     }
 
     async function newBrowser(): Promise<BrowserContext> {
-      const context = await b.newContext();
-      await context.route('http://127.0.0.1:9/**', (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: 'relying party' }));
-      return context;
+      return b.newContext();
     }
+    let rp: Server;
 
     beforeAll(async () => {
+      rp = createServer((_req, res) => res.end('relying party'));
+      await new Promise<void>((r) => rp.listen(0, '127.0.0.1', () => r()));
+      const rpPort = (rp.address() as AddressInfo).port;
+      CALLBACK = `http://127.0.0.1:${rpPort}/callback`;
+      AFTER_LOGOUT = `http://127.0.0.1:${rpPort}/signed-out`;
       b = await startBrowserSuite(dialect);
       issuer = new URL(`${b.baseUrl}/oidc`);
       const { key } = await b.t.rt.apiKeys.create(admin, { name: 'admin', scopes: [...ALL_SCOPES], expiresAt: null });
@@ -76,7 +83,10 @@ for (const dialect of DIALECTS) {
       const hardened = await api('POST', '/organizations/acme/applications', { name: 'Acme Payroll', type: 'web', redirectUris: [CALLBACK], grantTypes: ['authorization_code'], requiredAcr: 'phishing_resistant' });
       strict = { clientId: hardened.application.clientId, secret: hardened.clientSecret };
     }, 60_000);
-    afterAll(async () => b?.close());
+    afterAll(async () => {
+      await b?.close();
+      await new Promise((r) => rp?.close(r));
+    });
 
     it('signs in with a password through the hosted page; the tokens say how; refresh tokens rotate and a replay revokes the family', async () => {
       const config = await discover(issuer, web.clientId, client.ClientSecretBasic(web.secret));

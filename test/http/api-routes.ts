@@ -69,6 +69,12 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'POST', path: '/api/v1/organizations/{org}/invitations/{id}/revoke', scope: 'admin:write', body: false },
   { method: 'POST', path: '/api/v1/users/{id}/password-reset', scope: 'admin:write', body: false },
   { method: 'POST', path: '/api/v1/users/{id}/email-verification', scope: 'admin:write', body: false },
+  { method: 'POST', path: '/api/v1/organizations/{org}/applications', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/applications', scope: 'admin:read', body: false, paged: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/applications/{id}', scope: 'admin:read', body: false },
+  { method: 'PATCH', path: '/api/v1/organizations/{org}/applications/{id}', scope: 'admin:write', body: true },
+  { method: 'DELETE', path: '/api/v1/organizations/{org}/applications/{id}', scope: 'admin:write', body: false },
+  { method: 'POST', path: '/api/v1/organizations/{org}/applications/{id}/secret', scope: 'admin:write', body: true },
 ];
 
 export const routeName = (r: Pick<ApiRoute, 'method' | 'path'>) => `${r.method} ${r.path}`;

@@ -57,6 +57,12 @@ const SCENARIO_ACTIONS = [
   'authn.invitation.created',
   'authn.invitation.revoked',
   'authn.password_reset.requested',
+  'oidc.application.created',
+  'oidc.application.updated',
+  'oidc.application.secret_rotated',
+  'oidc.application.disabled',
+  'oidc.application.enabled',
+  'oidc.application.deleted',
 ];
 
 describe('docs/audit-events.md and the action catalogue', () => {
@@ -115,6 +121,13 @@ for (const dialect of DIALECTS) {
       const invited = await call(201, 'POST', '/api/v1/organizations/acme/invitations', { email: 'carol@acme.test', expiresInHours: 24 });
       await call(200, 'POST', `/api/v1/organizations/acme/invitations/${invited.invitation.id}/revoke`);
       await call(202, 'POST', `/api/v1/users/${ada.id}/password-reset`);
+      const portal = await call(201, 'POST', '/api/v1/organizations/acme/applications', { name: 'Portal', type: 'web', redirectUris: ['https://portal.acme.test/cb'] });
+      const portalUrl = `/api/v1/organizations/acme/applications/${portal.application.id}`;
+      await call(200, 'PATCH', portalUrl, { name: 'Customer portal' });
+      await call(200, 'POST', `${portalUrl}/secret`, { overlapSeconds: 3600 });
+      await call(200, 'PATCH', portalUrl, { status: 'disabled' });
+      await call(200, 'PATCH', portalUrl, { status: 'active' });
+      await call(204, 'DELETE', portalUrl);
       const issued = await call(201, 'POST', '/api/v1/api-keys', { name: 'reader', scopes: ['admin:read'], expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
       await call(200, 'POST', `/api/v1/api-keys/${issued.apiKey.id}/revoke`);
       // Refused requests add nothing, so they cannot add uncatalogued events either.

@@ -189,6 +189,40 @@ const BODY_CASES: BodyCase[] = [
   { route: 'POST /api/v1/organizations/{org}/invitations/{id}/revoke', params: (f) => ({ org: 'acme', id: f.params.invitationId }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
   { route: 'POST /api/v1/users/{id}/password-reset', params: (f) => ({ id: f.memberToKeep }), valid: null, wrongTypes: () => [], missing: null, success: 202 },
   { route: 'POST /api/v1/users/{id}/email-verification', params: (f) => ({ id: f.params.unverifiedId }), valid: null, wrongTypes: () => [], missing: null, success: 202 },
+  {
+    route: 'POST /api/v1/organizations/{org}/applications',
+    params: () => ({ org: 'acme' }),
+    valid: () => ({ name: 'fresh app', type: 'spa', redirectUris: ['https://fresh.acme.test/cb'] }),
+    wrongTypes: () => [
+      { name: 5, type: 'spa' },
+      { name: 'a', type: 'daemon' },
+      { name: 'a', type: 'spa', redirectUris: 'https://fresh.acme.test/cb' },
+      { name: 'a', type: 'spa', accessTokenTtlSeconds: 59 },
+      { name: 'a', type: 'spa', firstParty: 'yes' },
+      { name: 'a', type: 'web', tokenEndpointAuthMethod: 'client_secret_post' },
+      { name: 'a', type: 'spa', requiredAcr: 'loa3' },
+      { name: 'a', type: 'web', jwks: { keys: [] } },
+    ],
+    missing: { name: 'no type' },
+    success: 201,
+  },
+  {
+    route: 'PATCH /api/v1/organizations/{org}/applications/{id}',
+    params: (f) => ({ org: 'acme', id: f.params.applicationId }),
+    valid: () => ({ name: 'renamed app' }),
+    wrongTypes: () => [{ status: 'paused' }, { name: '' }, { grantTypes: 'authorization_code' }, { refreshTokenTtlSeconds: 90 * 86_400 + 1 }, { type: 'spa' }, { tokenEndpointAuthMethod: 'none' }],
+    missing: {},
+    success: 200,
+  },
+  { route: 'DELETE /api/v1/organizations/{org}/applications/{id}', params: (f) => ({ org: 'acme', id: f.params.disposableApplicationId }), valid: null, wrongTypes: () => [], missing: null, success: 204 },
+  {
+    route: 'POST /api/v1/organizations/{org}/applications/{id}/secret',
+    params: (f) => ({ org: 'acme', id: f.params.applicationId }),
+    valid: () => ({ overlapSeconds: 60 }),
+    wrongTypes: () => [{ overlapSeconds: '60' }, { overlapSeconds: -1 }, { overlapSeconds: 7 * 86_400 + 1 }, { overlapSeconds: 1.5 }],
+    missing: null,
+    success: 200,
+  },
 ];
 
 const OVERSIZE = 'x'.repeat(257 * 1024);
@@ -220,10 +254,12 @@ for (const dialect of DIALECTS) {
       await s.rt.enrollment.signUp(systemContext('test', 'sign-up page'), 'open-signup', { email: 'unverified@open.test', name: 'Unverified', password: 'quartz-lantern-meadow-91-harbor' });
       await s.rt.enrollment.mailIdle();
       const unverified = (await s.rt.identity.findUserByEmail('unverified@open.test'))!;
+      const application = await ok(s, 201, 'POST', '/api/v1/organizations/acme/applications', { name: 'portal', type: 'web', redirectUris: ['https://portal.acme.test/cb'] });
+      const disposable = await ok(s, 201, 'POST', '/api/v1/organizations/acme/applications', { name: 'disposable', type: 'spa', redirectUris: ['https://old.acme.test/cb'] });
       f = {
         memberToKeep: keep.id,
         nonMember: outsider.id,
-        params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, assignmentId: assignment.id, invitationId: invitation.invitation.id, unverifiedId: unverified.id, factorId: factor.factorId, sessionId: session.session.id },
+        params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, assignmentId: assignment.id, invitationId: invitation.invitation.id, unverifiedId: unverified.id, factorId: factor.factorId, sessionId: session.session.id, applicationId: application.application.id, disposableApplicationId: disposable.application.id },
       };
       doc = (await s.request('GET', '/api/v1/openapi.json')).json();
     });

@@ -28,6 +28,9 @@ const PASSABLE_BODY: Record<string, unknown> = {
   'POST /api/v1/sessions/{id}/revoke': { reason: 'r' },
   'POST /api/v1/users/{id}/unlock': { reason: 'r' },
   'POST /api/v1/organizations/{org}/invitations': { email: 'never@made.test' },
+  'POST /api/v1/organizations/{org}/applications': { name: 'never', type: 'spa', redirectUris: ['https://never.test/cb'] },
+  'PATCH /api/v1/organizations/{org}/applications/{id}': { name: 'N' },
+  'POST /api/v1/organizations/{org}/applications/{id}/secret': { overlapSeconds: 0 },
 };
 
 /** Query strings a route requires, so that a GET with good parameters can succeed. */
@@ -66,6 +69,8 @@ for (const dialect of DIALECTS) {
       await grantRole(s, 'acme', 'editor', u1.id);
       const invitation = await ok(s, 201, 'POST', '/api/v1/organizations/acme/invitations', { email: 'invitee@acme.test' });
       await ok(s, 201, 'POST', '/api/v1/organizations/acme/invitations', { email: 'invitee-2@acme.test' });
+      const app = await ok(s, 201, 'POST', '/api/v1/organizations/acme/applications', { name: 'portal', type: 'web', redirectUris: ['https://portal.acme.test/cb'] });
+      await ok(s, 201, 'POST', '/api/v1/organizations/acme/applications', { name: 'dashboard', type: 'spa', redirectUris: ['https://dash.acme.test/cb'] });
       const sa = await createServiceAccount(s, 'acme', 'bot');
       await createServiceAccount(s, 'acme', 'bot-2');
       const key = await s.issueKey('other', ['admin:read']);
@@ -74,7 +79,7 @@ for (const dialect of DIALECTS) {
       const session = await s.rt.sessions.create(setup, { userId: u1.id, orgId: org.id, amr: ['pwd'], acr: 'urn:keyledger:acr:pwd', ip: null, userAgent: null, policy: { ...DEFAULT_SESSION_POLICY } });
       const [event] = (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).items;
       const cp = await s.rt.sequencer.integrateAll();
-      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id };
+      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, applicationId: app.application.id };
       cursors = {
         organization: (await ok(s, 200, 'GET', '/api/v1/organizations?limit=1')).nextCursor,
         events: (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).nextCursor,
@@ -97,7 +102,9 @@ for (const dialect of DIALECTS) {
                 ? good.sessionId
                 : route.path.includes('invitations')
                   ? good.invitationId
-                  : good.id;
+                  : route.path.includes('applications')
+                    ? good.applicationId
+                    : good.id;
       return { ...good, id };
     };
 
@@ -133,7 +140,7 @@ for (const dialect of DIALECTS) {
 
     it('every list refuses a bad limit, an unknown query parameter and a cursor it did not issue', async () => {
       const lists = API_ROUTES.filter((r) => r.paged);
-      expect(lists.length).toBe(10);
+      expect(lists.length).toBe(11);
       for (const route of lists) {
         const base = fillPath(route.path, goodParams(route));
         for (const q of ['limit=abc', 'limit=0', 'limit=201', 'limit=1.5', 'limit=', 'unknown=1']) await refused(route, `${base}?${q}`, 400, 'request.invalid');
@@ -217,6 +224,15 @@ for (const dialect of DIALECTS) {
         ['POST /api/v1/organizations/{org}/invitations/{id}/revoke', { org: 'globex', id: good.invitationId }, 404, 'invitation.not_found'],
         ['POST /api/v1/users/{id}/password-reset', { id: none }, 404, 'user.not_found'],
         ['POST /api/v1/users/{id}/email-verification', { id: none }, 404, 'user.not_found'],
+        ['GET /api/v1/organizations/{org}/applications', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['POST /api/v1/organizations/{org}/applications', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['GET /api/v1/organizations/{org}/applications/{id}', { org: 'acme', id: none }, 404, 'application.not_found'],
+        ['PATCH /api/v1/organizations/{org}/applications/{id}', { org: 'acme', id: none }, 404, 'application.not_found'],
+        ['DELETE /api/v1/organizations/{org}/applications/{id}', { org: 'acme', id: none }, 404, 'application.not_found'],
+        ['POST /api/v1/organizations/{org}/applications/{id}/secret', { org: 'acme', id: none }, 404, 'application.not_found'],
+        // Another organization's application is not found through this one.
+        ['GET /api/v1/organizations/{org}/applications/{id}', { org: 'globex', id: good.applicationId }, 404, 'application.not_found'],
+        ['POST /api/v1/organizations/{org}/applications/{id}/secret', { org: 'globex', id: good.applicationId }, 404, 'application.not_found'],
       ];
       for (const [name, params, status, code] of cases) {
         const route = API_ROUTES.find((r) => routeName(r) === name)!;

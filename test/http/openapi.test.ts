@@ -69,6 +69,12 @@ const DOMAIN_STATUSES: Record<string, number[]> = {
   'POST /api/v1/organizations/{org}/invitations/{id}/revoke': [404, 409],
   'POST /api/v1/users/{id}/password-reset': [404, 409],
   'POST /api/v1/users/{id}/email-verification': [404, 409],
+  'POST /api/v1/organizations/{org}/applications': [404, 422],
+  'GET /api/v1/organizations/{org}/applications': [404],
+  'GET /api/v1/organizations/{org}/applications/{id}': [404],
+  'PATCH /api/v1/organizations/{org}/applications/{id}': [404, 422],
+  'DELETE /api/v1/organizations/{org}/applications/{id}': [404],
+  'POST /api/v1/organizations/{org}/applications/{id}/secret': [404, 409],
 };
 const QUERY_ONLY = new Set(['GET /api/v1/audit/events/{id}/proof', 'GET /api/v1/audit/consistency', 'GET /api/v1/mail/outbox']);
 
