@@ -10,6 +10,7 @@ import { passkeysMigration } from './2026-11-28-passkeys.ts';
 import { roleMfaPolicyMigration } from './2026-11-28-role-mfa-policy.ts';
 import { lockoutsMigration } from './2026-11-28-lockouts.ts';
 import { enrollmentMigration } from './2026-11-28-enrollment.ts';
+import { serviceAccountCredentialsMigration } from './2026-11-29-service-account-credentials.ts';
 
 /** Every migration, in order. Never edit one that has landed; add a new one. */
 export function listMigrations(dialect: Dialect): Record<string, Migration> {
@@ -23,6 +24,7 @@ export function listMigrations(dialect: Dialect): Record<string, Migration> {
     '2026-11-28-0007-lockouts': lockoutsMigration(dialect),
     '2026-11-28-0008-enrollment': enrollmentMigration(dialect),
     '2026-11-28-0009-role-mfa-policy': roleMfaPolicyMigration(dialect),
+    '2026-11-29-0010-service-account-credentials': serviceAccountCredentialsMigration(dialect),
   };
 }
 
