@@ -25,6 +25,7 @@ import { lockoutPolicyFrom } from './authn/lockout/lockout-policy.ts';
 import { DEFAULT_THROTTLE_TIMES } from './authn/lockout/ip-throttle.ts';
 import { createEnrollmentService, type EnrollmentService } from './authn/enrollment/service.ts';
 import { createMailDispatch } from './authn/enrollment/mail-dispatch.ts';
+import { createServiceAccountService, type ServiceAccountService } from './service-accounts/service.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -39,6 +40,8 @@ export interface Runtime {
   ledger: LedgerQueries;
   identity: IdentityService;
   access: AccessService;
+  /** Service accounts: owners, lifecycle, credentials, verification for the OAuth provider, findings. */
+  serviceAccounts: ServiceAccountService;
   apiKeys: ApiKeyService;
   bootstrap: BootstrapService;
   sessions: SessionService;
@@ -94,6 +97,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const identity = createIdentityService({ db: database.db, runner, newId, membershipRemovalHooks: hooks, userDeactivationHooks: deactivationHooks });
     const access = createAccessService({ db: database.db, runner, clock, newId, identity });
     hooks.push((scope, orgId, userId) => access.endAssignmentsOf(scope, orgId, 'user', userId, 'membership ended'));
+    const serviceAccounts = createServiceAccountService({ db: database.db, runner, clock, newId, identity, access });
+    // An owner who leaves or is deactivated leaves their service accounts ownerless (a finding), in the same transaction.
+    hooks.push(serviceAccounts.onMembershipRemoved);
+    deactivationHooks.push(serviceAccounts.onUserDeactivated);
     const apiKeys = createApiKeyService({ db: database.db, runner, clock, newId });
     const bootstrap = createBootstrapService({ db: database.db, runner, clock, newId, apiKeys, publicUrl: config.publicUrl });
     const sessions = createSessionService({ db: database.db, runner, clock, newId });
@@ -126,6 +133,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       ledger: createLedgerQueries(database.db),
       identity,
       access,
+      serviceAccounts,
       apiKeys,
       bootstrap,
       sessions,
