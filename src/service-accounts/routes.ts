@@ -30,7 +30,7 @@ export function serviceAccountRoutes(rt: Runtime): FastifyPluginAsync {
     });
     app.get('/organizations/:org/service-accounts/findings', {
       onRequest: read,
-      schema: { tags, summary: 'Service accounts without an owner, and credentials too old or unused', params: OrgParams, response: { 200: s.FindingList, ...errors(400, 401, 403, 404) } },
+      schema: { tags, summary: 'Service accounts without an owner, and credentials too old or unused', params: OrgParams, querystring: Type.Object({}, { additionalProperties: false }), response: { 200: s.FindingList, ...errors(400, 401, 403, 404) } },
       handler: async (req) => ({ items: await sa.listFindings((req.params as { org: string }).org) }),
     });
     app.get('/organizations/:org/service-accounts/:id', {

@@ -35,11 +35,11 @@ export const UpdateServiceAccountBody = Type.Object(
 /** A JWK as sent: members checked by the key check, not by the schema (its size is bounded here). */
 const Jwk = Type.Record(Type.String({ maxLength: 16 }), Type.Unknown(), { maxProperties: 20 });
 const Pem = Type.String({ minLength: 1, maxLength: 10_000 });
-export const CreateCredentialBody = Type.Union([
-  Type.Object({ kind: Type.Literal('secret') }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('public_key'), jwk: Jwk }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('public_key'), pem: Pem }, { additionalProperties: false }),
-]);
+/** `{ kind: 'secret' }`, or `{ kind: 'public_key' }` with exactly one of `jwk` and `pem` (checked by the service). */
+export const CreateCredentialBody = Type.Object(
+  { kind: Type.Union([Type.Literal('secret'), Type.Literal('public_key')]), jwk: Type.Optional(Jwk), pem: Type.Optional(Pem) },
+  { additionalProperties: false },
+);
 export const RotateCredentialBody = Type.Object(
   { overlapSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_OVERLAP_SECONDS })), jwk: Type.Optional(Jwk), pem: Type.Optional(Pem) },
   { additionalProperties: false },
