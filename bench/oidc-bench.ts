@@ -89,7 +89,7 @@ async function keyledger(): Promise<{ target: Target; close(): Promise<void> }> 
   await rt.identity.createOrganization(admin, { slug: 'bench', name: 'Bench' });
   const owner = (await rt.identity.createUser(admin, { email: 'owner@bench.test', name: 'Owner' }, { orgRef: 'bench' })).id;
   await rt.access.createRole(admin, 'bench', { key: 'reader', name: 'Reader', description: 'reads', permissions: ['invoices:read'] });
-  const sa = await rt.identity.createServiceAccount(admin, 'bench', { name: 'sync', description: 'bench', ownerUserId: owner });
+  const sa = await rt.serviceAccounts.createServiceAccount(admin, 'bench', { name: 'sync', description: 'bench', ownerUserId: owner });
   await rt.access.grant(admin, 'bench', { role: 'reader', principalType: 'service_account', principalId: sa.id, approvalRef: 'BENCH-1' });
   const { secret } = await rt.serviceAccounts.createCredential(admin, 'bench', sa.id, { kind: 'secret' });
   return {

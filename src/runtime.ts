@@ -29,6 +29,7 @@ import { createOidcService, type OidcService } from './oidc/oidc-service.ts';
 import type { ClientSources } from './oidc/clients.ts';
 import { createPrincipalRevocation, type PrincipalRevocation } from './oidc/principal-revocation.ts';
 import { createApplicationService, type ApplicationService } from './oidc/applications/service.ts';
+import { createServiceAccountService, type ServiceAccountService } from './service-accounts/service.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -43,6 +44,8 @@ export interface Runtime {
   ledger: LedgerQueries;
   identity: IdentityService;
   access: AccessService;
+  /** Service accounts: owners, lifecycle, credentials, verification for the OAuth provider, findings. */
+  serviceAccounts: ServiceAccountService;
   apiKeys: ApiKeyService;
   bootstrap: BootstrapService;
   sessions: SessionService;
@@ -104,6 +107,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const identity = createIdentityService({ db: database.db, runner, newId, membershipRemovalHooks: hooks, userDeactivationHooks: deactivationHooks });
     const access = createAccessService({ db: database.db, runner, clock, newId, identity });
     hooks.push((scope, orgId, userId) => access.endAssignmentsOf(scope, orgId, 'user', userId, 'membership ended'));
+    const serviceAccounts = createServiceAccountService({ db: database.db, runner, clock, newId, identity, access });
+    // An owner who leaves or is deactivated leaves their service accounts ownerless (a finding), in the same transaction.
+    hooks.push(serviceAccounts.onMembershipRemoved);
+    deactivationHooks.push(serviceAccounts.onUserDeactivated);
     const apiKeys = createApiKeyService({ db: database.db, runner, clock, newId });
     const bootstrap = createBootstrapService({ db: database.db, runner, clock, newId, apiKeys, publicUrl: config.publicUrl });
     const sessions = createSessionService({ db: database.db, runner, clock, newId });
@@ -124,7 +131,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const passkeys = createPasskeyService({ db: database.db, runner, clock, newId, sessions, rp });
     const enrollment = createEnrollmentService({ db: database.db, runner, clock, newId, identity, authn, sessions, mail: createMailDispatch(mailer, logger), publicUrl: config.publicUrl });
     const applications = createApplicationService({ db: database.db, runner, clock, newId, identity });
-    const clientSources: ClientSources = { findApplication: (id) => applications.findClient(id), findServiceAccount: async () => undefined };
+    const clientSources: ClientSources = { findApplication: (id) => applications.findClient(id), findServiceAccount: (id) => serviceAccounts.findClient(id) };
     const oidc = createOidcService({
       db: database.db,
       runner,
@@ -135,9 +142,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       sessions,
       sources: clientSources,
       verifyApplicationSecret: (id, secret) => applications.verifySecret(id, secret),
-      verifyServiceAccountSecret: async () => null,
-      isCredentialActive: async () => false,
-      recordCredentialUse: async () => {},
+      verifyServiceAccountSecret: (id, secret) => serviceAccounts.verifySecret(id, secret),
+      isCredentialActive: (id) => serviceAccounts.isCredentialActive(id),
+      recordCredentialUse: (id, ip) => serviceAccounts.recordUse(id, ip),
     });
     await oidc.start();
     // Deprovisioning and leaving: the user's grants and tokens go with their sessions, in the same transaction.
@@ -149,6 +156,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       await oidc.revokeAccount(scope, userId);
     });
     // A disabled or deleted application's tokens go in the same transaction.
+    // A disabled or deleted service account's tokens, or a revoked credential's, go in the same transaction.
+    serviceAccounts.principalRevocationHooks.push(async (scope, { serviceAccountId, credentialId, reason }) => {
+      if (reason === 'account_disabled' || reason === 'account_deleted') await oidc.revokeClient(scope, serviceAccountId);
+      else if (reason === 'credential_revoked' && credentialId) await oidc.revokeCredential(scope, credentialId);
+      // A rotated-out credential keeps working until its overlap ends; introspection checks it is still active.
+    });
     applications.revocationHooks.push(async (scope, { applicationId }) => {
       // An application's client_id is its id.
       await oidc.revokeClient(scope, applicationId);
@@ -166,6 +179,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       ledger: createLedgerQueries(database.db),
       identity,
       access,
+      serviceAccounts,
       apiKeys,
       bootstrap,
       sessions,

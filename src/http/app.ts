@@ -10,6 +10,7 @@ import { bootstrapRoutes } from './bootstrap-routes.ts';
 import { apiKeyRoutes } from './api-key-routes.ts';
 import { identityRoutes } from '../identity/routes.ts';
 import { accessRoutes } from '../access/routes.ts';
+import { serviceAccountRoutes } from '../service-accounts/routes.ts';
 import { auditRoutes, ledgerKeyRoutes } from '../audit/routes.ts';
 import { mailRoutes } from '../mail/routes.ts';
 import { webRoutes } from '../web/web-routes.ts';
@@ -103,6 +104,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(apiKeyRoutes(rt));
       await api.register(identityRoutes(rt));
       await api.register(accessRoutes(rt));
+      await api.register(serviceAccountRoutes(rt));
       await api.register(auditRoutes(rt));
       await api.register(mailRoutes(rt));
       await api.register(authnRoutes(rt));

@@ -2,6 +2,7 @@ import { KeyledgerError } from '../platform/errors.ts';
 import { resolveSessionPolicy } from '../sessions/session-policy.ts';
 import { DEFAULT_PASSWORD_POLICY, validatePasswordPolicy, type PasswordPolicy } from '../authn/password/password-policy.ts';
 import { resolveSignupSettings } from '../authn/enrollment/signup-settings.ts';
+import { readCredentialPolicy } from '../service-accounts/credential-policy.ts';
 
 /** The MFA requirement levels, weakest first: of an organization (`mfaPolicy`) and of a role. */
 export const MFA_POLICIES = ['optional', 'required', 'phishing_resistant'] as const;
@@ -61,7 +62,9 @@ export function readMfaSettings(settings: Record<string, unknown> | null | undef
  * so a typo cannot silently weaken a control or lock every member out later:
  * `sessionPolicy` (timeouts), `passwordPolicy` (NIST floors), `mfaPolicy`,
  * `mfaGracePeriodDays` (0–90), `stepUpFreshnessMinutes` (1–1440) and
- * `signup` (who may create an account on their own). Other settings keys are
+ * `signup` (who may create an account on their own) and the service account
+ * credential ages (`serviceAccountCredentialMaxAgeDays`,
+ * `serviceAccountCredentialUnusedDays`, 1–365). Other settings keys are
  * free-form. Throws the policy's own code.
  */
 export function checkOrganizationSettings(settings: Record<string, unknown>): void {
@@ -80,4 +83,5 @@ export function checkOrganizationSettings(settings: Record<string, unknown>): vo
     if (!result.ok) throw new KeyledgerError('authn.password_policy_invalid', result.violations.map((v) => v.message).join('; '), { violations: result.violations });
   }
   readMfaSettings(settings);
+  readCredentialPolicy(settings);
 }

@@ -1,6 +1,6 @@
 import type { Db } from '../platform/database.ts';
 import type { Trx } from '../audit/command-runner.ts';
-import type { OrganizationRow, ServiceAccountRow, UserRow } from '../platform/schema.ts';
+import type { OrganizationRow, UserRow } from '../platform/schema.ts';
 
 type Reader = Db | Trx;
 
@@ -19,10 +19,6 @@ export function findUserByEmail(db: Reader, email: string): Promise<UserRow | un
 
 export function findMembership(db: Reader, orgId: string, userId: string) {
   return db.selectFrom('memberships').selectAll().where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst();
-}
-
-export function findServiceAccountInOrg(db: Reader, orgId: string, id: string): Promise<ServiceAccountRow | undefined> {
-  return db.selectFrom('service_accounts').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
 }
 
 /** Walks up the management chain from `managerId`; true when it reaches `userId` (a cycle). */

@@ -8,7 +8,7 @@ import type { UserPatch } from './service.ts';
 
 type Page = { limit: number; cursor?: string };
 
-/** Organizations, users, memberships and service accounts under /api/v1. */
+/** Organizations, users and memberships under /api/v1 (service accounts: src/service-accounts/routes.ts). */
 export function identityRoutes(rt: Runtime): FastifyPluginAsync {
   return async (app) => {
     const read = requireScope(rt.apiKeys, 'admin:read');
@@ -87,34 +87,6 @@ export function identityRoutes(rt: Runtime): FastifyPluginAsync {
         const p = req.params as { org: string; userId: string };
         await id.removeMember(commandContext(req), p.org, p.userId);
         return reply.status(204).send();
-      },
-    });
-
-    const SaParams = Type.Object({ org: Type.String({ maxLength: 64 }), id: Uuid });
-    app.post('/organizations/:org/service-accounts', {
-      onRequest: write,
-      schema: { tags: ['Service accounts'], summary: 'Create a service account', params: OrgParams, body: s.CreateServiceAccountBody, response: { 201: s.ServiceAccountSchema, ...errors(400, 401, 403, 404, 413, 415, 422) } },
-      handler: async (req, reply) => reply.status(201).send(await id.createServiceAccount(commandContext(req), (req.params as { org: string }).org, req.body as never)),
-    });
-    app.get('/organizations/:org/service-accounts', {
-      onRequest: read,
-      schema: { tags: ['Service accounts'], summary: 'List service accounts', params: OrgParams, querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: Paged(s.ServiceAccountSchema), ...errors(400, 401, 403, 404) } },
-      handler: async (req) => id.listServiceAccounts((req.params as { org: string }).org, req.query as Page),
-    });
-    app.get('/organizations/:org/service-accounts/:id', {
-      onRequest: read,
-      schema: { tags: ['Service accounts'], summary: 'Read a service account', params: SaParams, response: { 200: s.ServiceAccountSchema, ...errors(400, 401, 403, 404) } },
-      handler: async (req) => {
-        const p = req.params as { org: string; id: string };
-        return id.getServiceAccount(p.org, p.id);
-      },
-    });
-    app.patch('/organizations/:org/service-accounts/:id', {
-      onRequest: write,
-      schema: { tags: ['Service accounts'], summary: 'Change a service account’s name, description, owner or status', params: SaParams, body: s.UpdateServiceAccountBody, response: { 200: s.ServiceAccountSchema, ...errors(400, 401, 403, 404, 413, 415, 422) } },
-      handler: async (req) => {
-        const p = req.params as { org: string; id: string };
-        return id.updateServiceAccount(commandContext(req), p.org, p.id, req.body as never);
       },
     });
   };

@@ -50,27 +50,3 @@ export const UserListQuery = Type.Object(
 
 export const MembershipSchema = Type.Object({ id: Uuid, orgId: Uuid, userId: Uuid, createdAt: Timestamp });
 export const AddMemberBody = Type.Object({ userId: Uuid }, { additionalProperties: false });
-
-export const ServiceAccountSchema = Type.Object({
-  id: Uuid,
-  orgId: Uuid,
-  name: Type.String(),
-  description: Type.String(),
-  ownerUserId: Nullable(Type.String()),
-  status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-});
-export const CreateServiceAccountBody = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 100 }), description: Type.String({ minLength: 1, maxLength: 1000 }), ownerUserId: Type.Optional(Nullable(Uuid)) },
-  { additionalProperties: false },
-);
-export const UpdateServiceAccountBody = Type.Object(
-  {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    description: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
-    ownerUserId: Type.Optional(Nullable(Uuid)),
-    status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled')])),
-  },
-  { additionalProperties: false, minProperties: 1 },
-);

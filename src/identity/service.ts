@@ -6,7 +6,7 @@ import type { OrganizationRow, UserRow } from '../platform/schema.ts';
 import { decodeCursor, encodeCursor } from '../platform/pagination.ts';
 import * as repo from './repository.ts';
 import { checkOrganizationSettings } from './organization-settings.ts';
-import { diffFields, toOrganization, toServiceAccount, toUser, type Membership, type Organization, type ServiceAccount, type User } from './views.ts';
+import { diffFields, toOrganization, toUser, type Membership, type Organization, type User } from './views.ts';
 
 export interface UserInput {
   email: string;
@@ -60,7 +60,7 @@ function page<T extends { id: string }>(rows: T[], limit: number, kind: string):
   return { rows: kept, nextCursor: rows.length > limit ? encodeCursor(kind, kept[kept.length - 1].id) : null };
 }
 
-/** Organizations, users, memberships and service accounts: the principals everything else refers to. */
+/** Organizations, users and memberships: the principals everything else refers to (service accounts: src/service-accounts). */
 export function createIdentityService(deps: IdentityDeps) {
   const { db, runner, newId } = deps;
   const hooks = deps.membershipRemovalHooks ?? [];
@@ -291,76 +291,7 @@ export function createIdentityService(deps: IdentityDeps) {
     async isMember(orgId: string, userId: string, reader: Db | CommandScope['trx'] = db): Promise<boolean> {
       return (await repo.findMembership(reader, orgId, userId)) !== undefined;
     },
-
-    async createServiceAccount(ctx: CommandContext, orgRef: string, input: { name: string; description: string; ownerUserId?: string | null }): Promise<ServiceAccount> {
-      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
-        const org = await requireOrg(trx, orgRef);
-        await checkOwner(trx, org.id, input.ownerUserId);
-        const time = now.toISOString();
-        const row = { id: newId(), org_id: org.id, name: input.name, description: input.description, owner_user_id: input.ownerUserId ?? null, status: 'active' as const, created_at: time, updated_at: time };
-        await trx.insertInto('service_accounts').values(row).execute();
-        record({ action: 'identity.service_account.created', org: org.id, targets: [{ type: 'service_account', id: row.id, display: row.name }], data: { name: row.name, description: row.description, ownerUserId: row.owner_user_id } });
-        return toServiceAccount(row);
-      });
-      return result;
-    },
-
-    async updateServiceAccount(
-      ctx: CommandContext,
-      orgRef: string,
-      id: string,
-      patch: { name?: string; description?: string; ownerUserId?: string | null; status?: ServiceAccount['status'] },
-    ): Promise<ServiceAccount> {
-      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
-        const org = await requireOrg(trx, orgRef);
-        const row = await repo.findServiceAccountInOrg(trx, org.id, id);
-        if (!row) throw new KeyledgerError('service_account.not_found', `no service account "${id}" in "${org.slug}"`);
-        if (patch.ownerUserId !== undefined && patch.ownerUserId !== row.owner_user_id) await checkOwner(trx, org.id, patch.ownerUserId);
-        const before = toServiceAccount(row);
-        const after: ServiceAccount = {
-          ...before,
-          name: patch.name ?? before.name,
-          description: patch.description ?? before.description,
-          ownerUserId: patch.ownerUserId !== undefined ? patch.ownerUserId : before.ownerUserId,
-          status: patch.status ?? before.status,
-          updatedAt: now.toISOString(),
-        };
-        await trx
-          .updateTable('service_accounts')
-          .set({ name: after.name, description: after.description, owner_user_id: after.ownerUserId, status: after.status, updated_at: after.updatedAt })
-          .where('id', '=', id)
-          .execute();
-        const { updatedAt: _b, ...b } = before;
-        const { updatedAt: _a, ...a } = after;
-        record({ action: 'identity.service_account.updated', org: org.id, targets: [{ type: 'service_account', id, display: after.name }], data: diffFields(b, a) });
-        return after;
-      });
-      return result;
-    },
-
-    async getServiceAccount(orgRef: string, id: string): Promise<ServiceAccount> {
-      const org = await requireOrg(db, orgRef);
-      const row = await repo.findServiceAccountInOrg(db, org.id, id);
-      if (!row) throw new KeyledgerError('service_account.not_found', `no service account "${id}" in "${org.slug}"`);
-      return toServiceAccount(row);
-    },
-
-    async listServiceAccounts(orgRef: string, p: Page): Promise<Paged<ServiceAccount>> {
-      const org = await requireOrg(db, orgRef);
-      let q = db.selectFrom('service_accounts').selectAll().where('org_id', '=', org.id).orderBy('id').limit(p.limit + 1);
-      if (p.cursor) q = q.where('id', '>', decodeCursor(p.cursor, 'service_account'));
-      const { rows, nextCursor } = page(await q.execute(), p.limit, 'service_account');
-      return { items: rows.map(toServiceAccount), nextCursor };
-    },
   };
-
-  async function checkOwner(trx: CommandScope['trx'], orgId: string, ownerUserId: string | null | undefined): Promise<void> {
-    if (!ownerUserId) return;
-    const owner = await repo.findUserById(trx, ownerUserId);
-    if (!owner || owner.status !== 'active' || !(await repo.findMembership(trx, orgId, ownerUserId))) {
-      throw new KeyledgerError('service_account.owner_invalid', `owner "${ownerUserId}" is not an active member of the organization`);
-    }
-  }
 }
 
 export type IdentityService = ReturnType<typeof createIdentityService>;

@@ -1,4 +1,4 @@
-import type { OrganizationRow, ServiceAccountRow, UserRow } from '../platform/schema.ts';
+import type { OrganizationRow, UserRow } from '../platform/schema.ts';
 
 export interface Organization {
   id: string;
@@ -31,17 +31,6 @@ export interface Membership {
   createdAt: string;
 }
 
-export interface ServiceAccount {
-  id: string;
-  orgId: string;
-  name: string;
-  description: string;
-  ownerUserId: string | null;
-  status: ServiceAccountRow['status'];
-  createdAt: string;
-  updatedAt: string;
-}
-
 export function toOrganization(row: OrganizationRow): Organization {
   return { id: row.id, slug: row.slug, name: row.name, settings: JSON.parse(row.settings), createdAt: row.created_at, updatedAt: row.updated_at };
 }
@@ -59,19 +48,6 @@ export function toUser(row: UserRow): User {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     emailVerifiedAt: row.email_verified_at,
-  };
-}
-
-export function toServiceAccount(row: ServiceAccountRow): ServiceAccount {
-  return {
-    id: row.id,
-    orgId: row.org_id,
-    name: row.name,
-    description: row.description,
-    ownerUserId: row.owner_user_id,
-    status: row.status,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
   };
 }
 

@@ -36,6 +36,7 @@ export interface Database {
   invitations: InvitationsTable;
   email_tokens: EmailTokensTable;
   oidc_applications: OidcApplicationsTable;
+  service_account_credentials: ServiceAccountCredentialsTable;
 }
 
 export interface OrganizationsTable {
@@ -75,9 +76,13 @@ export interface ServiceAccountsTable {
   name: string;
   description: string;
   owner_user_id: string | null;
-  status: 'active' | 'disabled';
+  /** `deleted` keeps the row for the audit trail; a deleted account never changes again. */
+  status: 'active' | 'disabled' | 'deleted';
   created_at: string;
   updated_at: string;
+  deleted_at: string | null;
+  /** When the account lost its owner (the owner left or was deactivated); null while it has one. */
+  owner_missing_since: string | null;
 }
 
 export interface RolesTable {
@@ -453,3 +458,36 @@ export interface OidcApplicationsTable {
   updated_at: string;
 }
 export type OidcApplicationRow = Selectable<OidcApplicationsTable>;
+/**
+ * A credential of one service account: a client secret (only its SHA-256 and a
+ * display prefix are stored) or a public key (a public JWK whose `kid` is the
+ * credential id). Revoked and expired ones stay for the audit trail.
+ */
+export interface ServiceAccountCredentialsTable {
+  id: string;
+  service_account_id: string;
+  org_id: string;
+  kind: 'secret' | 'public_key';
+  secret_hash: string | null;
+  /** The first characters of the secret (`kl_sa_…`), to recognise it; never enough to use it. */
+  secret_prefix: string | null;
+  /** JSON text of the public JWK, with kid, alg and use. */
+  public_jwk: string | null;
+  /** RFC 7638 SHA-256 thumbprint of the key, base64url. */
+  thumbprint: string | null;
+  alg: string | null;
+  created_at: string;
+  created_by_type: string;
+  created_by_id: string;
+  /** created_at plus the organization's maximum age when created, or earlier when rotated out. */
+  expires_at: string;
+  revoked_at: string | null;
+  revoke_reason: string | null;
+  /** The credential this one replaced by rotation. */
+  rotated_from_id: string | null;
+  /** The credential that replaced this one by rotation (this one then expires after the overlap). */
+  replaced_by_id: string | null;
+  last_used_at: string | null;
+  last_used_ip: string | null;
+}
+export type ServiceAccountCredentialRow = Selectable<ServiceAccountCredentialsTable>;

@@ -48,6 +48,14 @@ const SCENARIO_ACTIONS = [
   'identity.membership.deleted',
   'identity.service_account.created',
   'identity.service_account.updated',
+  'identity.service_account.owner_changed',
+  'identity.service_account.owner_removed',
+  'identity.service_account.disabled',
+  'identity.service_account.enabled',
+  'identity.service_account.deleted',
+  'identity.service_account.credential_created',
+  'identity.service_account.credential_revoked',
+  'identity.service_account.credential_rotated',
   'access.role.created',
   'access.role.updated',
   'access.role.deleted',
@@ -107,6 +115,14 @@ for (const dialect of DIALECTS) {
       await call(200, 'PATCH', `/api/v1/users/${bob.id}`, { status: 'active' });
       const bot = await call(201, 'POST', '/api/v1/organizations/acme/service-accounts', { name: 'ci', description: 'CI deploys', ownerUserId: ada.id });
       await call(200, 'PATCH', `/api/v1/organizations/acme/service-accounts/${bot.id}`, { description: 'CI and CD' });
+      const sa = (rest: string) => `/api/v1/organizations/acme/service-accounts/${bot.id}${rest}`;
+      const secret = await call(201, 'POST', sa('/credentials'), { kind: 'secret' });
+      await call(201, 'POST', sa(`/credentials/${secret.credential.id}/rotate`), { overlapSeconds: 60 });
+      await call(200, 'DELETE', sa(`/credentials/${secret.credential.id}?reason=rotated`));
+      await call(200, 'PATCH', sa(''), { status: 'disabled' });
+      await call(200, 'PATCH', sa(''), { status: 'active', ownerUserId: bob.id });
+      const temp = await call(201, 'POST', '/api/v1/organizations/acme/service-accounts', { name: 'temp', description: 'Short-lived', ownerUserId: bob.id });
+      await call(200, 'DELETE', `/api/v1/organizations/acme/service-accounts/${temp.id}`);
       await call(201, 'POST', '/api/v1/organizations/acme/roles', { key: 'admin', name: 'Admin', description: 'All', permissions: ['*'], privileged: true });
       await call(200, 'PATCH', '/api/v1/organizations/acme/roles/admin', { permissions: ['*', 'billing:*'] });
       await call(201, 'POST', '/api/v1/organizations/acme/roles', { key: 'temp', name: 'Temp', description: 'Unused', permissions: [] });

@@ -81,18 +81,43 @@ const BODY_CASES: BodyCase[] = [
   {
     route: 'POST /api/v1/organizations/{org}/service-accounts',
     params: () => ({ org: 'acme' }),
-    valid: () => ({ name: 'fresh-bot', description: 'Does things' }),
-    wrongTypes: () => [{ name: 'bot', description: 5 }, { name: ['bot'], description: 'x' }, { name: 'bot', description: 'x', ownerUserId: 7 }],
-    missing: { name: 'bot' },
+    valid: (f) => ({ name: 'fresh-bot', description: 'Does things', ownerUserId: f.memberToKeep }),
+    wrongTypes: (f) => [
+      { name: 'bot', description: 5, ownerUserId: f.memberToKeep },
+      { name: ['bot'], description: 'x', ownerUserId: f.memberToKeep },
+      { name: 'bot', description: 'x', ownerUserId: 7 },
+      { name: 'bot', description: 'x', ownerUserId: null },
+      { name: 'bot', description: 'x', ownerUserId: 'not-a-uuid' },
+    ],
+    // Every account has an owner: leaving it out is refused.
+    missing: { name: 'bot', description: 'x' },
     success: 201,
   },
   {
     route: 'PATCH /api/v1/organizations/{org}/service-accounts/{id}',
     params: (f) => ({ org: 'acme', id: f.params.serviceAccountId }),
     valid: () => ({ name: 'renamed-bot' }),
-    wrongTypes: () => [{ status: 'paused' }, { name: 5 }, { status: true }],
+    wrongTypes: () => [{ status: 'paused' }, { name: 5 }, { status: true }, { status: 'deleted' }, { ownerUserId: null }],
     missing: {},
     success: 200,
+  },
+  { route: 'DELETE /api/v1/organizations/{org}/service-accounts/{id}', params: (f) => ({ org: 'acme', id: f.params.doomedServiceAccountId }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
+  {
+    route: 'POST /api/v1/organizations/{org}/service-accounts/{id}/credentials',
+    params: (f) => ({ org: 'acme', id: f.params.serviceAccountId }),
+    valid: () => ({ kind: 'secret' }),
+    wrongTypes: () => [{ kind: 'password' }, { kind: 5 }, { kind: 'public_key', jwk: 'not an object' }, { kind: 'public_key', pem: 5 }, { kind: 'public_key', pem: '' }, { kind: 'secret', pem: 'x' }],
+    missing: {},
+    success: 201,
+  },
+  { route: 'DELETE /api/v1/organizations/{org}/service-accounts/{id}/credentials/{credentialId}', params: (f) => ({ org: 'acme', id: f.params.keyedServiceAccountId, credentialId: f.params.revocableCredentialId }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
+  {
+    route: 'POST /api/v1/organizations/{org}/service-accounts/{id}/credentials/{credentialId}/rotate',
+    params: (f) => ({ org: 'acme', id: f.params.keyedServiceAccountId, credentialId: f.params.rotatableCredentialId }),
+    valid: () => ({ overlapSeconds: 0 }),
+    wrongTypes: () => [{ overlapSeconds: -1 }, { overlapSeconds: 604_801 }, { overlapSeconds: 1.5 }, { overlapSeconds: '60' }, { jwk: 'x' }, { pem: '' }],
+    missing: null,
+    success: 201,
   },
   {
     route: 'POST /api/v1/organizations/{org}/roles',
@@ -242,7 +267,11 @@ for (const dialect of DIALECTS) {
       await createRole(s, 'acme', 'editor');
       await createRole(s, 'acme', 'disposable');
       const assignment = await grantRole(s, 'acme', 'editor', keep.id);
-      const sa = await createServiceAccount(s, 'acme', 'bot');
+      const sa = await createServiceAccount(s, 'acme', 'bot', keep.id);
+      const doomed = await createServiceAccount(s, 'acme', 'doomed-bot', keep.id);
+      const keyed = await createServiceAccount(s, 'acme', 'keyed-bot', keep.id);
+      const rotatable = await ok(s, 201, 'POST', `/api/v1/organizations/acme/service-accounts/${keyed.id}/credentials`, { kind: 'secret' });
+      const revocable = await ok(s, 201, 'POST', `/api/v1/organizations/acme/service-accounts/${keyed.id}/credentials`, { kind: 'secret' });
       const key = await s.issueKey('revocable', ['admin:read']);
       const setup = systemContext('test', 'bodies test');
       const factor = await s.rt.authn.startTotpEnrollment(setup, outsider.id, { issuer: 'Keyledger' });
@@ -259,7 +288,7 @@ for (const dialect of DIALECTS) {
       f = {
         memberToKeep: keep.id,
         nonMember: outsider.id,
-        params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, assignmentId: assignment.id, invitationId: invitation.invitation.id, unverifiedId: unverified.id, factorId: factor.factorId, sessionId: session.session.id, applicationId: application.application.id, disposableApplicationId: disposable.application.id },
+        params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, doomedServiceAccountId: doomed.id, keyedServiceAccountId: keyed.id, rotatableCredentialId: rotatable.credential.id, revocableCredentialId: revocable.credential.id, assignmentId: assignment.id, invitationId: invitation.invitation.id, unverifiedId: unverified.id, factorId: factor.factorId, sessionId: session.session.id, applicationId: application.application.id, disposableApplicationId: disposable.application.id },
       };
       doc = (await s.request('GET', '/api/v1/openapi.json')).json();
     });

@@ -18,6 +18,8 @@ const PASSABLE_BODY: Record<string, unknown> = {
   'POST /api/v1/organizations/{org}/members': { userId: '00000000-0000-7000-8000-000000000000' },
   'POST /api/v1/organizations/{org}/service-accounts': { name: 'n', description: 'd' },
   'PATCH /api/v1/organizations/{org}/service-accounts/{id}': { name: 'n' },
+  'POST /api/v1/organizations/{org}/service-accounts/{id}/credentials': { kind: 'secret' },
+  'POST /api/v1/organizations/{org}/service-accounts/{id}/credentials/{credentialId}/rotate': { overlapSeconds: 0 },
   'POST /api/v1/organizations/{org}/roles': { key: 'never', name: 'N', description: 'd', permissions: [] },
   'PATCH /api/v1/organizations/{org}/roles/{role}': { name: 'N' },
   'POST /api/v1/organizations/{org}/role-assignments': { role: 'viewer', principalType: 'user', principalId: '00000000-0000-7000-8000-000000000000' },
@@ -44,6 +46,7 @@ const BAD_PARAMS: Record<string, string[]> = {
   id: ['not-a-uuid', '12345', '00000000-0000-7000-8000-00000000000g'],
   userId: ['not-a-uuid'],
   factorId: ['not-a-uuid', '00000000-0000-7000-8000-00000000000'],
+  credentialId: ['not-a-uuid', '00000000-0000-7000-8000-00000000000g'],
   org: ['a'.repeat(65)],
   role: ['r'.repeat(65)],
   size: ['abc', '0', '-1', '1.5'],
@@ -71,15 +74,16 @@ for (const dialect of DIALECTS) {
       await ok(s, 201, 'POST', '/api/v1/organizations/acme/invitations', { email: 'invitee-2@acme.test' });
       const app = await ok(s, 201, 'POST', '/api/v1/organizations/acme/applications', { name: 'portal', type: 'web', redirectUris: ['https://portal.acme.test/cb'] });
       await ok(s, 201, 'POST', '/api/v1/organizations/acme/applications', { name: 'dashboard', type: 'spa', redirectUris: ['https://dash.acme.test/cb'] });
-      const sa = await createServiceAccount(s, 'acme', 'bot');
-      await createServiceAccount(s, 'acme', 'bot-2');
+      const sa = await createServiceAccount(s, 'acme', 'bot', u1.id);
+      const sa2 = await createServiceAccount(s, 'acme', 'bot-2', u1.id);
+      const credential = await ok(s, 201, 'POST', `/api/v1/organizations/acme/service-accounts/${sa.id}/credentials`, { kind: 'secret' });
       const key = await s.issueKey('other', ['admin:read']);
       const setup = systemContext('test', 'params test');
       const factor = await s.rt.authn.startTotpEnrollment(setup, u1.id, { issuer: 'Keyledger' });
       const session = await s.rt.sessions.create(setup, { userId: u1.id, orgId: org.id, amr: ['pwd'], acr: 'urn:keyledger:acr:pwd', ip: null, userAgent: null, policy: { ...DEFAULT_SESSION_POLICY } });
       const [event] = (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).items;
       const cp = await s.rt.sequencer.integrateAll();
-      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, applicationId: app.application.id };
+      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id };
       cursors = {
         organization: (await ok(s, 200, 'GET', '/api/v1/organizations?limit=1')).nextCursor,
         events: (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).nextCursor,
@@ -177,6 +181,10 @@ for (const dialect of DIALECTS) {
         ['GET /api/v1/users/{id}/mfa-status', `/api/v1/users/${good.id}/mfa-status?org=${'o'.repeat(65)}`],
         ['GET /api/v1/users/{id}/mfa-status', `/api/v1/users/${good.id}/mfa-status?org=acme&extra=1`],
         ['GET /api/v1/organizations/{org}/invitations', '/api/v1/organizations/acme/invitations?status=gone'],
+        ['DELETE /api/v1/organizations/{org}/service-accounts/{id}/credentials/{credentialId}', `/api/v1/organizations/acme/service-accounts/${good.saId}/credentials/${good.credentialId}?reason=`],
+        ['DELETE /api/v1/organizations/{org}/service-accounts/{id}/credentials/{credentialId}', `/api/v1/organizations/acme/service-accounts/${good.saId}/credentials/${good.credentialId}?reason=${'r'.repeat(501)}`],
+        ['DELETE /api/v1/organizations/{org}/service-accounts/{id}/credentials/{credentialId}', `/api/v1/organizations/acme/service-accounts/${good.saId}/credentials/${good.credentialId}?why=leaked`],
+        ['GET /api/v1/organizations/{org}/service-accounts/findings', '/api/v1/organizations/acme/service-accounts/findings?kind=owner_missing'],
       ];
       for (const [name, url] of cases) {
         const route = API_ROUTES.find((r) => routeName(r) === name)!;
@@ -196,6 +204,16 @@ for (const dialect of DIALECTS) {
         ['DELETE /api/v1/organizations/{org}/roles/{role}', { org: 'acme', role: 'nope' }, 404, 'role.not_found'],
         ['GET /api/v1/organizations/{org}/service-accounts/{id}', { org: 'acme', id: none }, 404, 'service_account.not_found'],
         ['PATCH /api/v1/organizations/{org}/service-accounts/{id}', { org: 'acme', id: none }, 404, 'service_account.not_found'],
+        ['DELETE /api/v1/organizations/{org}/service-accounts/{id}', { org: 'acme', id: none }, 404, 'service_account.not_found'],
+        ['DELETE /api/v1/organizations/{org}/service-accounts/{id}', { org: 'globex', id: good.saId }, 404, 'service_account.not_found'],
+        ['GET /api/v1/organizations/{org}/service-accounts/findings', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['POST /api/v1/organizations/{org}/service-accounts/{id}/credentials', { org: 'acme', id: none }, 404, 'service_account.not_found'],
+        ['GET /api/v1/organizations/{org}/service-accounts/{id}/credentials', { org: 'acme', id: none }, 404, 'service_account.not_found'],
+        ['DELETE /api/v1/organizations/{org}/service-accounts/{id}/credentials/{credentialId}', { org: 'acme', id: good.saId, credentialId: none }, 404, 'service_account.credential_not_found'],
+        // A credential is found only under its own account.
+        ['DELETE /api/v1/organizations/{org}/service-accounts/{id}/credentials/{credentialId}', { org: 'acme', id: good.otherSaId, credentialId: good.credentialId }, 404, 'service_account.credential_not_found'],
+        ['POST /api/v1/organizations/{org}/service-accounts/{id}/credentials/{credentialId}/rotate', { org: 'acme', id: good.saId, credentialId: none }, 404, 'service_account.credential_not_found'],
+        ['POST /api/v1/organizations/{org}/service-accounts/{id}/credentials/{credentialId}/rotate', { org: 'acme', id: good.otherSaId, credentialId: good.credentialId }, 404, 'service_account.credential_not_found'],
         ['GET /api/v1/organizations/{org}/role-assignments/{id}', { org: 'acme', id: none }, 404, 'assignment.not_found'],
         ['POST /api/v1/organizations/{org}/role-assignments/{id}/revoke', { org: 'acme', id: none }, 404, 'assignment.not_found'],
         ['POST /api/v1/organizations/{org}/members', { org: 'acme' }, 404, 'user.not_found'],

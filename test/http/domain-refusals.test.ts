@@ -64,7 +64,7 @@ for (const dialect of DIALECTS) {
       const suspended = await createUser(s, { email: 'suspended@acme.test', org: 'acme' });
       await ok(s, 200, 'PATCH', `/api/v1/users/${suspended.id}`, { status: 'suspended' });
       await refuse('POST /api/v1/organizations/{org}/role-assignments', url, { role: 'viewer', principalType: 'user', principalId: suspended.id }, 422, 'assignment.principal_invalid');
-      const foreignBot = await createServiceAccount(s, 'globex', 'globex-bot');
+      const foreignBot = await createServiceAccount(s, 'globex', 'globex-bot', outsider.id);
       await refuse('POST /api/v1/organizations/{org}/role-assignments', url, { role: 'viewer', principalType: 'service_account', principalId: foreignBot.id }, 422, 'assignment.principal_invalid');
       // A user id presented as a service account is not one.
       await refuse('POST /api/v1/organizations/{org}/role-assignments', url, { role: 'viewer', principalType: 'service_account', principalId: ada.id }, 422, 'assignment.principal_invalid');
@@ -96,7 +96,7 @@ for (const dialect of DIALECTS) {
 
     it('a service account owner must be an active member: 422 service_account.owner_invalid', async () => {
       await refuse('POST /api/v1/organizations/{org}/service-accounts', '/api/v1/organizations/acme/service-accounts', { name: 'b', description: 'd', ownerUserId: outsider.id }, 422, 'service_account.owner_invalid');
-      const bot = await createServiceAccount(s, 'acme', 'acme-bot');
+      const bot = await createServiceAccount(s, 'acme', 'acme-bot', ada.id);
       await refuse('PATCH /api/v1/organizations/{org}/service-accounts/{id}', `/api/v1/organizations/acme/service-accounts/${bot.id}`, { ownerUserId: outsider.id }, 422, 'service_account.owner_invalid');
     });
 

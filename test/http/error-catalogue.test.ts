@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { DIALECTS } from '../support/databases.ts';
-import { createOrg, ledgerNextSeq, startHttpSuite, type HttpSuite } from '../support/http.ts';
+import { createOrg, createUser, ledgerNextSeq, startHttpSuite, type HttpSuite } from '../support/http.ts';
 import { ERROR_CATALOGUE, KeyledgerError, type ErrorCode } from '../../src/platform/errors.ts';
 import { ErrorResponse } from '../../src/http/schemas.ts';
 
@@ -49,10 +49,13 @@ describe('the error catalogue and docs/errors.md', () => {
 for (const dialect of DIALECTS) {
   describe(`a server error never leaks its cause, on ${dialect}`, () => {
     let s: HttpSuite;
+    let owner: Record<string, any>;
     beforeAll(async () => {
       s = await startHttpSuite(dialect);
       await createOrg(s, 'acme');
+      owner = await createUser(s, { email: 'owner@acme.test', org: 'acme' });
       // A broken database is the cleanest real internal error: the service's query fails below the HTTP layer.
+      await sql`drop table service_account_credentials`.execute(s.rt.database.db);
       await sql`drop table service_accounts`.execute(s.rt.database.db);
     });
     afterAll(async () => s?.close());
@@ -66,7 +69,7 @@ for (const dialect of DIALECTS) {
 
     it('a failing command answers 500 internal and appends nothing', async () => {
       const before = await ledgerNextSeq(s.rt);
-      const res = await s.request('POST', '/api/v1/organizations/acme/service-accounts', { body: { name: 'bot', description: 'd' } });
+      const res = await s.request('POST', '/api/v1/organizations/acme/service-accounts', { body: { name: 'bot', description: 'd', ownerUserId: owner.id } });
       expect(res.statusCode).toBe(500);
       expect(res.json()).toEqual({ error: { code: 'internal', message: 'internal server error', requestId: res.headers['x-request-id'] } });
       expect(await ledgerNextSeq(s.rt)).toBe(before);

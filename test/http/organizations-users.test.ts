@@ -145,17 +145,20 @@ for (const dialect of DIALECTS) {
       expect(await ok(s, 200, 'GET', `/api/v1/organizations/acme/service-accounts/${bot.id}`)).toEqual(bot);
 
       const more = [bot.id];
-      for (let i = 0; i < 4; i++) more.push((await createServiceAccount(s, 'acme', `bot-${i}`)).id);
+      for (let i = 0; i < 4; i++) more.push((await createServiceAccount(s, 'acme', `bot-${i}`, owner.id)).id);
       const walked = await walkPages(s, '/api/v1/organizations/acme/service-accounts', 2);
       expect(walked.ids).toEqual(more);
       expect(walked.pages).toBe(3);
 
-      const changed = await eventsDuring(s, () => s.request('PATCH', `/api/v1/organizations/acme/service-accounts/${bot.id}`, { body: { status: 'disabled', ownerUserId: null } }));
+      const changed = await eventsDuring(s, () => s.request('PATCH', `/api/v1/organizations/acme/service-accounts/${bot.id}`, { body: { status: 'disabled', description: 'Deploys' } }));
       expect(changed.res.statusCode).toBe(200);
-      expect(changed.res.json()).toMatchObject({ status: 'disabled', ownerUserId: null, name: 'ci-bot' });
+      expect(changed.res.json()).toMatchObject({ status: 'disabled', ownerUserId: owner.id, name: 'ci-bot', description: 'Deploys' });
       expect(changed.events.map((e) => [e.action, e.data])).toEqual([
-        ['identity.service_account.updated', { before: { ownerUserId: owner.id, status: 'active' }, after: { ownerUserId: null, status: 'disabled' } }],
+        ['identity.service_account.updated', { before: { description: 'Deploys from CI' }, after: { description: 'Deploys' } }],
+        ['identity.service_account.disabled', { credentials: [] }],
       ]);
+      // Exactly one owner: it can be changed, never taken away.
+      expectError(await s.request('PATCH', `/api/v1/organizations/acme/service-accounts/${bot.id}`, { body: { ownerUserId: null } }), 400, 'request.invalid');
       // A service account is found only under its own organization.
       expectError(await s.request('GET', `/api/v1/organizations/globex/service-accounts/${bot.id}`), 404, 'service_account.not_found');
     });

@@ -114,7 +114,7 @@ for (const dialect of DIALECTS) {
       expect(events[0].data).toEqual({ roleId: grant.roleId, roleKey: 'viewer', privileged: false, principalType: 'user', principalId: alice.id, approvalRef: 'TICKET-1', reason: 'onboarding', expiresAt: null });
       expect(await ok(s, 200, 'GET', `/api/v1/organizations/acme/role-assignments/${grant.id}`)).toEqual(grant);
 
-      const bot = await createServiceAccount(s, 'acme', 'deployer');
+      const bot = await createServiceAccount(s, 'acme', 'deployer', alice.id);
       const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
       const saGrant = await ok(s, 201, 'POST', '/api/v1/organizations/acme/role-assignments', { role: grant.roleId, principalType: 'service_account', principalId: bot.id, expiresAt });
       expect(saGrant).toMatchObject({ principal: { type: 'service_account', id: bot.id }, expiresAt, active: true });

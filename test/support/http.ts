@@ -88,7 +88,7 @@ export async function ledgerNextSeq(rt: Runtime): Promise<number> {
   return Number(head.next_seq);
 }
 
-const MUTABLE_TABLES = ['organizations', 'users', 'memberships', 'service_accounts', 'roles', 'role_assignments', 'api_keys', 'bootstrap_tokens', 'sessions', 'totp_factors', 'recovery_codes', 'invitations', 'email_tokens', 'password_credentials', 'oidc_applications'] as const;
+const MUTABLE_TABLES = ['organizations', 'users', 'memberships', 'service_accounts', 'roles', 'role_assignments', 'api_keys', 'bootstrap_tokens', 'sessions', 'totp_factors', 'recovery_codes', 'invitations', 'email_tokens', 'password_credentials', 'service_account_credentials', 'oidc_applications'] as const;
 
 /** Every row of every mutable table, ordered, with api_keys.last_used_at left out (reads may touch it). */
 export async function snapshotState(rt: Runtime): Promise<Record<string, unknown[]>> {
@@ -172,5 +172,6 @@ export const createRole = (s: HttpSuite, org: string, key: string, extra: Record
   ok(s, 201, 'POST', `/api/v1/organizations/${org}/roles`, { key, name: `Role ${key}`, description: `What ${key} may do`, permissions: [`${key}:read`], ...extra });
 export const grantRole = (s: HttpSuite, org: string, role: string, principalId: string, extra: Record<string, unknown> = {}) =>
   ok(s, 201, 'POST', `/api/v1/organizations/${org}/role-assignments`, { role, principalType: 'user', principalId, ...extra });
-export const createServiceAccount = (s: HttpSuite, org: string, name: string, extra: Record<string, unknown> = {}) =>
-  ok(s, 201, 'POST', `/api/v1/organizations/${org}/service-accounts`, { name, description: `${name} robot`, ...extra });
+/** Creates a service account owned by `ownerUserId` (every account has exactly one owner, an active member of `org`). */
+export const createServiceAccount = (s: HttpSuite, org: string, name: string, ownerUserId: string, extra: Record<string, unknown> = {}) =>
+  ok(s, 201, 'POST', `/api/v1/organizations/${org}/service-accounts`, { name, description: `${name} robot`, ownerUserId, ...extra });

@@ -12,6 +12,7 @@ import { lockoutsMigration } from './2026-11-28-lockouts.ts';
 import { enrollmentMigration } from './2026-11-28-enrollment.ts';
 import { oidcStoreMigration } from './2026-11-29-oidc-store.ts';
 import { oidcApplicationsMigration } from './2026-11-29-oidc-applications.ts';
+import { serviceAccountCredentialsMigration } from './2026-11-29-service-account-credentials.ts';
 
 /** Every migration, in order. Never edit one that has landed; add a new one. */
 export function listMigrations(dialect: Dialect): Record<string, Migration> {
@@ -25,8 +26,9 @@ export function listMigrations(dialect: Dialect): Record<string, Migration> {
     '2026-11-28-0007-lockouts': lockoutsMigration(dialect),
     '2026-11-28-0008-enrollment': enrollmentMigration(dialect),
     '2026-11-28-0009-role-mfa-policy': roleMfaPolicyMigration(dialect),
-    '2026-11-29-0012-oidc-store': oidcStoreMigration(dialect),
+    '2026-11-29-0010-service-account-credentials': serviceAccountCredentialsMigration(dialect),
     '2026-11-29-0011-oidc-applications': oidcApplicationsMigration(dialect),
+    '2026-11-29-0012-oidc-store': oidcStoreMigration(dialect),
   };
 }
 
