@@ -41,7 +41,7 @@ export interface ServiceAccountClient {
 export const HASHED_SECRET_PLACEHOLDER = 'stored-hashed-never-compared-0000000000000000';
 
 /** Keyledger's own client metadata, next to the registered OAuth/OIDC fields. */
-export const EXTRA_CLIENT_METADATA = ['kl_org_id', 'kl_kind', 'kl_access_token_ttl', 'kl_refresh_token_ttl', 'kl_id_token_ttl', 'kl_required_acr', 'kl_first_party'] as const;
+export const EXTRA_CLIENT_METADATA = ['kl_org_id', 'kl_permissions', 'kl_kind', 'kl_access_token_ttl', 'kl_refresh_token_ttl', 'kl_id_token_ttl', 'kl_required_acr', 'kl_first_party'] as const;
 
 export interface ClientSources {
   findApplication(clientId: string): Promise<ApplicationClient | undefined>;
@@ -94,7 +94,8 @@ export function serviceAccountMetadata(sa: ServiceAccountClient, scopes: string[
     redirect_uris: [],
     token_endpoint_auth_method: useJwt ? 'private_key_jwt' : 'client_secret_basic',
     ...(useJwt ? { jwks: { keys } } : { client_secret: HASHED_SECRET_PLACEHOLDER }),
-    scope: scopes.join(' '),
+    // Permissions are not the provider's registered scopes, so they travel in Keyledger's own field and are checked at issuance.
+    kl_permissions: scopes,
     kl_org_id: sa.orgId,
     kl_kind: 'service_account',
     kl_first_party: true,

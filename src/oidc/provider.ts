@@ -43,6 +43,9 @@ export interface ProviderDeps {
 
 const DAY = 86_400;
 
+/** The audience of tokens for an organization's APIs. */
+export const orgAudience = (orgId: string) => `urn:keyledger:organization:${orgId}`;
+
 function num(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }
@@ -134,6 +137,22 @@ export function buildProvider(deps: ProviderDeps): Provider {
           deps.tokenAccessAllowed(ctx, { clientId: client.clientId, orgId: String(client.metadata().kl_org_id ?? '') }, token as never),
       },
       userinfo: { enabled: true },
+      // Client-credentials tokens are for the organization's APIs: their audience is the organization,
+      // and their scopes are the permissions the client holds (a service account's roles).
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async (ctx) => (ctx.oidc.params?.grant_type === 'client_credentials' ? orgAudience(String(ctx.oidc.client?.metadata().kl_org_id)) : undefined),
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (ctx, resource, client) => {
+          const meta = client.metadata();
+          if (resource !== orgAudience(String(meta.kl_org_id))) throw new errors.InvalidTarget('the resource is not this client’s organization');
+          const permissions = Array.isArray(meta.kl_permissions) ? (meta.kl_permissions as string[]) : [];
+          for (const scope of String(ctx.oidc.params?.scope ?? '').split(' ').filter(Boolean)) {
+            if (!permissions.includes(scope)) throw new errors.InvalidScope('requested scope is not allowed', scope);
+          }
+          return { scope: permissions.join(' '), audience: resource, accessTokenFormat: 'opaque', accessTokenTTL: num(meta.kl_access_token_ttl, 600) };
+        },
+      },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: async (ctx, form) => {
@@ -151,11 +170,6 @@ export function buildProvider(deps: ProviderDeps): Provider {
     extraTokenClaims: async (ctx, token) => {
       if (token.kind !== 'ClientCredentials') return undefined;
       const client = ctx.oidc.client!;
-      const allowed = new Set((client.scope ?? '').split(' ').filter(Boolean));
-      // oidc-provider lets scopes it does not know pass; a service account gets only the permissions its roles give.
-      for (const scope of (token.scope ?? '').split(' ').filter(Boolean)) {
-        if (!allowed.has(scope)) throw new errors.InvalidScope('requested scope is not allowed', scope);
-      }
       if (client.metadata().kl_kind !== 'service_account') return undefined;
       const scope = oidcRequestScope.getStore();
       let credentialId = scope?.credentialId;

@@ -5,12 +5,13 @@ import { DIALECTS } from '../support/databases.ts';
 import { discover, startServerSuite, type ServerSuite } from '../support/oidc.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 
-/** The OAuth error a refused grant carries (openid-client throws ResponseBodyError). */
+/** The OAuth error a refused grant carries: in the body (ResponseBodyError), or in the WWW-Authenticate challenge of a 401. */
 async function oauthError(p: Promise<unknown>): Promise<string> {
   try {
     await p;
   } catch (err) {
-    return (err as { error?: string }).error ?? (err as Error).message;
+    const challenge = (err as { cause?: Array<{ parameters?: { error?: string } }> }).cause;
+    return (err as { error?: string }).error ?? (Array.isArray(challenge) ? challenge[0]?.parameters?.error : undefined) ?? (err as Error).message;
   }
   throw new Error('expected the request to be refused');
 }
@@ -56,7 +57,9 @@ for (const dialect of DIALECTS) {
       expect(tokens.expires_in).toBeGreaterThan(590);
       expect(tokens.expires_in).toBeLessThanOrEqual(600);
       const seen = await client.tokenIntrospection(resourceServer, tokens.access_token);
-      expect(seen).toMatchObject({ active: true, client_id: saId, scope: 'invoices:read', credential_id: secretCredId, token_type: 'Bearer' });
+      const org = await s.api('GET', '/organizations/acme');
+      // Its audience is the organization's APIs.
+      expect(seen).toMatchObject({ active: true, client_id: saId, scope: 'invoices:read', credential_id: secretCredId, token_type: 'Bearer', aud: `urn:keyledger:organization:${org.id}` });
       const creds = await s.api('GET', `/organizations/acme/service-accounts/${saId}/credentials`);
       expect(creds.items.find((c: any) => c.id === secretCredId)).toMatchObject({ lastUsedIp: '127.0.0.1' });
       expect(creds.items.find((c: any) => c.id === secretCredId).lastUsedAt).not.toBeNull();
@@ -73,19 +76,34 @@ for (const dialect of DIALECTS) {
       expect(await oauthError(client.clientCredentialsGrant(unknown))).toBe('invalid_client');
     });
 
-    it('authenticates with private_key_jwt by a registered public key, and the overlap window of a rotation ends', async () => {
-      const first = await generateKeyPair('ES256', { extractable: true });
-      const created = await s.api('POST', `/organizations/acme/service-accounts/${saId}/credentials`, { kind: 'public_key', jwk: await exportJWK(first.publicKey) });
+    it('authenticates with private_key_jwt by a registered public key, next to a secret', async () => {
+      const pair = await generateKeyPair('ES256', { extractable: true });
+      const created = await s.api('POST', `/organizations/acme/service-accounts/${saId}/credentials`, { kind: 'public_key', jwk: await exportJWK(pair.publicKey) });
       const keyCredId = created.credential.id;
-      const byKey = await discover(s.issuer, saId, client.PrivateKeyJwt({ key: first.privateKey, kid: keyCredId }));
+      const byKey = await discover(s.issuer, saId, client.PrivateKeyJwt({ key: pair.privateKey, kid: keyCredId }));
       const tokens = await client.clientCredentialsGrant(byKey, { scope: 'customers:read' });
-      expect(await client.tokenIntrospection(resourceServer, tokens.access_token)).toMatchObject({ active: true, credential_id: keyCredId });
-      // The secret still works beside the key (two active credentials).
-      await client.clientCredentialsGrant(bySecret);
+      expect(await client.tokenIntrospection(resourceServer, tokens.access_token)).toMatchObject({ active: true, credential_id: keyCredId, scope: 'customers:read' });
+      // Both kinds of credential work side by side (the move from secrets to keys).
+      const bySecretToo = await client.clientCredentialsGrant(bySecret);
+      expect(await client.tokenIntrospection(resourceServer, bySecretToo.access_token)).toMatchObject({ active: true, credential_id: secretCredId });
+      // A key that is not registered is refused.
+      const stranger = await generateKeyPair('ES256', { extractable: true });
+      expect(await oauthError(client.clientCredentialsGrant(await discover(s.issuer, saId, client.PrivateKeyJwt({ key: stranger.privateKey, kid: keyCredId }))))).toBe('invalid_client');
+      await s.api('DELETE', `/organizations/acme/service-accounts/${saId}/credentials/${keyCredId}`, undefined, [200, 204]);
+      expect(await client.tokenIntrospection(resourceServer, tokens.access_token)).toEqual({ active: false });
+    });
+
+    it('a rotated-out key works during the overlap window and is refused after it, its tokens with it', async () => {
+      const sa = await s.api('POST', '/organizations/acme/service-accounts', { name: 'signer', description: 'signs its assertions', ownerUserId: adaId });
+      await s.api('POST', '/organizations/acme/role-assignments', { role: 'invoice-reader', principalType: 'service_account', principalId: sa.id, approvalRef: 'CHG-2' });
+      const first = await generateKeyPair('ES256', { extractable: true });
+      const created = await s.api('POST', `/organizations/acme/service-accounts/${sa.id}/credentials`, { kind: 'public_key', jwk: await exportJWK(first.publicKey) });
+      const byKey = await discover(s.issuer, sa.id, client.PrivateKeyJwt({ key: first.privateKey, kid: created.credential.id }));
+      const tokens = await client.clientCredentialsGrant(byKey, { scope: 'customers:read' });
 
       const second = await generateKeyPair('ES256', { extractable: true });
-      const rotated = await s.api('POST', `/organizations/acme/service-accounts/${saId}/credentials/${keyCredId}/rotate`, { overlapSeconds: 3600, jwk: await exportJWK(second.publicKey) });
-      const byNewKey = await discover(s.issuer, saId, client.PrivateKeyJwt({ key: second.privateKey, kid: rotated.credential.id }));
+      const rotated = await s.api('POST', `/organizations/acme/service-accounts/${sa.id}/credentials/${created.credential.id}/rotate`, { overlapSeconds: 3600, jwk: await exportJWK(second.publicKey) });
+      const byNewKey = await discover(s.issuer, sa.id, client.PrivateKeyJwt({ key: second.privateKey, kid: rotated.credential.id }));
       // Inside the overlap both keys are accepted.
       await client.clientCredentialsGrant(byKey);
       await client.clientCredentialsGrant(byNewKey);
