@@ -89,6 +89,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const newId = createIdGenerator(clock);
     const metrics = createMetrics();
     let sequencer: Sequencer | undefined;
+    let oidcCommitted: ((actions: string[]) => void) | undefined;
     const runner = createCommandRunner({
       db: database.db,
       clock,
@@ -97,6 +98,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       onAppended: (events) => {
         metrics.ledgerEventsAppended.inc(events.length);
         sequencer?.poke();
+        oidcCommitted?.(events.map((e) => e.action));
       },
     });
     const master = loadMasterKey(config.masterKey, config.dataDir);
@@ -143,9 +145,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       sources: clientSources,
       verifyApplicationSecret: (id, secret) => applications.verifySecret(id, secret),
       verifyServiceAccountSecret: (id, secret) => serviceAccounts.verifySecret(id, secret),
-      isCredentialActive: (id) => serviceAccounts.isCredentialActive(id),
       recordCredentialUse: (id, ip) => serviceAccounts.recordUse(id, ip),
     });
+    oidcCommitted = oidc.onCommitted;
     await oidc.start();
     // Deprovisioning and leaving: the user's grants and tokens go with their sessions, in the same transaction.
     hooks.push(async (scope, _orgId, userId) => {

@@ -1,6 +1,4 @@
-import type { Db } from '../platform/database.ts';
-import type { Clock } from '../platform/clock.ts';
-import { findActiveRolesByPrincipal } from '../access/repository.ts';
+import type { CachedClient } from './client-cache.ts';
 
 /** An application (an OAuth client the organization registered) as the provider needs it. */
 export interface ApplicationClient {
@@ -102,17 +100,12 @@ export function serviceAccountMetadata(sa: ServiceAccountClient, scopes: string[
   };
 }
 
-/** Loads a client's metadata for the provider: an application, else an active service account with a usable credential. */
-export function createClientLoader(deps: { db: Db; clock: Clock; sources: ClientSources }) {
+/** A client's metadata for the provider from its cached record: an application, else an active service account with a usable credential. */
+export function createClientLoader(load: (clientId: string) => Promise<CachedClient | null>) {
   return async function loadClient(clientId: string, hint: ClientAuthHint): Promise<Record<string, unknown> | undefined> {
-    const sa = await deps.sources.findServiceAccount(clientId);
-    if (sa) {
-      if (sa.status !== 'active' || sa.credentials.length === 0) return undefined;
-      const roles = await findActiveRolesByPrincipal(deps.db, deps.clock.now().toISOString(), { orgId: sa.orgId, principalType: 'service_account', principalId: sa.serviceAccountId });
-      const scopes = [...new Set(roles.flatMap((r) => JSON.parse(r.permissions) as string[]))].sort();
-      return serviceAccountMetadata(sa, scopes, hint);
-    }
-    const app = await deps.sources.findApplication(clientId);
-    return app ? applicationMetadata(app) : undefined;
+    const client = await load(clientId);
+    const sa = client?.serviceAccount;
+    if (sa) return sa.status === 'active' && sa.credentials.length > 0 ? serviceAccountMetadata(sa, sa.scopes, hint) : undefined;
+    return client?.application ? applicationMetadata(client.application) : undefined;
   };
 }

@@ -4,7 +4,7 @@ import type { Runtime } from '../runtime.ts';
 import { clearSessionCookie } from '../sessions/session-cookie.ts';
 import { loadSignedIn, userContext } from '../web/web-request.ts';
 import type { OidcService } from './oidc-service.ts';
-import { oidcRequestScope, type OidcRequestScope } from './provider.ts';
+import { attachRequestScope, type OidcRequestScope } from './provider.ts';
 import type { ClientAuthHint } from './clients.ts';
 
 /**
@@ -33,16 +33,15 @@ async function handOver(oidc: OidcService, req: FastifyRequest, reply: FastifyRe
   const scope: OidcRequestScope = { hint: authHint(req), ip: req.ip };
   reply.hijack();
   reply.raw.setHeader('content-security-policy', PROVIDER_CSP);
-  const callback = oidc.provider().callback();
+  const callback = oidc.callback();
   await new Promise<void>((resolve) => {
     reply.raw.once('close', resolve);
     reply.raw.once('finish', resolve);
-    oidcRequestScope.run(scope, () => {
-      Promise.resolve(callback(raw, reply.raw)).catch((err) => {
-        req.log.error({ err }, 'the OpenID Connect provider failed a request');
-        if (!reply.raw.headersSent) reply.raw.writeHead(500, { 'content-type': 'application/json' });
-        reply.raw.end(JSON.stringify({ error: 'server_error' }));
-      });
+    attachRequestScope(raw, scope);
+    Promise.resolve(callback(raw, reply.raw)).catch((err) => {
+      req.log.error({ err }, 'the OpenID Connect provider failed a request');
+      if (!reply.raw.headersSent) reply.raw.writeHead(500, { 'content-type': 'application/json' });
+      reply.raw.end(JSON.stringify({ error: 'server_error' }));
     });
   });
 }

@@ -12,6 +12,8 @@ import { loadMfaRequirement, satisfiesMfa, type MfaPolicy } from '../authn/mfa-p
 import type { SessionService } from '../sessions/service.ts';
 import { readSessionCookie } from '../sessions/session-cookie.ts';
 import { createClientLoader, type ClientSources } from './clients.ts';
+import { createClientCache } from './client-cache.ts';
+import { findActiveRolesByPrincipal } from '../access/repository.ts';
 import { createOidcStore } from './oidc-store.ts';
 import { buildProvider, type Account } from './provider.ts';
 import { createSigningKeys, DEFAULT_KEY_ROTATION, toSigningKeyView, type KeyRotationPolicy, type SigningKeyView } from './signing-keys.ts';
@@ -27,7 +29,6 @@ export interface OidcServiceDeps {
   sources: ClientSources;
   verifyApplicationSecret(clientId: string, presented: string): Promise<boolean>;
   verifyServiceAccountSecret(clientId: string, presented: string): Promise<{ credentialId: string } | null>;
-  isCredentialActive(credentialId: string): Promise<boolean>;
   recordCredentialUse(credentialId: string, ip: string): Promise<void>;
   keyPolicy?: KeyRotationPolicy;
   /** How often keys are checked against their schedule and expired artifacts purged (ms; 0 disables the timers). */
@@ -48,9 +49,19 @@ export function createOidcService(deps: OidcServiceDeps) {
   const issuer = `${deps.publicUrl}/oidc`;
   const store = createOidcStore(db);
   const keys = createSigningKeys({ db, runner, master: deps.master, policy: deps.keyPolicy ?? DEFAULT_KEY_ROTATION });
-  const loadClient = createClientLoader({ db, clock, sources: deps.sources });
+  const cache = createClientCache(
+    {
+      ...deps.sources,
+      async loadScopes(sa) {
+        const roles = await findActiveRolesByPrincipal(db, clock.now().toISOString(), { orgId: sa.orgId, principalType: 'service_account', principalId: sa.serviceAccountId });
+        return [...new Set(roles.flatMap((r) => JSON.parse(r.permissions) as string[]))].sort();
+      },
+    },
+    () => clock.now().getTime(),
+  );
+  const loadClient = createClientLoader(cache.load);
   const cookieKeys = [createHmac('sha256', deps.master.key).update('keyledger:oidc-cookies').digest('base64url')];
-  let current: { provider: Provider; fingerprint: string } | null = null;
+  let current: { provider: Provider; callback: ReturnType<Provider['callback']>; fingerprint: string } | null = null;
   let timer: NodeJS.Timeout | null = null;
 
   /** The MFA level a user must have met to use the application: the strictest of the application's demand and the organization's policy for the user (not while in grace). */
@@ -93,7 +104,7 @@ export function createOidcService(deps: OidcServiceDeps) {
     const owner = token.clientId === caller.clientId ? { kl_org_id: caller.orgId, kl_kind: null } : await loadClient(token.clientId, null);
     if (!owner || String(owner.kl_org_id) !== caller.orgId) return false;
     const credentialId = token.extra?.credential_id;
-    if (typeof credentialId === 'string' && !(await deps.isCredentialActive(credentialId))) return false;
+    if (typeof credentialId === 'string' && !(await cache.isCredentialActive(token.clientId, credentialId))) return false;
     if (token.accountId && !(await findAccount(token.accountId, caller.orgId))) return false;
     return true;
   }
@@ -110,8 +121,10 @@ export function createOidcService(deps: OidcServiceDeps) {
       adapterFor: (model) => store.adapterFor(model),
       loadClient,
       async verifyClientSecret(client, presented) {
-        if (client.kind === 'service_account') return (await deps.verifyServiceAccountSecret(client.clientId, presented)) ?? false;
-        return (await deps.verifyApplicationSecret(client.clientId, presented)) ? {} : false;
+        return cache.verifySecret(client.clientId, presented, async () => {
+          if (client.kind === 'service_account') return (await deps.verifyServiceAccountSecret(client.clientId, presented)) ?? false;
+          return (await deps.verifyApplicationSecret(client.clientId, presented)) ? {} : false;
+        });
       },
       recordCredentialUse: deps.recordCredentialUse,
       findAccount,
@@ -134,13 +147,17 @@ export function createOidcService(deps: OidcServiceDeps) {
     const now = clock.now();
     const set = keys.keySet(await keys.ensure(now), now);
     if (current?.fingerprint === set.fingerprint) return;
-    current = { provider: build(set.privateJwks), fingerprint: set.fingerprint };
+    const provider = build(set.privateJwks);
+    // Koa composes its middleware in callback(): once per provider, not per request.
+    current = { provider, callback: provider.callback(), fingerprint: set.fingerprint };
   }
 
   return {
     issuer,
     store,
     loadClient,
+    /** Called with the actions of every committed command: drops cached clients a change may have altered. */
+    onCommitted: cache.onCommitted,
     requiredLevel,
     findAccount,
     async start(): Promise<void> {
@@ -162,6 +179,11 @@ export function createOidcService(deps: OidcServiceDeps) {
     provider(): Provider {
       if (!current) throw new Error('the OpenID Connect provider has not started');
       return current.provider;
+    },
+    /** The provider's request handler (Node's (req, res)). */
+    callback(): ReturnType<Provider['callback']> {
+      if (!current) throw new Error('the OpenID Connect provider has not started');
+      return current.callback;
     },
     refreshKeys,
     async listSigningKeys(): Promise<SigningKeyView[]> {

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import { html, raw } from '../web/html.ts';
@@ -15,7 +14,17 @@ export interface OidcRequestScope {
   credentialId?: string;
 }
 
-export const oidcRequestScope = new AsyncLocalStorage<OidcRequestScope>();
+const SCOPE = Symbol('keyledger.oidcRequestScope');
+
+/** Attaches what Keyledger read of a request before handing it to the provider. */
+export function attachRequestScope(req: object, scope: OidcRequestScope): void {
+  (req as { [SCOPE]?: OidcRequestScope })[SCOPE] = scope;
+}
+
+/** The scope of the request the provider is handling now (through its own async context: no second one per request). */
+function requestScope(): OidcRequestScope | undefined {
+  return (Provider.ctx?.req as { [SCOPE]?: OidcRequestScope } | undefined)?.[SCOPE];
+}
 
 export interface Account {
   accountId: string;
@@ -42,6 +51,14 @@ export interface ProviderDeps {
 }
 
 const DAY = 86_400;
+
+const metadataOf = new WeakMap<object, Record<string, unknown>>();
+/** A client's metadata (the provider re-derives it on every call; the client object is rebuilt when its metadata changes). */
+function meta(client: { metadata(): Record<string, unknown> }): Record<string, unknown> {
+  let m = metadataOf.get(client);
+  if (!m) metadataOf.set(client, (m = client.metadata()));
+  return m;
+}
 
 /** The audience of tokens for an organization's APIs. */
 export const orgAudience = (orgId: string) => `urn:keyledger:organization:${orgId}`;
@@ -94,7 +111,7 @@ export function buildProvider(deps: ProviderDeps): Provider {
       if (model !== 'Client') return deps.adapterFor(model);
       return {
         async find(id: string) {
-          return deps.loadClient(id, oidcRequestScope.getStore()?.hint ?? null);
+          return deps.loadClient(id, requestScope()?.hint ?? null);
         },
         async upsert() {},
         async findByUid() {},
@@ -129,28 +146,28 @@ export function buildProvider(deps: ProviderDeps): Provider {
       introspection: {
         enabled: true,
         allowedPolicy: async (ctx, client, token) =>
-          deps.tokenAccessAllowed(ctx, { clientId: client.clientId, orgId: String(client.metadata().kl_org_id ?? '') }, token as never),
+          deps.tokenAccessAllowed(ctx, { clientId: client.clientId, orgId: String(meta(client).kl_org_id ?? '') }, token as never),
       },
       revocation: {
         enabled: true,
         allowedPolicy: async (ctx, client, token) =>
-          deps.tokenAccessAllowed(ctx, { clientId: client.clientId, orgId: String(client.metadata().kl_org_id ?? '') }, token as never),
+          deps.tokenAccessAllowed(ctx, { clientId: client.clientId, orgId: String(meta(client).kl_org_id ?? '') }, token as never),
       },
       userinfo: { enabled: true },
       // Client-credentials tokens are for the organization's APIs: their audience is the organization,
       // and their scopes are the permissions the client holds (a service account's roles).
       resourceIndicators: {
         enabled: true,
-        defaultResource: async (ctx) => (ctx.oidc.params?.grant_type === 'client_credentials' ? orgAudience(String(ctx.oidc.client?.metadata().kl_org_id)) : undefined),
+        defaultResource: async (ctx) => (ctx.oidc.params?.grant_type === 'client_credentials' ? orgAudience(String((ctx.oidc.client ? meta(ctx.oidc.client) : undefined)?.kl_org_id)) : undefined),
         useGrantedResource: async () => true,
         getResourceServerInfo: async (ctx, resource, client) => {
-          const meta = client.metadata();
-          if (resource !== orgAudience(String(meta.kl_org_id))) throw new errors.InvalidTarget('the resource is not this client’s organization');
-          const permissions = Array.isArray(meta.kl_permissions) ? (meta.kl_permissions as string[]) : [];
+          const m = meta(client);
+          if (resource !== orgAudience(String(m.kl_org_id))) throw new errors.InvalidTarget('the resource is not this client’s organization');
+          const permissions = Array.isArray(m.kl_permissions) ? (m.kl_permissions as string[]) : [];
           for (const scope of String(ctx.oidc.params?.scope ?? '').split(' ').filter(Boolean)) {
             if (!permissions.includes(scope)) throw new errors.InvalidScope('requested scope is not allowed', scope);
           }
-          return { scope: permissions.join(' '), audience: resource, accessTokenFormat: 'opaque', accessTokenTTL: num(meta.kl_access_token_ttl, 600) };
+          return { scope: permissions.join(' '), audience: resource, accessTokenFormat: 'opaque', accessTokenTTL: num(m.kl_access_token_ttl, 600) };
         },
       },
       rpInitiatedLogout: {
@@ -166,18 +183,18 @@ export function buildProvider(deps: ProviderDeps): Provider {
       },
     },
     interactions: { policy: base, url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    findAccount: (async (ctx: KoaContextWithOIDC, sub: string) => deps.findAccount(sub, (ctx.oidc.client?.metadata().kl_org_id as string | undefined) ?? undefined)) as never,
+    findAccount: (async (ctx: KoaContextWithOIDC, sub: string) => deps.findAccount(sub, ((ctx.oidc.client ? meta(ctx.oidc.client) : undefined)?.kl_org_id as string | undefined) ?? undefined)) as never,
     extraTokenClaims: async (ctx, token) => {
       if (token.kind !== 'ClientCredentials') return undefined;
       const client = ctx.oidc.client!;
-      if (client.metadata().kl_kind !== 'service_account') return undefined;
-      const scope = oidcRequestScope.getStore();
+      if (meta(client).kl_kind !== 'service_account') return undefined;
+      const scope = requestScope();
       let credentialId = scope?.credentialId;
       const assertion = ctx.oidc.params?.client_assertion;
-      if (!credentialId && typeof assertion === 'string') credentialId = await assertionCredential(assertion, (client.metadata().jwks as { keys: JWK[] } | undefined)?.keys ?? []);
+      if (!credentialId && typeof assertion === 'string') credentialId = await assertionCredential(assertion, (meta(client).jwks as { keys: JWK[] } | undefined)?.keys ?? []);
       if (!credentialId) throw new errors.InvalidClient('the credential used could not be identified');
       await deps.recordCredentialUse(credentialId, scope?.ip ?? '');
-      return { credential_id: credentialId, org_id: client.metadata().kl_org_id };
+      return { credential_id: credentialId, org_id: meta(client).kl_org_id };
     },
     ttl: {
       AccessToken: clientTtl('kl_access_token_ttl', 600) as never,
@@ -204,9 +221,9 @@ export function buildProvider(deps: ProviderDeps): Provider {
 
   // Client secrets are stored hashed: the provider's plain comparison is replaced by the hash check.
   provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: InstanceType<Provider['Client']>, actual: string) {
-    const result = await deps.verifyClientSecret({ clientId: this.clientId, kind: String(this.metadata().kl_kind) }, actual);
+    const result = await deps.verifyClientSecret({ clientId: this.clientId, kind: String(meta(this).kl_kind) }, actual);
     if (!result) return false;
-    const scope = oidcRequestScope.getStore();
+    const scope = requestScope();
     if (scope && result.credentialId) scope.credentialId = result.credentialId;
     return true;
   } as never;

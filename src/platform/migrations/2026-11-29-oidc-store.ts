@@ -1,11 +1,11 @@
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 import type { Dialect } from '../database.ts';
 
 /**
  * What the OpenID Connect provider keeps between requests: authorization
  * codes, access and refresh tokens, grants, provider sessions and
  * interactions (one row per artifact, with the columns revocation looks up
- * by), and the provider's token-signing keys (private halves encrypted under
+ * by, indexed only where set: a token row touches few indexes), and the provider's token-signing keys (private halves encrypted under
  * the master key) with their rotation schedule.
  */
 export function oidcStoreMigration(_dialect: Dialect): Migration {
@@ -25,11 +25,11 @@ export function oidcStoreMigration(_dialect: Dialect): Migration {
         .addColumn('consumed_at', 'bigint')
         .addPrimaryKeyConstraint('oidc_payloads_pk', ['model', 'id'])
         .execute();
-      await db.schema.createIndex('oidc_payloads_grant_idx').on('oidc_payloads').column('grant_id').execute();
-      await db.schema.createIndex('oidc_payloads_uid_idx').on('oidc_payloads').column('uid').execute();
-      await db.schema.createIndex('oidc_payloads_account_idx').on('oidc_payloads').column('account_id').execute();
-      await db.schema.createIndex('oidc_payloads_client_idx').on('oidc_payloads').column('client_id').execute();
-      await db.schema.createIndex('oidc_payloads_credential_idx').on('oidc_payloads').column('credential_id').execute();
+      await db.schema.createIndex('oidc_payloads_grant_idx').on('oidc_payloads').column('grant_id').where(sql.ref('grant_id'), 'is not', null).execute();
+      await db.schema.createIndex('oidc_payloads_uid_idx').on('oidc_payloads').column('uid').where(sql.ref('uid'), 'is not', null).execute();
+      await db.schema.createIndex('oidc_payloads_account_idx').on('oidc_payloads').column('account_id').where(sql.ref('account_id'), 'is not', null).execute();
+      await db.schema.createIndex('oidc_payloads_client_idx').on('oidc_payloads').column('client_id').where(sql.ref('client_id'), 'is not', null).execute();
+      await db.schema.createIndex('oidc_payloads_credential_idx').on('oidc_payloads').column('credential_id').where(sql.ref('credential_id'), 'is not', null).execute();
       await db.schema.createIndex('oidc_payloads_expiry_idx').on('oidc_payloads').column('expires_at').execute();
 
       await db.schema
