@@ -148,7 +148,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       recordCredentialUse: (id, ip) => serviceAccounts.recordUse(id, ip),
     });
     oidcCommitted = oidc.onCommitted;
-    await oidc.start();
+    oidc.start();
     // Deprovisioning and leaving: the user's grants and tokens go with their sessions, in the same transaction.
     hooks.push(async (scope, _orgId, userId) => {
       await oidc.revokeAccount(scope, userId);

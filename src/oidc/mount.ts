@@ -31,6 +31,7 @@ async function handOver(oidc: OidcService, req: FastifyRequest, reply: FastifyRe
   // The body was read (and size-limited) by Fastify; the provider reads `req.body` when the stream is spent.
   if (typeof req.body === 'string') raw.body = req.body;
   const scope: OidcRequestScope = { hint: authHint(req), ip: req.ip };
+  await oidc.ready();
   reply.hijack();
   reply.raw.setHeader('content-security-policy', PROVIDER_CSP);
   const callback = oidc.callback();

@@ -63,6 +63,7 @@ export function createOidcService(deps: OidcServiceDeps) {
   const cookieKeys = [createHmac('sha256', deps.master.key).update('keyledger:oidc-cookies').digest('base64url')];
   let current: { provider: Provider; callback: ReturnType<Provider['callback']>; fingerprint: string } | null = null;
   let timer: NodeJS.Timeout | null = null;
+  let starting: Promise<void> | null = null;
 
   /** The MFA level a user must have met to use the application: the strictest of the application's demand and the organization's policy for the user (not while in grace). */
   async function requiredLevel(client: Record<string, unknown>, userId: string): Promise<MfaPolicy> {
@@ -143,6 +144,15 @@ export function createOidcService(deps: OidcServiceDeps) {
     });
   }
 
+  /** Builds the provider (and its first signing key) unless done already. */
+  function ready(): Promise<void> {
+    starting ??= refreshKeys().catch((err) => {
+      starting = null;
+      throw err;
+    });
+    return starting;
+  }
+
   async function refreshKeys(): Promise<void> {
     const now = clock.now();
     const set = keys.keySet(await keys.ensure(now), now);
@@ -160,17 +170,22 @@ export function createOidcService(deps: OidcServiceDeps) {
     onCommitted: cache.onCommitted,
     requiredLevel,
     findAccount,
-    async start(): Promise<void> {
-      await refreshKeys();
+    /**
+     * Starts the key schedule timer. The provider itself (and its first
+     * signing key, a ledger event) is made on first use: a deployment that
+     * never serves OpenID Connect never gets a key.
+     */
+    start(): void {
       const every = deps.maintenanceIntervalMs ?? 60_000;
       if (every > 0) {
         timer = setInterval(() => {
-          refreshKeys().catch((err) => logger.error({ err }, 'signing key rotation failed'));
+          if (current) refreshKeys().catch((err) => logger.error({ err }, 'signing key rotation failed'));
           store.purgeExpired().catch((err) => logger.error({ err }, 'purging expired OpenID Connect artifacts failed'));
         }, every);
         timer.unref();
       }
     },
+    ready,
     stop(): void {
       if (timer) clearInterval(timer);
       timer = null;
@@ -191,6 +206,7 @@ export function createOidcService(deps: OidcServiceDeps) {
       return (await keys.live(now)).map((r) => toSigningKeyView(r, now)).reverse();
     },
     async rotateSigningKeyNow(ctx: CommandContext): Promise<SigningKeyView> {
+      await ready();
       const row = await keys.rotateNow(ctx, clock.now());
       await refreshKeys();
       return toSigningKeyView(row, clock.now());

@@ -204,7 +204,8 @@ export function buildProvider(deps: ProviderDeps): Provider {
       AuthorizationCode: 60,
       Interaction: 3600,
       Session: 14 * DAY,
-      Grant: 30 * DAY,
+      // A grant outlives the longest refresh token an application may have (90 days).
+      Grant: 90 * DAY,
     },
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),

@@ -40,6 +40,9 @@ const pgTypes = {
 export function openDatabase(target: DatabaseTarget): DatabaseHandle {
   if (target.databaseUrl) {
     const pool = new pg.Pool({ connectionString: target.databaseUrl, max: 10, types: pgTypes as pg.CustomTypesConfig });
+    // An idle connection the server ends (restart, failover, an administrator) is dropped from the pool and
+    // replaced on the next query; unhandled, the pool's 'error' event would end the process.
+    pool.on('error', (err) => process.emitWarning(`an idle PostgreSQL connection was closed: ${err.message}`, { code: 'KEYLEDGER_PG_IDLE' }));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const url = new URL(target.databaseUrl);
     return { db, dialect: 'postgres', describe: `postgres://${url.host}${url.pathname}`, target: { databaseUrl: target.databaseUrl, sqliteFile: '' }, sqlite: null, pgPool: pool, destroy: () => db.destroy() };

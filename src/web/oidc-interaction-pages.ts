@@ -32,6 +32,7 @@ export function oidcInteractionPages(rt: Runtime, csrf: Csrf): FastifyPluginAsyn
   async function details(request: FastifyRequest, reply: FastifyReply): Promise<Details | null> {
     const { uid } = request.params as { uid: string };
     if (!UID_RE.test(uid)) return null;
+    await rt.oidc.ready();
     try {
       const d = await provider().interactionDetails(request.raw, reply.raw);
       return d.uid === uid ? d : null;

@@ -134,6 +134,25 @@ for (const dialect of DIALECTS) {
       await context.close();
     });
 
+    it('revoking a user’s access (deprovisioning) ends their application tokens, refresh tokens and browser session in one call', async () => {
+      const config = await discover(issuer, web.clientId, client.ClientSecretBasic(web.secret));
+      const context = await newBrowser();
+      const page = await context.newPage();
+      const { callback, verifier, state } = await authorize(page, config, (p) => signIn(p, 'bob@acme.test'));
+      const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state });
+      const bob = tokens.claims()!.sub;
+      const revoked = await api('POST', `/users/${bob}/revoke-access`, { reason: 'left the company' });
+      expect(revoked.sessionsRevoked).toBe(1);
+      expect(revoked.tokensRevoked).toBeGreaterThanOrEqual(3);
+      expect(await client.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
+      expect(await refusal(client.refreshTokenGrant(config, tokens.refresh_token!))).toBe('invalid_grant');
+      await page.goto('/account');
+      await page.waitForURL('**/login**');
+      const events = (await b.t.rt.ledger.listEvents({ actionPrefix: 'identity.user.access_revoked' }, { limit: 10 })).events;
+      expect(events.at(-1)!.data).toMatchObject({ userId: bob, reason: 'left the company', sessionsRevoked: 1 });
+      await context.close();
+    });
+
     it('an application demanding phishing-resistant sign-in sends a password session to step up with a passkey', async () => {
       const config = await discover(issuer, strict.clientId, client.ClientSecretBasic(strict.secret));
       const context = await newBrowser();
