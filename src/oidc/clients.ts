@@ -1,33 +1,9 @@
 import type { CachedClient } from './client-cache.ts';
+import type { ApplicationClient } from './applications/views.ts';
+import type { ServiceAccountClient } from '../service-accounts/verification.ts';
 
-/** An application (an OAuth client the organization registered) as the provider needs it. */
-export interface ApplicationClient {
-  applicationId: string;
-  orgId: string;
-  clientId: string;
-  name: string;
-  type: 'web' | 'spa' | 'native';
-  tokenEndpointAuthMethod: 'client_secret_basic' | 'private_key_jwt' | 'none';
-  jwks?: { keys: unknown[] };
-  redirectUris: string[];
-  postLogoutRedirectUris: string[];
-  grantTypes: string[];
-  scopes: string[];
-  accessTokenTtlSeconds: number;
-  refreshTokenTtlSeconds: number;
-  idTokenTtlSeconds: number;
-  requiredAcr: 'mfa' | 'phishing_resistant' | null;
-  firstParty: boolean;
-}
+export type { ApplicationClient, ServiceAccountClient };
 
-/** A service account as an OAuth client: its status and its active credentials (public keys carry their JWK). */
-export interface ServiceAccountClient {
-  serviceAccountId: string;
-  orgId: string;
-  name: string;
-  status: string;
-  credentials: Array<{ id: string; kind: 'secret' | 'public_key'; jwk?: unknown; expiresAt: string | null }>;
-}
 
 /**
  * The `client_secret` the provider's client model sees for clients that

@@ -12,7 +12,7 @@ import { APPLICATION_DEFAULTS, MAX_SECRET_OVERLAP_SECONDS, checkApplicationSetti
 import type { ApplicationType } from './check-redirect-uris.ts';
 import { summarizeJwks, type Jwks } from './check-jwks.ts';
 import { issueClientSecret, secretMatches } from './client-secrets.ts';
-import { settingsColumns, toApplication, toApplicationClient, type Application, type ApplicationClient } from './views.ts';
+import { settingsColumns, settingsOf, toApplication, toApplicationClient, type Application, type ApplicationClient } from './views.ts';
 
 export interface ApplicationInput {
   name: string;
@@ -57,22 +57,7 @@ const MAX_CLIENT_ID_LENGTH = 100;
 
 /** The settings an event records: the JWKS as kid + thumbprint per key, never a secret or a hash. */
 function recordedFields(app: Application) {
-  return {
-    name: app.name,
-    description: app.description,
-    type: app.type,
-    tokenEndpointAuthMethod: app.tokenEndpointAuthMethod,
-    jwks: summarizeJwks(app.jwks),
-    redirectUris: app.redirectUris,
-    postLogoutRedirectUris: app.postLogoutRedirectUris,
-    grantTypes: app.grantTypes,
-    scopes: app.scopes,
-    accessTokenTtlSeconds: app.accessTokenTtlSeconds,
-    refreshTokenTtlSeconds: app.refreshTokenTtlSeconds,
-    idTokenTtlSeconds: app.idTokenTtlSeconds,
-    requiredAcr: app.requiredAcr,
-    firstParty: app.firstParty,
-  };
+  return { name: app.name, description: app.description, ...settingsOf(app), jwks: summarizeJwks(app.jwks) };
 }
 
 function checkName(name: unknown): string {
@@ -84,12 +69,6 @@ function checkDescription(description: unknown): string | null {
   if (description === undefined || description === null) return null;
   if (typeof description !== 'string' || description.length > 1000) throw new KeyledgerError('request.invalid', 'description must be at most 1000 characters');
   return description;
-}
-
-/** The settings of an existing application, for merging a change onto. */
-function settingsOf(app: Application): ApplicationSettings {
-  const { type, tokenEndpointAuthMethod, jwks, redirectUris, postLogoutRedirectUris, grantTypes, scopes, accessTokenTtlSeconds, refreshTokenTtlSeconds, idTokenTtlSeconds, requiredAcr, firstParty } = app;
-  return { type, tokenEndpointAuthMethod, jwks, redirectUris, postLogoutRedirectUris, grantTypes, scopes, accessTokenTtlSeconds, refreshTokenTtlSeconds, idTokenTtlSeconds, requiredAcr, firstParty };
 }
 
 /** The settings a change may touch; the type and the token endpoint method are fixed at creation. */
@@ -199,7 +178,7 @@ export function createApplicationService(deps: ApplicationServiceDeps) {
       const { result } = await runner.run(ctx, async (scope) => {
         const { trx, now, record } = scope;
         const before = toApplication(await lockApplication(scope, org.id, id));
-        const settings = checkApplicationSettings({ ...settingsOf(before), ...patchedSettings(patch) });
+        const settings = checkApplicationSettings({ ...settingsOf(before), jwks: before.jwks, ...patchedSettings(patch) });
         const after: Application = {
           ...before,
           ...settings,

@@ -25,23 +25,12 @@ export interface Application extends ApplicationSettings {
  * the organization it belongs to. Only active applications of existing
  * organizations are ever handed out.
  */
-export interface ApplicationClient {
+export interface ApplicationClient extends Omit<ApplicationSettings, 'jwks'> {
   applicationId: string;
   orgId: string;
   clientId: string;
   name: string;
-  type: ApplicationType;
-  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
   jwks?: { keys: JsonWebKey[] };
-  redirectUris: string[];
-  postLogoutRedirectUris: string[];
-  grantTypes: GrantType[];
-  scopes: string[];
-  accessTokenTtlSeconds: number;
-  refreshTokenTtlSeconds: number;
-  idTokenTtlSeconds: number;
-  requiredAcr: RequiredAcr;
-  firstParty: boolean;
 }
 
 export function toApplication(row: OidcApplicationRow): Application {
@@ -71,26 +60,15 @@ export function toApplication(row: OidcApplicationRow): Application {
   };
 }
 
+/** The protocol settings of an application, without its keys: what the provider serves and what events record. */
+export function settingsOf(app: ApplicationSettings): Omit<ApplicationSettings, 'jwks'> {
+  const { type, tokenEndpointAuthMethod, redirectUris, postLogoutRedirectUris, grantTypes, scopes, accessTokenTtlSeconds, refreshTokenTtlSeconds, idTokenTtlSeconds, requiredAcr, firstParty } = app;
+  return { type, tokenEndpointAuthMethod, redirectUris, postLogoutRedirectUris, grantTypes, scopes, accessTokenTtlSeconds, refreshTokenTtlSeconds, idTokenTtlSeconds, requiredAcr, firstParty };
+}
+
 export function toApplicationClient(row: OidcApplicationRow): ApplicationClient {
   const app = toApplication(row);
-  return {
-    applicationId: app.id,
-    orgId: app.orgId,
-    clientId: app.clientId,
-    name: app.name,
-    type: app.type,
-    tokenEndpointAuthMethod: app.tokenEndpointAuthMethod,
-    ...(app.jwks ? { jwks: app.jwks } : {}),
-    redirectUris: app.redirectUris,
-    postLogoutRedirectUris: app.postLogoutRedirectUris,
-    grantTypes: app.grantTypes,
-    scopes: app.scopes,
-    accessTokenTtlSeconds: app.accessTokenTtlSeconds,
-    refreshTokenTtlSeconds: app.refreshTokenTtlSeconds,
-    idTokenTtlSeconds: app.idTokenTtlSeconds,
-    requiredAcr: app.requiredAcr,
-    firstParty: app.firstParty,
-  };
+  return { applicationId: app.id, orgId: app.orgId, clientId: app.clientId, name: app.name, ...settingsOf(app), ...(app.jwks ? { jwks: app.jwks } : {}) };
 }
 
 /** The settings columns of a row, for insert and update. */
