@@ -136,6 +136,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const clientSources: ClientSources = { findApplication: (id) => applications.findClient(id), findServiceAccount: (id) => serviceAccounts.findClient(id) };
     const oidc = createOidcService({
       db: database.db,
+      sqlite: database.sqlite,
       runner,
       clock,
       master,

@@ -14,6 +14,18 @@ import type { ClientAuthHint } from './clients.ts';
  */
 const PROVIDER_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self' https: http:";
 
+/** The headers every provider response carries; HSTS only when served over https. */
+function providerSecurityHeaders(https: boolean): Array<[string, string]> {
+  return [
+    ['content-security-policy', PROVIDER_CSP],
+    ['x-content-type-options', 'nosniff'],
+    ['x-frame-options', 'DENY'],
+    ['referrer-policy', 'no-referrer'],
+    ['cross-origin-opener-policy', 'same-origin'],
+    ...(https ? ([['strict-transport-security', 'max-age=31536000; includeSubDomains']] as Array<[string, string]>) : []),
+  ];
+}
+
 /** oidc-provider's own limit on a request body. */
 const BODY_LIMIT = 56 * 1024;
 
@@ -23,7 +35,7 @@ function authHint(req: FastifyRequest): ClientAuthHint {
 }
 
 /** Hands the request to the provider (a Koa app) with `/oidc` taken off the path, as the provider expects when mounted under its issuer's path. */
-async function handOver(oidc: OidcService, req: FastifyRequest, reply: FastifyReply, path: string): Promise<void> {
+async function handOver(oidc: OidcService, req: FastifyRequest, reply: FastifyReply, path: string, securityHeaders: Array<[string, string]>): Promise<void> {
   const raw = req.raw as IncomingMessage & { originalUrl?: string; body?: unknown };
   // The provider derives its mount path from the difference between the two URLs.
   raw.originalUrl = `/oidc${path}`;
@@ -33,7 +45,8 @@ async function handOver(oidc: OidcService, req: FastifyRequest, reply: FastifyRe
   const scope: OidcRequestScope = { hint: authHint(req), ip: req.ip };
   await oidc.ready();
   reply.hijack();
-  reply.raw.setHeader('content-security-policy', PROVIDER_CSP);
+  // The hosted pages' security headers, set here directly (these routes skip the helmet plugin: it showed in the token endpoint's profile).
+  for (const [name, value] of securityHeaders) reply.raw.setHeader(name, value);
   const callback = oidc.callback();
   await new Promise<void>((resolve) => {
     reply.raw.once('close', resolve);
@@ -56,6 +69,7 @@ async function handOver(oidc: OidcService, req: FastifyRequest, reply: FastifyRe
  */
 export function oidcRoutes(rt: Runtime): FastifyPluginAsync {
   const oidc = rt.oidc;
+  const headers = providerSecurityHeaders(rt.config.publicUrl.startsWith('https:'));
   /** RP-initiated logout the user confirmed ends the Keyledger session too (single sign-out), before the provider ends its own. */
   async function endBrowserSession(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (typeof req.body !== 'string' || !new URLSearchParams(req.body).has('logout')) return;
@@ -71,10 +85,10 @@ export function oidcRoutes(rt: Runtime): FastifyPluginAsync {
       const url = req.raw.url ?? '/';
       const rest = url.slice('/oidc'.length);
       if (req.method === 'POST' && rest.startsWith('/session/end/confirm')) await endBrowserSession(req, reply);
-      return handOver(oidc, req, reply, rest === '' || rest.startsWith('?') ? `/${rest}` : rest);
+      return handOver(oidc, req, reply, rest === '' || rest.startsWith('?') ? `/${rest}` : rest, headers);
     };
-    app.route({ method: [...methods], url: '/oidc', schema: { hide: true }, handler: forward });
-    app.route({ method: [...methods], url: '/oidc/*', schema: { hide: true }, handler: forward });
-    app.route({ method: ['GET', 'HEAD'], url: '/.well-known/openid-configuration', schema: { hide: true }, handler: (req, reply) => handOver(oidc, req, reply, '/.well-known/openid-configuration') });
+    app.route({ method: [...methods], url: '/oidc', schema: { hide: true }, helmet: false, handler: forward });
+    app.route({ method: [...methods], url: '/oidc/*', schema: { hide: true }, helmet: false, handler: forward });
+    app.route({ method: ['GET', 'HEAD'], url: '/.well-known/openid-configuration', schema: { hide: true }, helmet: false, handler: (req, reply) => handOver(oidc, req, reply, '/.well-known/openid-configuration', headers) });
   };
 }

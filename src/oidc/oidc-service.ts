@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { CommandRunner, CommandScope } from '../audit/command-runner.ts';
@@ -20,6 +21,8 @@ import { createSigningKeys, DEFAULT_KEY_ROTATION, toSigningKeyView, type KeyRota
 
 export interface OidcServiceDeps {
   db: Db;
+  /** The SQLite connection (null on PostgreSQL), for the token lookup every request makes. */
+  sqlite?: BetterSqlite3.Database | null;
   runner: CommandRunner;
   clock: Clock;
   master: MasterKey;
@@ -47,7 +50,7 @@ const ACR_LEVEL: Record<string, MfaPolicy> = { mfa: 'required', phishing_resista
 export function createOidcService(deps: OidcServiceDeps) {
   const { db, runner, clock, logger } = deps;
   const issuer = `${deps.publicUrl}/oidc`;
-  const store = createOidcStore(db);
+  const store = createOidcStore(db, deps.sqlite ?? null);
   const keys = createSigningKeys({ db, runner, master: deps.master, policy: deps.keyPolicy ?? DEFAULT_KEY_ROTATION });
   const cache = createClientCache(
     {

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../platform/database.ts';
 
 /** What oidc-provider stores for one artifact; free-form apart from the fields revocation looks up by. */
@@ -26,6 +27,12 @@ export interface OidcAdapter {
 /** Artifacts that name a user (a grant, the user's tokens and provider sessions): the ones a principal's revocation deletes. */
 const USER_MODELS = ['Session', 'Grant', 'AccessToken', 'RefreshToken', 'AuthorizationCode', 'BackchannelAuthenticationRequest', 'DeviceCode'];
 
+/** Writing an artifact again (a consumed code, a session touched) replaces it; both engines take this clause. */
+const UPSERT_CONFLICT = `on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid, account_id = excluded.account_id,
+    client_id = excluded.client_id, credential_id = excluded.credential_id, expires_at = excluded.expires_at`;
+
+type Stored = { payload: string; expires_at: number; consumed_at: number | null };
+
 const epochNow = () => Math.floor(Date.now() / 1000);
 
 /**
@@ -35,9 +42,15 @@ const epochNow = () => Math.floor(Date.now() / 1000);
  * rotated refresh tokens): the provider refuses it afterwards and, for a
  * refresh token, revokes the whole grant when it is presented again.
  */
-export function createOidcStore(db: Db) {
+export function createOidcStore(db: Db, sqlite: BetterSqlite3.Database | null = null) {
+  // On SQLite the two statements every token request makes run as prepared statements straight on the one
+  // connection when no transaction is open on it (checked and run synchronously, so nothing can open one
+  // in between); inside someone else's transaction they wait their turn through the query builder instead.
+  const findStatement = sqlite?.prepare<[string, string], Stored>('select payload, expires_at, consumed_at from oidc_payloads where model = ? and id = ?') ?? null;
+  const upsertStatement =
+    sqlite?.prepare(`insert into oidc_payloads (model, id, payload, grant_id, uid, account_id, client_id, credential_id, expires_at, consumed_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, null) ${UPSERT_CONFLICT}`) ?? null;
+  const direct = () => sqlite !== null && !sqlite.inTransaction;
   function adapterFor(model: string): OidcAdapter {
-    type Stored = { payload: string; expires_at: number; consumed_at: number | null };
     const read = (r: Stored | undefined): OidcPayload | undefined => {
       if (!r || Number(r.expires_at) <= epochNow()) return undefined;
       const payload = JSON.parse(r.payload) as OidcPayload;
@@ -45,17 +58,19 @@ export function createOidcStore(db: Db) {
       return payload;
     };
     return {
-      // The two calls on every token request are plain SQL (one statement each, prepared once): the query builder's work showed in the profile.
       async upsert(id, payload, expiresIn) {
         const extra = payload.extra ?? {};
         const credentialId = typeof extra.credential_id === 'string' ? extra.credential_id : null;
         const expiresAt = epochNow() + Math.max(1, Math.ceil(expiresIn));
-        await sql`insert into oidc_payloads (model, id, payload, grant_id, uid, account_id, client_id, credential_id, expires_at, consumed_at)
-          values (${model}, ${id}, ${JSON.stringify(payload)}, ${payload.grantId ?? null}, ${payload.uid ?? null}, ${payload.accountId ?? null}, ${payload.clientId ?? null}, ${credentialId}, ${expiresAt}, null)
-          on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid, account_id = excluded.account_id,
-            client_id = excluded.client_id, credential_id = excluded.credential_id, expires_at = excluded.expires_at`.execute(db);
+        const values = [model, id, JSON.stringify(payload), payload.grantId ?? null, payload.uid ?? null, payload.accountId ?? null, payload.clientId ?? null, credentialId, expiresAt];
+        if (upsertStatement && direct()) upsertStatement.run(...values);
+        else {
+          await sql`insert into oidc_payloads (model, id, payload, grant_id, uid, account_id, client_id, credential_id, expires_at, consumed_at)
+            values (${sql.join(values)}, null) ${sql.raw(UPSERT_CONFLICT)}`.execute(db);
+        }
       },
       async find(id) {
+        if (findStatement && direct()) return read(findStatement.get(model, id));
         const { rows } = await sql<Stored>`select payload, expires_at, consumed_at from oidc_payloads where model = ${model} and id = ${id}`.execute(db);
         return read(rows[0]);
       },
