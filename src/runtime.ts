@@ -142,6 +142,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       master,
       logger,
       publicUrl: config.publicUrl,
+      trustProxy: config.trustProxy,
       sessions,
       sources: clientSources,
       verifyApplicationSecret: (id, secret) => applications.verifySecret(id, secret),

@@ -28,6 +28,8 @@ export interface OidcServiceDeps {
   master: MasterKey;
   logger: Logger;
   publicUrl: string;
+  /** Whether X-Forwarded-* headers come from a proxy the operator trusts. */
+  trustProxy?: boolean;
   sessions: SessionService;
   sources: ClientSources;
   verifyApplicationSecret(clientId: string, presented: string): Promise<boolean>;
@@ -120,6 +122,7 @@ export function createOidcService(deps: OidcServiceDeps) {
   function build(privateJwks: Record<string, unknown>[]): Provider {
     return buildProvider({
       issuer,
+      trustProxy: deps.trustProxy ?? false,
       cookieKeys,
       privateJwks,
       adapterFor: (model) => store.adapterFor(model),

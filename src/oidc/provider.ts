@@ -33,6 +33,7 @@ export interface Account {
 
 export interface ProviderDeps {
   issuer: string;
+  trustProxy: boolean;
   cookieKeys: string[];
   privateJwks: Record<string, unknown>[];
   adapterFor(model: string): OidcAdapter;
@@ -218,7 +219,8 @@ export function buildProvider(deps: ProviderDeps): Provider {
     allowOmittingSingleRegisteredRedirectUri: false,
   };
   const provider = new Provider(deps.issuer, configuration);
-  provider.proxy = true;
+  // X-Forwarded-* decide URLs and cookie security only behind a proxy the operator declared (KEYLEDGER_TRUST_PROXY).
+  provider.proxy = deps.trustProxy;
 
   // Client secrets are stored hashed: the provider's plain comparison is replaced by the hash check.
   provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: InstanceType<Provider['Client']>, actual: string) {
@@ -229,7 +231,7 @@ export function buildProvider(deps: ProviderDeps): Provider {
     return true;
   } as never;
 
-  for (const name of ['grant.success', 'grant.revoked', 'refresh_token.consumed', 'end_session.success', 'server_error', 'grant.error'] as const) {
+  for (const name of ['grant.revoked', 'server_error'] as const) {
     (provider as unknown as { on(n: string, f: (...a: unknown[]) => void): void }).on(name, (...args: unknown[]) => deps.onEvent(name, args[0] as KoaContextWithOIDC, { args: args.slice(1) }));
   }
   return provider;

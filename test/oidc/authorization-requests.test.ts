@@ -36,6 +36,9 @@ for (const dialect of DIALECTS) {
         expect(doc.grant_types_supported).not.toContain('password');
         expect(doc.token_endpoint_auth_methods_supported).toEqual(expect.arrayContaining(['client_secret_basic', 'private_key_jwt']));
       }
+      // Without a trusted proxy configured, forwarded headers cannot move the endpoints elsewhere.
+      const spoofed = (await (await fetch(`${s.baseUrl}/oidc/.well-known/openid-configuration`, { headers: { 'x-forwarded-host': 'evil.test', 'x-forwarded-proto': 'https' } })).json()) as Record<string, string>;
+      expect(spoofed.token_endpoint).toBe(`${s.baseUrl}/oidc/token`);
     });
 
     it('a request without PKCE, or with plain PKCE, goes back to the application as invalid_request', async () => {
