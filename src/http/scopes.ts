@@ -1,7 +1,7 @@
 /** Scopes an admin API key can hold. `all` on the command line means every one of them. */
 export const SCOPES = {
-  'admin:read': 'Read organizations, users, service accounts, roles and assignments.',
-  'admin:write': 'Create and change organizations, users, service accounts, roles and assignments.',
+  'admin:read': 'Read organizations, users, service accounts, applications, roles, assignments and signing keys.',
+  'admin:write': 'Create and change organizations, users, service accounts, applications, roles and assignments; revoke access; rotate signing keys.',
   'audit:read': 'Read ledger events, checkpoints and proofs.',
   'api_keys:manage': 'Issue, list and revoke admin API keys (never beyond the caller’s own scopes).',
   'compliance:read': 'Read-only evidence for GRC platforms.',
