@@ -12,6 +12,17 @@ export function thrown(fn: () => unknown): unknown {
   throw new Error('expected the call to throw');
 }
 
+/** The catalogue code a synchronous call throws, or undefined when it returns (for tables of accepted and refused inputs). */
+export function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (err) {
+    if (!isKeyledgerError(err)) throw err;
+    return err.code;
+  }
+}
+
 /** What a refused call threw, as a plain object (code, message, status, details); fails the test when it does not refuse with a KeyledgerError. */
 export async function refusalOf(p: Promise<unknown>): Promise<{ code: string; message: string; status: number; details?: unknown }> {
   try {

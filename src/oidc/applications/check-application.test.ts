@@ -1,17 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { KeyledgerError } from '../../platform/errors.ts';
+import type { KeyledgerError } from '../../platform/errors.ts';
+import { codeOf } from '../../../test/support/thrown.ts';
 import { APPLICATION_DEFAULTS, checkApplicationSettings, checkAuthMethod, checkGrantTypes, checkScopes, checkTtl, type ApplicationSettings } from './check-application.ts';
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (err) {
-    expect(err).toBeInstanceOf(KeyledgerError);
-    return (err as KeyledgerError).code;
-  }
-}
 
 const jwks = { keys: [{ ...generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }), kid: 'k1' }] };
 

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { KeyledgerError } from '../../platform/errors.ts';
+import type { KeyledgerError } from '../../platform/errors.ts';
+import { codeOf } from '../../../test/support/thrown.ts';
 import { checkRedirectUri, checkRedirectUris, MAX_REDIRECT_URIS, type ApplicationType } from './check-redirect-uris.ts';
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (err) {
-    expect(err).toBeInstanceOf(KeyledgerError);
-    return (err as KeyledgerError).code;
-  }
-}
 
 const ALL: ApplicationType[] = ['web', 'spa', 'native'];
 
