@@ -73,6 +73,15 @@ export function oidcRoutes(rt: Runtime): FastifyPluginAsync {
   /** RP-initiated logout the user confirmed ends the Keyledger session too (single sign-out), before the provider ends its own. */
   async function endBrowserSession(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (typeof req.body !== 'string' || !new URLSearchParams(req.body).has('logout')) return;
+    // Only the confirmation form on this origin may end the session (the provider checks its own token after this):
+    // a post from another site or origin, or one whose browser says nothing of where it came from, leaves it alone.
+    // (A page under `Referrer-Policy: no-referrer` posts with `Origin: null`; the fetch metadata still says same-origin.)
+    const site = req.headers['sec-fetch-site'];
+    const origin = req.headers.origin;
+    const ours = new URL(rt.config.publicUrl).origin;
+    if (site !== undefined && site !== 'same-origin') return;
+    if (origin !== undefined && origin !== 'null' && origin !== ours) return;
+    if (site !== 'same-origin' && origin !== ours) return;
     const who = await loadSignedIn(rt, req, reply);
     if (who) await rt.sessions.revoke(userContext(req, who), who.session.id, 'signed out from an application');
     reply.raw.setHeader('set-cookie', clearSessionCookie(rt.config.publicUrl));

@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.ts';
 import { startServerSuite, type ServerSuite } from '../support/oidc.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
+import { systemContext } from '../../src/audit/event.ts';
+import { sessionCookieName } from '../../src/sessions/session-cookie.ts';
+import { DEFAULT_SESSION_POLICY } from '../../src/sessions/session-policy.ts';
 
 const CALLBACK = 'http://127.0.0.1:9/callback';
 const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
@@ -79,6 +82,20 @@ for (const dialect of DIALECTS) {
       });
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: string }).error).toBe('unsupported_grant_type');
+    });
+
+    it('a logout confirmation posted from another site does not end the Keyledger session', async () => {
+      const user = await s.api('POST', '/users', { email: 'eve-target@acme.test', name: 'Target' });
+      const { token, session } = await s.t.rt.sessions.create(systemContext('test', 'setup'), { userId: user.id, orgId: null, amr: ['pwd'], acr: 'urn:keyledger:acr:pwd', ip: null, userAgent: null, policy: DEFAULT_SESSION_POLICY });
+      const cookie = `${sessionCookieName(s.baseUrl)}=${token}`;
+      const foreign: Array<Record<string, string>> = [{ 'sec-fetch-site': 'cross-site', origin: 'https://evil.test' }, { 'sec-fetch-site': 'same-site', origin: 'null' }, { origin: 'https://evil.test' }, { origin: 'null' }, {}];
+      for (const headers of foreign) {
+        await fetch(`${s.baseUrl}/oidc/session/end/confirm`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: 'xsrf=forged&logout=yes' });
+        expect((await s.t.rt.sessions.inspect(token)).ok).toBe(true);
+      }
+      // From this origin the session ends (the provider then refuses the forged form token on its own).
+      await fetch(`${s.baseUrl}/oidc/session/end/confirm`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin', origin: s.baseUrl }, body: 'xsrf=forged&logout=yes' });
+      expect(await s.t.rt.sessions.inspect(token)).toMatchObject({ ok: false, reason: 'revoked', sessionId: session.id });
     });
 
     it('publishes the next signing key before it signs, and keeps a retired key until its tokens have expired', async () => {
