@@ -159,15 +159,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     deactivationHooks.push(async (scope, userId) => {
       await oidc.revokeAccount(scope, userId);
     });
-    // A disabled or deleted application's tokens go in the same transaction.
     // A disabled or deleted service account's tokens, or a revoked credential's, go in the same transaction.
     serviceAccounts.principalRevocationHooks.push(async (scope, { serviceAccountId, credentialId, reason }) => {
       if (reason === 'account_disabled' || reason === 'account_deleted') await oidc.revokeClient(scope, serviceAccountId);
       else if (reason === 'credential_revoked' && credentialId) await oidc.revokeCredential(scope, credentialId);
       // A rotated-out credential keeps working until its overlap ends; introspection checks it is still active.
     });
+    // A disabled or deleted application's tokens go in the same transaction (its client_id is its id).
     applications.revocationHooks.push(async (scope, { applicationId }) => {
-      // An application's client_id is its id.
       await oidc.revokeClient(scope, applicationId);
     });
     const seq = sequencer;
