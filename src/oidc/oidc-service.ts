@@ -9,6 +9,7 @@ import type { MasterKey } from '../platform/crypto.ts';
 import type { Db } from '../platform/database.ts';
 import type { Logger } from '../platform/logger.ts';
 import { findMembership, findUserById } from '../identity/repository.ts';
+import { isKeyledgerError } from '../platform/errors.ts';
 import { loadMfaRequirement, satisfiesMfa, type MfaPolicy } from '../authn/mfa-policy.ts';
 import type { SessionService } from '../sessions/service.ts';
 import { readSessionCookie } from '../sessions/session-cookie.ts';
@@ -101,8 +102,13 @@ export function createOidcService(deps: OidcServiceDeps) {
     if ([...(oidcSession.amr ?? [])].sort().join() !== [...check.session.amr].sort().join()) return true;
     const client = ctx.oidc.client;
     if (!client) return true;
-    if (!(await findMembership(db, String(client.metadata().kl_org_id), check.session.userId))) return true;
-    return !satisfiesMfa(await requiredLevel(client.metadata(), check.session.userId), check.session.amr);
+    try {
+      return !satisfiesMfa(await requiredLevel(client.metadata(), check.session.userId), check.session.amr);
+    } catch (err) {
+      // The requirement is read through the membership: no membership, the interaction page refuses the user.
+      if (isKeyledgerError(err) && (err.code === 'membership.not_found' || err.code === 'organization.not_found')) return true;
+      throw err;
+    }
   }
 
   async function tokenAccessAllowed(_ctx: KoaContextWithOIDC, caller: { clientId: string; orgId: string }, token: { clientId: string; accountId?: string; kind: string; extra?: Record<string, unknown> }): Promise<boolean> {
@@ -169,13 +175,10 @@ export function createOidcService(deps: OidcServiceDeps) {
   }
 
   return {
-    issuer,
-    store,
     loadClient,
     /** Called with the actions of every committed command: drops cached clients a change may have altered. */
     onCommitted: cache.onCommitted,
     requiredLevel,
-    findAccount,
     /**
      * Starts the key schedule timer. The provider itself (and its first
      * signing key, a ledger event) is made on first use: a deployment that

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../runtime.ts';
 import { satisfiesMfa } from '../authn/mfa-policy.ts';
-import { findMembership } from '../identity/repository.ts';
 import { html } from './html.ts';
 import { csrfField, layout } from './page-layout.ts';
 import type { Csrf } from './csrf.ts';
@@ -90,7 +89,7 @@ export function oidcInteractionPages(rt: Runtime, csrf: Csrf): FastifyPluginAsyn
         const org = await rt.identity.requireOrg(String(client.kl_org_id));
         return redirect(reply, `/login?org=${encodeURIComponent(org.slug)}&return_to=${encodeURIComponent(self)}`);
       }
-      if (!(await findMembership(rt.database.db, String(client.kl_org_id), who.user.id))) {
+      if (!(await rt.identity.isMember(String(client.kl_org_id), who.user.id))) {
         return deny(request, reply, who, d, 'not_a_member', 'the user is not a member of the application’s organization');
       }
       if (d.prompt.name === 'login') {
