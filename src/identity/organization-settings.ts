@@ -1,4 +1,5 @@
 import { KeyledgerError } from '../platform/errors.ts';
+import { readBoundedInteger } from '../platform/bounded-setting.ts';
 import { resolveSessionPolicy } from '../sessions/session-policy.ts';
 import { DEFAULT_PASSWORD_POLICY, validatePasswordPolicy, type PasswordPolicy } from '../authn/password/password-policy.ts';
 import { resolveSignupSettings } from '../authn/enrollment/signup-settings.ts';
@@ -26,17 +27,6 @@ function settingsInvalid(field: string, message: string, got: unknown): Keyledge
   return new KeyledgerError('organization.settings_invalid', message, { field, got });
 }
 
-function readBoundedInteger(settings: Record<string, unknown>, field: keyof typeof MFA_SETTING_BOUNDS): number {
-  const value = settings[field];
-  if (value === undefined) return DEFAULT_MFA_SETTINGS[field];
-  const { min, max } = MFA_SETTING_BOUNDS[field];
-  // Fractions and strings would make the arithmetic (and what the admin meant) ambiguous.
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw settingsInvalid(field, `${field} must be an integer, got ${JSON.stringify(value)}`, value);
-  // Refused, never clamped: a silently changed window is not the one the admin set.
-  if (value < min || value > max) throw settingsInvalid(field, `${field} must be between ${min} and ${max}, got ${value}`, value);
-  return value;
-}
-
 /**
  * The MFA settings in force for an organization's `settings`: each field as
  * set, or its default (optional, 7 days of grace, 10 minutes of step-up
@@ -52,8 +42,8 @@ export function readMfaSettings(settings: Record<string, unknown> | null | undef
   }
   return {
     mfaPolicy: (mfa as MfaPolicy | undefined) ?? DEFAULT_MFA_SETTINGS.mfaPolicy,
-    mfaGracePeriodDays: readBoundedInteger(s, 'mfaGracePeriodDays'),
-    stepUpFreshnessMinutes: readBoundedInteger(s, 'stepUpFreshnessMinutes'),
+    mfaGracePeriodDays: readBoundedInteger(s, 'mfaGracePeriodDays', MFA_SETTING_BOUNDS.mfaGracePeriodDays, DEFAULT_MFA_SETTINGS.mfaGracePeriodDays),
+    stepUpFreshnessMinutes: readBoundedInteger(s, 'stepUpFreshnessMinutes', MFA_SETTING_BOUNDS.stepUpFreshnessMinutes, DEFAULT_MFA_SETTINGS.stepUpFreshnessMinutes),
   };
 }
 

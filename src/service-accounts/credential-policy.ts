@@ -1,4 +1,4 @@
-import { KeyledgerError } from '../platform/errors.ts';
+import { readBoundedInteger } from '../platform/bounded-setting.ts';
 
 /**
  * How long a service account credential may live and how long it may sit
@@ -18,18 +18,6 @@ export const CREDENTIAL_POLICY_BOUNDS = Object.freeze({
 
 const DAY_MS = 86_400_000;
 
-function readDays(settings: Record<string, unknown>, field: keyof typeof CREDENTIAL_POLICY_BOUNDS, fallback: number): number {
-  const value = settings[field];
-  if (value === undefined) return fallback;
-  const { min, max } = CREDENTIAL_POLICY_BOUNDS[field];
-  // Fractions, text and null would make the window ambiguous; refused, never clamped.
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw new KeyledgerError('organization.settings_invalid', `${field} must be an integer, got ${JSON.stringify(value)}`, { field, got: value });
-  }
-  if (value < min || value > max) throw new KeyledgerError('organization.settings_invalid', `${field} must be between ${min} and ${max}, got ${value}`, { field, got: value });
-  return value;
-}
-
 /**
  * The credential policy in force for an organization's `settings` (defaults:
  * 90 days of maximum age, 30 days unused). Throws
@@ -39,8 +27,8 @@ function readDays(settings: Record<string, unknown>, field: keyof typeof CREDENT
 export function readCredentialPolicy(settings: Record<string, unknown> | null | undefined): CredentialPolicy {
   const s = settings ?? {};
   return {
-    maxAgeDays: readDays(s, 'serviceAccountCredentialMaxAgeDays', DEFAULT_CREDENTIAL_POLICY.maxAgeDays),
-    unusedDays: readDays(s, 'serviceAccountCredentialUnusedDays', DEFAULT_CREDENTIAL_POLICY.unusedDays),
+    maxAgeDays: readBoundedInteger(s, 'serviceAccountCredentialMaxAgeDays', CREDENTIAL_POLICY_BOUNDS.serviceAccountCredentialMaxAgeDays, DEFAULT_CREDENTIAL_POLICY.maxAgeDays),
+    unusedDays: readBoundedInteger(s, 'serviceAccountCredentialUnusedDays', CREDENTIAL_POLICY_BOUNDS.serviceAccountCredentialUnusedDays, DEFAULT_CREDENTIAL_POLICY.unusedDays),
   };
 }
 
