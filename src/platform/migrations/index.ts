@@ -13,6 +13,7 @@ import { enrollmentMigration } from './2026-11-28-enrollment.ts';
 import { oidcStoreMigration } from './2026-11-29-oidc-store.ts';
 import { oidcApplicationsMigration } from './2026-11-29-oidc-applications.ts';
 import { serviceAccountCredentialsMigration } from './2026-11-29-service-account-credentials.ts';
+import { scimDirectoriesMigration } from './2026-11-29-scim-directories.ts';
 
 /** Every migration, in order. Never edit one that has landed; add a new one. */
 export function listMigrations(dialect: Dialect): Record<string, Migration> {
@@ -29,6 +30,7 @@ export function listMigrations(dialect: Dialect): Record<string, Migration> {
     '2026-11-29-0010-service-account-credentials': serviceAccountCredentialsMigration(dialect),
     '2026-11-29-0011-oidc-applications': oidcApplicationsMigration(dialect),
     '2026-11-29-0012-oidc-store': oidcStoreMigration(dialect),
+    '2026-11-29-0013-scim-directories': scimDirectoriesMigration(dialect),
   };
 }
 
