@@ -66,6 +66,44 @@ export function createAccessService(deps: { db: Db; runner: CommandRunner; clock
     }
   }
 
+  /**
+   * Grants a role inside a running command, recording `access.assignment.granted` with `grantedBy` as
+   * the granter. Throws `role.not_found`, `assignment.principal_invalid`, `assignment.expiry_invalid`, `assignment.exists`.
+   */
+  async function grantInScope(scope: CommandScope, grantedBy: { type: string; id: string }, orgId: string, input: GrantInput): Promise<RoleAssignment> {
+    const { trx, now, record } = scope;
+    const role = await requireRole(trx, orgId, input.role);
+    const display = await checkPrincipal(trx, orgId, input.principalType, input.principalId);
+    if (input.expiresAt && Date.parse(input.expiresAt) <= now.getTime()) {
+      throw new KeyledgerError('assignment.expiry_invalid', `expiresAt ${input.expiresAt} is not after ${now.toISOString()}`);
+    }
+    const held = await repo.findActiveAssignments(trx, now.toISOString(), { roleId: role.id, principalId: input.principalId });
+    if (held.length > 0) throw new KeyledgerError('assignment.exists', `the principal already holds role "${role.key}" (assignment ${held[0].id})`);
+    const row = {
+      id: newId(),
+      org_id: orgId,
+      role_id: role.id,
+      principal_type: input.principalType,
+      principal_id: input.principalId,
+      granted_by_type: grantedBy.type,
+      granted_by_id: grantedBy.id,
+      approval_ref: input.approvalRef ?? null,
+      reason: input.reason ?? null,
+      expires_at: input.expiresAt ? new Date(input.expiresAt).toISOString() : null,
+      created_at: now.toISOString(),
+      ended_at: null,
+      end_reason: null,
+    };
+    await trx.insertInto('role_assignments').values(row).execute();
+    record({
+      action: 'access.assignment.granted',
+      org: orgId,
+      targets: [{ type: input.principalType, id: input.principalId, display }, { type: 'role_assignment', id: row.id }, { type: 'role', id: role.id, display: role.key }],
+      data: { roleId: role.id, roleKey: role.key, privileged: role.privileged === 1, principalType: row.principal_type, principalId: row.principal_id, approvalRef: row.approval_ref, reason: row.reason, expiresAt: row.expires_at },
+    });
+    return toAssignment(row, now);
+  }
+
   return {
     endAssignmentsOf,
 
@@ -141,40 +179,11 @@ export function createAccessService(deps: { db: Db; runner: CommandRunner; clock
 
     async grant(ctx: CommandContext, orgRef: string, input: GrantInput): Promise<RoleAssignment> {
       const org = await identity.requireOrg(orgRef);
-      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
-        const role = await requireRole(trx, org.id, input.role);
-        const display = await checkPrincipal(trx, org.id, input.principalType, input.principalId);
-        if (input.expiresAt && Date.parse(input.expiresAt) <= now.getTime()) {
-          throw new KeyledgerError('assignment.expiry_invalid', `expiresAt ${input.expiresAt} is not after ${now.toISOString()}`);
-        }
-        const held = await repo.findActiveAssignments(trx, now.toISOString(), { roleId: role.id, principalId: input.principalId });
-        if (held.length > 0) throw new KeyledgerError('assignment.exists', `the principal already holds role "${role.key}" (assignment ${held[0].id})`);
-        const row = {
-          id: newId(),
-          org_id: org.id,
-          role_id: role.id,
-          principal_type: input.principalType,
-          principal_id: input.principalId,
-          granted_by_type: ctx.actor.type,
-          granted_by_id: ctx.actor.id,
-          approval_ref: input.approvalRef ?? null,
-          reason: input.reason ?? null,
-          expires_at: input.expiresAt ? new Date(input.expiresAt).toISOString() : null,
-          created_at: now.toISOString(),
-          ended_at: null,
-          end_reason: null,
-        };
-        await trx.insertInto('role_assignments').values(row).execute();
-        record({
-          action: 'access.assignment.granted',
-          org: org.id,
-          targets: [{ type: input.principalType, id: input.principalId, display }, { type: 'role_assignment', id: row.id }, { type: 'role', id: role.id, display: role.key }],
-          data: { roleId: role.id, roleKey: role.key, privileged: role.privileged === 1, principalType: row.principal_type, principalId: row.principal_id, approvalRef: row.approval_ref, reason: row.reason, expiresAt: row.expires_at },
-        });
-        return toAssignment(row, now);
-      });
+      const { result } = await runner.run(ctx, (scope) => grantInScope(scope, ctx.actor, org.id, input));
       return result;
     },
+
+    grantInScope,
 
     async revoke(ctx: CommandContext, orgRef: string, id: string, reason: string | null): Promise<RoleAssignment> {
       const org = await identity.requireOrg(orgRef);

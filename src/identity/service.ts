@@ -140,6 +140,37 @@ export function createIdentityService(deps: IdentityDeps) {
     return m;
   }
 
+  /**
+   * Changes a user's profile inside a running command, recording `identity.user.updated` with the
+   * changed fields. Throws `user.not_found`, `user.email_taken`, `user.manager_invalid`.
+   */
+  async function updateUserInScope(scope: CommandScope, id: string, patch: UserPatch): Promise<User> {
+    const { trx, now, record } = scope;
+    const before = toUser(await requireUser(trx, id));
+    const email = patch.email?.toLowerCase() ?? before.email;
+    if (email !== before.email) await checkEmailFree(trx, email);
+    if (patch.managerId !== undefined && patch.managerId !== before.managerId) await checkManager(trx, patch.managerId, id);
+    const after: User = {
+      ...before,
+      email,
+      name: patch.name !== undefined ? patch.name : before.name,
+      managerId: patch.managerId !== undefined ? patch.managerId : before.managerId,
+      employeeNumber: patch.employeeNumber !== undefined ? patch.employeeNumber : before.employeeNumber,
+      department: patch.department !== undefined ? patch.department : before.department,
+      title: patch.title !== undefined ? patch.title : before.title,
+      updatedAt: now.toISOString(),
+    };
+    const { updatedAt: _b, ...b } = before;
+    const { updatedAt: _a, ...a } = after;
+    await trx
+      .updateTable('users')
+      .set({ email, name: after.name, manager_id: after.managerId, employee_number: after.employeeNumber, department: after.department, title: after.title, updated_at: after.updatedAt })
+      .where('id', '=', id)
+      .execute();
+    record({ action: 'identity.user.updated', targets: [{ type: 'user', id, display: email }], data: diffFields(b, a) });
+    return after;
+  }
+
   return {
     /** An organization by id or slug (read in `reader`, default the database). Throws `organization.not_found`. */
     requireOrg: (ref: string, reader: Db | CommandScope['trx'] = db) => requireOrg(reader, ref).then(toOrganization),
@@ -196,33 +227,11 @@ export function createIdentityService(deps: IdentityDeps) {
     createUserInScope,
 
     async updateUser(ctx: CommandContext, id: string, patch: UserPatch): Promise<User> {
-      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
-        const before = toUser(await requireUser(trx, id));
-        const email = patch.email?.toLowerCase() ?? before.email;
-        if (email !== before.email) await checkEmailFree(trx, email);
-        if (patch.managerId !== undefined && patch.managerId !== before.managerId) await checkManager(trx, patch.managerId, id);
-        const after: User = {
-          ...before,
-          email,
-          name: patch.name !== undefined ? patch.name : before.name,
-          managerId: patch.managerId !== undefined ? patch.managerId : before.managerId,
-          employeeNumber: patch.employeeNumber !== undefined ? patch.employeeNumber : before.employeeNumber,
-          department: patch.department !== undefined ? patch.department : before.department,
-          title: patch.title !== undefined ? patch.title : before.title,
-          updatedAt: now.toISOString(),
-        };
-        await trx
-          .updateTable('users')
-          .set({ email, name: after.name, manager_id: after.managerId, employee_number: after.employeeNumber, department: after.department, title: after.title, updated_at: after.updatedAt })
-          .where('id', '=', id)
-          .execute();
-        const { updatedAt: _b, ...b } = before;
-        const { updatedAt: _a, ...a } = after;
-        record({ action: 'identity.user.updated', targets: [{ type: 'user', id, display: email }], data: diffFields(b, a) });
-        return after;
-      });
+      const { result } = await runner.run(ctx, (scope) => updateUserInScope(scope, id, patch));
       return result;
     },
+
+    updateUserInScope,
 
     async setUserStatus(ctx: CommandContext, id: string, status: User['status'], reason: string | null): Promise<User> {
       const { result } = await runner.run(ctx, async (scope) => {

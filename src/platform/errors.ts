@@ -110,6 +110,12 @@ export const ERROR_CATALOGUE = {
   'application.jwks_invalid': { status: 422, description: 'The JWKS is missing for private_key_jwt, given for another method, or has a key that is private, symmetric, without a kid, a duplicate kid, RSA below 2048 bits, on an unsupported curve or malformed.' },
   'application.secret_not_applicable': { status: 409, description: 'The application has no client secret to rotate: it is a public client or authenticates with private_key_jwt.' },
   'config.invalid': { status: 500, description: 'The configuration is invalid.' },
+  'scim.directory_not_found': { status: 404, description: 'No SCIM directory with this id in this organization.' },
+  'scim.token_not_found': { status: 404, description: 'No token with this id in this SCIM directory.' },
+  'scim.token_already_revoked': { status: 409, description: 'The SCIM directory token was already revoked.' },
+  'scim.group_not_found': { status: 404, description: 'No group with this id in this SCIM directory.' },
+  'scim.group_mapping_not_found': { status: 404, description: 'No group-to-role mapping with this id in this SCIM directory.' },
+  'scim.group_mapping_exists': { status: 409, description: 'This directory group already grants this role.' },
   'internal': { status: 500, description: 'An unexpected server error.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 
