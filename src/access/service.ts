@@ -104,6 +104,24 @@ export function createAccessService(deps: { db: Db; runner: CommandRunner; clock
     return toAssignment(row, now);
   }
 
+  /** Ends one active assignment inside a running command, recording `access.assignment.revoked`. Throws `assignment.not_found`, `assignment.already_ended`. */
+  async function endAssignmentInScope(scope: CommandScope, id: string, reason: string): Promise<RoleAssignment> {
+    const { trx, now, record } = scope;
+    const row = await trx.selectFrom('role_assignments').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new KeyledgerError('assignment.not_found', `no role assignment "${id}"`);
+    if (!toAssignment(row, now).active) throw new KeyledgerError('assignment.already_ended', `role assignment "${id}" already ended`);
+    const role = await trx.selectFrom('roles').select('key').where('id', '=', row.role_id).executeTakeFirstOrThrow();
+    const ended = { ...row, ended_at: now.toISOString(), end_reason: reason };
+    await trx.updateTable('role_assignments').set({ ended_at: ended.ended_at, end_reason: ended.end_reason }).where('id', '=', id).execute();
+    record({
+      action: 'access.assignment.revoked',
+      org: row.org_id,
+      targets: [{ type: row.principal_type, id: row.principal_id }, { type: 'role_assignment', id }, { type: 'role', id: row.role_id, display: role.key }],
+      data: { roleId: row.role_id, roleKey: role.key, principalType: row.principal_type, principalId: row.principal_id, reason },
+    });
+    return toAssignment(ended, now);
+  }
+
   return {
     endAssignmentsOf,
 
@@ -187,23 +205,15 @@ export function createAccessService(deps: { db: Db; runner: CommandRunner; clock
 
     async revoke(ctx: CommandContext, orgRef: string, id: string, reason: string | null): Promise<RoleAssignment> {
       const org = await identity.requireOrg(orgRef);
-      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
-        const row = await trx.selectFrom('role_assignments').selectAll().where('org_id', '=', org.id).where('id', '=', id).executeTakeFirst();
+      const { result } = await runner.run(ctx, async (scope) => {
+        const row = await scope.trx.selectFrom('role_assignments').select('id').where('org_id', '=', org.id).where('id', '=', id).executeTakeFirst();
         if (!row) throw new KeyledgerError('assignment.not_found', `no role assignment "${id}" in "${org.slug}"`);
-        if (!toAssignment(row, now).active) throw new KeyledgerError('assignment.already_ended', `role assignment "${id}" already ended`);
-        const role = await trx.selectFrom('roles').select('key').where('id', '=', row.role_id).executeTakeFirstOrThrow();
-        const ended = { ...row, ended_at: now.toISOString(), end_reason: reason ?? 'revoked' };
-        await trx.updateTable('role_assignments').set({ ended_at: ended.ended_at, end_reason: ended.end_reason }).where('id', '=', id).execute();
-        record({
-          action: 'access.assignment.revoked',
-          org: org.id,
-          targets: [{ type: row.principal_type, id: row.principal_id }, { type: 'role_assignment', id }, { type: 'role', id: row.role_id, display: role.key }],
-          data: { roleId: row.role_id, roleKey: role.key, principalType: row.principal_type, principalId: row.principal_id, reason: ended.end_reason },
-        });
-        return toAssignment(ended, now);
+        return endAssignmentInScope(scope, id, reason ?? 'revoked');
       });
       return result;
     },
+
+    endAssignmentInScope,
 
     async getAssignment(orgRef: string, id: string): Promise<RoleAssignment> {
       const org = await identity.requireOrg(orgRef);

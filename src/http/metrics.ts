@@ -55,13 +55,15 @@ export function createMetrics() {
   const httpRequests = new Counter('keyledger_http_requests_total', 'HTTP requests by method, route and status.');
   const httpDuration = new Histogram('keyledger_http_request_duration_seconds', 'HTTP request duration.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
   const ledgerEventsAppended = new Counter('keyledger_ledger_events_appended_total', 'Ledger events appended by this process.');
+  const scimRejected = new Counter('keyledger_scim_requests_rejected_total', 'SCIM requests refused for a missing, wrong, revoked or rotated-out directory token (not in the ledger: they change nothing).');
   return {
     httpRequests,
     httpDuration,
     ledgerEventsAppended,
+    scimRejected,
     /** Renders every metric, with gauges read at scrape time. */
     render(gauges: Array<{ name: string; help: string; value: number }>): string {
-      const parts = [httpRequests.render(), httpDuration.render(), ledgerEventsAppended.render()];
+      const parts = [httpRequests.render(), httpDuration.render(), ledgerEventsAppended.render(), scimRejected.render()];
       for (const g of gauges) parts.push(`# HELP ${g.name} ${g.help}\n# TYPE ${g.name} gauge\n${g.name} ${g.value}`);
       return parts.join('\n') + '\n';
     },

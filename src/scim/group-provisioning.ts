@@ -1,0 +1,178 @@
+import type { CommandRunner, CommandScope, Trx } from '../audit/command-runner.ts';
+import type { ScimDirectoryRow, ScimGroupRow } from '../platform/schema-directory.ts';
+import type { DirectoryService } from './directories.ts';
+import type { GroupAccess } from './group-access.ts';
+import { ScimError, badRequest } from './errors.ts';
+import { groupResource, parseGroupResource, type GroupRecord } from './group-record.ts';
+import { applyPatch } from './patch.ts';
+import { parseFilter } from './filter-parser.ts';
+import { groupFilterSql, groupSortExpression } from './filter-sql.ts';
+import { LIST_RESPONSE } from './schemas.ts';
+import { checkIfMatch, recordRead, runScim, type ScimCaller } from './request-scope.ts';
+import { pageOf, type ListQuery } from './list-query.ts';
+
+type Resource = Record<string, unknown>;
+
+/** The most members one request may name (Entra sends large groups in pages of far fewer). */
+export const MAX_MEMBERS_PER_REQUEST = 10_000;
+
+/**
+ * The Groups endpoint of a directory. Members are Users of the same
+ * directory; a member value that names no such User is left out (and listed
+ * in the ledger event), as identity providers send groups before or without
+ * every member. Membership changes are ledger events and re-evaluate the
+ * members' group-granted roles.
+ */
+export function createGroupProvisioning(deps: { runner: CommandRunner; newId: () => string; directories: DirectoryService; groupAccess: GroupAccess }) {
+  const { runner, newId, directories, groupAccess } = deps;
+
+  async function loadRow(trx: Trx, dir: ScimDirectoryRow, id: string): Promise<ScimGroupRow> {
+    const row = await trx.selectFrom('scim_groups').selectAll().where('directory_id', '=', dir.id).where('id', '=', id).executeTakeFirst();
+    if (!row) throw new ScimError(404, null, `no Group "${id}" in this directory`);
+    return row;
+  }
+
+  async function resourcesOf(trx: Trx, rows: ScimGroupRow[], baseUrl: string, withMembers: boolean): Promise<Resource[]> {
+    if (rows.length === 0) return [];
+    const members = withMembers
+      ? await trx
+          .selectFrom('scim_group_members as m')
+          .innerJoin('scim_users as u', 'u.id', 'm.scim_user_id')
+          .select(['m.group_id', 'u.id', 'u.display_name', 'u.user_name'])
+          .where('m.group_id', 'in', rows.map((r) => r.id))
+          .orderBy('m.group_id')
+          .orderBy('u.id')
+          .execute()
+      : [];
+    const by = new Map<string, { value: string; display: string | null }[]>();
+    for (const m of members) by.set(m.group_id, [...(by.get(m.group_id) ?? []), { value: m.id, display: m.display_name ?? m.user_name }]);
+    return rows.map((r) => groupResource(r, by.get(r.id) ?? [], baseUrl));
+  }
+
+  async function currentMembers(trx: Trx, groupId: string): Promise<Set<string>> {
+    const rows = await trx.selectFrom('scim_group_members').select('scim_user_id').where('group_id', '=', groupId).execute();
+    return new Set(rows.map((r) => r.scim_user_id));
+  }
+
+  /** The member values that are Users of this directory, and those that are not. */
+  async function resolveMembers(trx: Trx, dir: ScimDirectoryRow, record: GroupRecord): Promise<{ known: Set<string>; unknown: string[] }> {
+    const wanted = [...new Set(record.members.map((m) => m.value))];
+    if (wanted.length > MAX_MEMBERS_PER_REQUEST) throw badRequest('tooMany', `a group may be written with at most ${MAX_MEMBERS_PER_REQUEST} members per request`);
+    const known = new Set<string>();
+    for (let i = 0; i < wanted.length; i += 500) {
+      const rows = await trx.selectFrom('scim_users').select('id').where('directory_id', '=', dir.id).where('id', 'in', wanted.slice(i, i + 500)).execute();
+      for (const r of rows) known.add(r.id);
+    }
+    return { known, unknown: wanted.filter((v) => !known.has(v)) };
+  }
+
+  async function write(scope: CommandScope, caller: ScimCaller, id: string, record: GroupRecord, before: ScimGroupRow | null): Promise<ScimGroupRow> {
+    const dir = caller.directory;
+    const time = scope.now.toISOString();
+    const { known, unknown } = await resolveMembers(scope.trx, dir, record);
+    const row: ScimGroupRow = { id, directory_id: dir.id, org_id: dir.org_id, display_name: record.displayName, external_id: record.externalId, version: (before?.version ?? 0) + 1, created_at: before?.created_at ?? time, updated_at: time };
+    const had = before ? await currentMembers(scope.trx, id) : new Set<string>();
+    if (before) await scope.trx.updateTable('scim_groups').set(row).where('id', '=', id).execute();
+    else await scope.trx.insertInto('scim_groups').values(row).execute();
+    const added = [...known].filter((m) => !had.has(m));
+    const removed = [...had].filter((m) => !known.has(m));
+    for (let i = 0; i < added.length; i += 500) {
+      await scope.trx.insertInto('scim_group_members').values(added.slice(i, i + 500).map((m) => ({ group_id: id, scim_user_id: m, directory_id: dir.id, created_at: time }))).execute();
+    }
+    for (let i = 0; i < removed.length; i += 500) {
+      await scope.trx.deleteFrom('scim_group_members').where('group_id', '=', id).where('scim_user_id', 'in', removed.slice(i, i + 500)).execute();
+    }
+    const targets = [{ type: 'scim_directory', id: dir.id, display: dir.name }, { type: 'scim_group', id, display: row.display_name }];
+    scope.record({
+      action: before ? 'scim.group.updated' : 'scim.group.created',
+      org: dir.org_id,
+      targets,
+      data: { directoryId: dir.id, displayName: row.display_name, externalId: row.external_id, version: row.version, ...(before && before.display_name !== row.display_name ? { renamedFrom: before.display_name } : {}) },
+    });
+    if (added.length > 0 || removed.length > 0 || unknown.length > 0) {
+      scope.record({ action: 'scim.group.members_changed', org: dir.org_id, targets, data: { directoryId: dir.id, added, removed, ignoredUnknown: unknown.slice(0, 100), memberCount: known.size } });
+    }
+    await groupAccess.syncInScope(scope, dir, [...added, ...removed]);
+    return row;
+  }
+
+  return {
+    async create(caller: ScimCaller, body: unknown): Promise<Resource> {
+      const record = parseGroupResource(body);
+      return runScim(runner, directories, caller, async (scope) => {
+        const row = await write(scope, caller, newId(), record, null);
+        return (await resourcesOf(scope.trx, [row], caller.baseUrl, true))[0];
+      });
+    },
+
+    async get(caller: ScimCaller, id: string, withMembers: boolean): Promise<Resource> {
+      return runScim(runner, directories, caller, async (scope) => {
+        const row = await loadRow(scope.trx, caller.directory, id);
+        recordRead(scope, caller, { resourceType: 'Group', id, returned: 1 });
+        return (await resourcesOf(scope.trx, [row], caller.baseUrl, withMembers))[0];
+      });
+    },
+
+    async list(caller: ScimCaller, query: ListQuery, withMembers: boolean): Promise<Resource> {
+      const filter = query.filter ? parseFilter(query.filter, 'Group') : null;
+      const sort = query.sortBy ? groupSortExpression(query.sortBy) : null;
+      return runScim(runner, directories, caller, async (scope) => {
+        let base = scope.trx.selectFrom('scim_groups').where('scim_groups.directory_id', '=', caller.directory.id);
+        if (filter) base = base.where(groupFilterSql(filter));
+        const total = Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+        const { offset, limit } = pageOf(query);
+        let rows: ScimGroupRow[] = [];
+        if (limit > 0) {
+          let q = base.selectAll('scim_groups');
+          q = sort ? sort(q, query.sortOrder) : q;
+          rows = await q.orderBy('scim_groups.id').offset(offset).limit(limit).execute();
+        }
+        recordRead(scope, caller, { resourceType: 'Group', filter: query.filter ?? null, startIndex: offset + 1, count: limit, returned: rows.length, totalResults: total });
+        return { schemas: [LIST_RESPONSE], totalResults: total, startIndex: offset + 1, itemsPerPage: rows.length, Resources: await resourcesOf(scope.trx, rows, caller.baseUrl, withMembers) };
+      });
+    },
+
+    async replace(caller: ScimCaller, id: string, body: unknown, ifMatch: string | undefined): Promise<Resource> {
+      const record = parseGroupResource(body);
+      const given = body && typeof body === 'object' ? (body as Record<string, unknown>).id : undefined;
+      if (given !== undefined && given !== id) throw badRequest('mutability', `id is read-only: the body names "${String(given)}" but the resource is "${id}"`);
+      return runScim(runner, directories, caller, async (scope) => {
+        const before = await loadRow(scope.trx, caller.directory, id);
+        checkIfMatch(ifMatch, before.version);
+        const row = await write(scope, caller, id, record, before);
+        return (await resourcesOf(scope.trx, [row], caller.baseUrl, true))[0];
+      });
+    },
+
+    async patch(caller: ScimCaller, id: string, body: unknown, ifMatch: string | undefined): Promise<Resource> {
+      return runScim(runner, directories, caller, async (scope) => {
+        const before = await loadRow(scope.trx, caller.directory, id);
+        checkIfMatch(ifMatch, before.version);
+        const [resource] = await resourcesOf(scope.trx, [before], caller.baseUrl, true);
+        const record = parseGroupResource(applyPatch('Group', resource, body));
+        const row = await write(scope, caller, id, record, before);
+        return (await resourcesOf(scope.trx, [row], caller.baseUrl, true))[0];
+      });
+    },
+
+    async remove(caller: ScimCaller, id: string, ifMatch: string | undefined): Promise<void> {
+      await runScim(runner, directories, caller, async (scope) => {
+        const dir = caller.directory;
+        const row = await loadRow(scope.trx, dir, id);
+        checkIfMatch(ifMatch, row.version);
+        const members = [...(await currentMembers(scope.trx, id))];
+        const mappings = await scope.trx.selectFrom('scim_group_role_mappings').select(['id', 'role_id']).where('group_id', '=', id).execute();
+        await scope.trx.deleteFrom('scim_group_members').where('group_id', '=', id).execute();
+        await scope.trx.deleteFrom('scim_group_role_mappings').where('group_id', '=', id).execute();
+        await scope.trx.deleteFrom('scim_groups').where('id', '=', id).execute();
+        scope.record({
+          action: 'scim.group.deleted',
+          org: dir.org_id,
+          targets: [{ type: 'scim_directory', id: dir.id, display: dir.name }, { type: 'scim_group', id, display: row.display_name }],
+          data: { directoryId: dir.id, displayName: row.display_name, externalId: row.external_id, removedMembers: members, removedMappings: mappings.map((m) => ({ mappingId: m.id, roleId: m.role_id })) },
+        });
+        await groupAccess.syncInScope(scope, dir, members);
+      });
+    },
+  };
+}
