@@ -6,6 +6,7 @@ import { emit, handled } from './output.ts';
 import { KeyledgerError } from '../platform/errors.ts';
 import { auditCommands } from './audit-commands.ts';
 import { userCommands } from './user-commands.ts';
+import { scimCommands } from './scim-commands.ts';
 import { openDatabase } from '../platform/database.ts';
 import { migrateToLatest } from '../platform/migrations/index.ts';
 
@@ -93,6 +94,7 @@ org
   );
 
 userCommands(program);
+scimCommands(program);
 auditCommands(program);
 
 await program.parseAsync(process.argv);

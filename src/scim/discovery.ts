@@ -1,7 +1,6 @@
+import { MAX_PAGE_SIZE } from './paging.ts';
 import { ALL_SCHEMAS, CORE_GROUP, CORE_USER, ENTERPRISE_USER, LIST_RESPONSE, schemaDocument } from './schemas.ts';
 
-/** The largest page a list or search returns, whatever `count` asks for. */
-export const MAX_PAGE_SIZE = 1000;
 /** The largest SCIM request body accepted (a group PATCH with many members is the big one). */
 export const SCIM_BODY_LIMIT_BYTES = 1024 * 1024;
 

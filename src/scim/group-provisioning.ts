@@ -6,10 +6,12 @@ import { ScimError, badRequest } from './errors.ts';
 import { groupResource, parseGroupResource, type GroupRecord } from './group-record.ts';
 import { applyPatch } from './patch.ts';
 import { parseFilter } from './filter-parser.ts';
-import { groupFilterSql, groupSortExpression } from './filter-sql.ts';
+import { groupFilterSql } from './filter-sql.ts';
 import { LIST_RESPONSE } from './schemas.ts';
 import { checkIfMatch, recordRead, runScim, type ScimCaller } from './request-scope.ts';
-import { pageOf, type ListQuery } from './list-query.ts';
+import type { ListQuery } from './list-query.ts';
+import { pageOffset } from './paging.ts';
+import { groupSortExpression, readSortOrder, sortModifier } from './sort.ts';
 
 type Resource = Record<string, unknown>;
 
@@ -116,16 +118,18 @@ export function createGroupProvisioning(deps: { runner: CommandRunner; newId: ()
     async list(caller: ScimCaller, query: ListQuery, withMembers: boolean): Promise<Resource> {
       const filter = query.filter ? parseFilter(query.filter, 'Group') : null;
       const sort = query.sortBy ? groupSortExpression(query.sortBy) : null;
+      const direction = readSortOrder(query.sortOrder);
       return runScim(runner, directories, caller, async (scope) => {
         let base = scope.trx.selectFrom('scim_groups').where('scim_groups.directory_id', '=', caller.directory.id);
         if (filter) base = base.where(groupFilterSql(filter));
         const total = Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-        const { offset, limit } = pageOf(query);
+        const offset = pageOffset(query);
+        const limit = query.count;
         let rows: ScimGroupRow[] = [];
         if (limit > 0) {
           let q = base.selectAll('scim_groups');
-          q = sort ? sort(q, query.sortOrder) : q;
-          rows = await q.orderBy('scim_groups.id').offset(offset).limit(limit).execute();
+          if (sort) q = q.orderBy(sort, sortModifier(direction));
+          rows = await q.orderBy('scim_groups.id', direction).offset(offset).limit(limit).execute();
         }
         recordRead(scope, caller, { resourceType: 'Group', filter: query.filter ?? null, startIndex: offset + 1, count: limit, returned: rows.length, totalResults: total });
         return { schemas: [LIST_RESPONSE], totalResults: total, startIndex: offset + 1, itemsPerPage: rows.length, Resources: await resourcesOf(scope.trx, rows, caller.baseUrl, withMembers) };

@@ -7,7 +7,7 @@ import type { ScimCaller } from './request-scope.ts';
 import { etagOf } from './request-scope.ts';
 import { directoryBaseUrl } from './directories.ts';
 import { findResourceType, findSchema, resourceTypes, schemaList, serviceProviderConfig, SCIM_BODY_LIMIT_BYTES } from './discovery.ts';
-import { readPaging } from './filter-sql.ts';
+import { readPaging } from './paging.ts';
 import { project, readAttributeSelection } from './projection.ts';
 import type { ListQuery } from './list-query.ts';
 import type { ResourceKind } from './schemas.ts';

@@ -8,10 +8,12 @@ import { ScimError, badRequest } from './errors.ts';
 import { parseUserResource, userRecordToRows, userResource, type UserRecord } from './user-record.ts';
 import { applyPatch } from './patch.ts';
 import { parseFilter } from './filter-parser.ts';
-import { userFilterSql, userSortExpression } from './filter-sql.ts';
+import { userFilterSql } from './filter-sql.ts';
 import { LIST_RESPONSE } from './schemas.ts';
 import { checkIfMatch, recordRead, runScim, type ScimCaller } from './request-scope.ts';
-import { pageOf, type ListQuery } from './list-query.ts';
+import type { ListQuery } from './list-query.ts';
+import { pageOffset } from './paging.ts';
+import { userSortExpression, readSortOrder, sortModifier } from './sort.ts';
 
 type Resource = Record<string, unknown>;
 
@@ -131,17 +133,19 @@ export function createUserProvisioning(deps: UserProvisioningDeps) {
     async list(caller: ScimCaller, query: ListQuery): Promise<Resource> {
       const filter = query.filter ? parseFilter(query.filter, 'User') : null;
       const sort = query.sortBy ? userSortExpression(query.sortBy) : null;
+      const direction = readSortOrder(query.sortOrder);
       return runScim(runner, directories, caller, async (scope) => {
         const dir = caller.directory;
         let base = scope.trx.selectFrom('scim_users').where('scim_users.directory_id', '=', dir.id);
         if (filter) base = base.where(userFilterSql(filter));
         const total = Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-        const { offset, limit } = pageOf(query);
+        const offset = pageOffset(query);
+        const limit = query.count;
         let rows: ScimUserRow[] = [];
         if (limit > 0) {
           let q = base.selectAll('scim_users');
-          q = sort ? sort(q, query.sortOrder) : q;
-          rows = await q.orderBy('scim_users.id').offset(offset).limit(limit).execute();
+          if (sort) q = q.orderBy(sort, sortModifier(direction));
+          rows = await q.orderBy('scim_users.id', direction).offset(offset).limit(limit).execute();
         }
         const resources = await resourcesOf(scope.trx, rows, caller.baseUrl);
         recordRead(scope, caller, { resourceType: 'User', filter: query.filter ?? null, startIndex: offset + 1, count: limit, returned: rows.length, totalResults: total });

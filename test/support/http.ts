@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { sql } from 'kysely';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Dialect } from '../../src/platform/database.ts';
 import type { Clock } from '../../src/platform/clock.ts';
@@ -88,12 +89,21 @@ export async function ledgerNextSeq(rt: Runtime): Promise<number> {
   return Number(head.next_seq);
 }
 
-const MUTABLE_TABLES = ['organizations', 'users', 'memberships', 'service_accounts', 'roles', 'role_assignments', 'api_keys', 'bootstrap_tokens', 'sessions', 'totp_factors', 'recovery_codes', 'invitations', 'email_tokens', 'password_credentials', 'service_account_credentials', 'oidc_applications'] as const;
+const MUTABLE_TABLES = [
+  'organizations', 'users', 'memberships', 'service_accounts', 'roles', 'role_assignments', 'api_keys', 'bootstrap_tokens', 'sessions', 'totp_factors', 'recovery_codes', 'invitations', 'email_tokens', 'password_credentials', 'service_account_credentials', 'oidc_applications',
+  'scim_directories', 'scim_tokens', 'scim_users', 'scim_user_values', 'scim_groups', 'scim_group_members', 'scim_group_role_mappings',
+] as const;
+/** Tables without an `id` column, and the columns that order them. */
+const ORDER_BY: Partial<Record<(typeof MUTABLE_TABLES)[number], string>> = {
+  password_credentials: 'user_id',
+  scim_user_values: 'scim_user_id, attribute, ordinal',
+  scim_group_members: 'group_id, scim_user_id',
+};
 
 /** Every row of every mutable table, ordered, with api_keys.last_used_at left out (reads may touch it). */
 export async function snapshotState(rt: Runtime): Promise<Record<string, unknown[]>> {
   // Read side by side: on PostgreSQL the pool answers them in parallel, which keeps suites that snapshot per request fast.
-  const tables = await Promise.all(MUTABLE_TABLES.map((table) => rt.database.db.selectFrom(table).selectAll().orderBy(table === 'password_credentials' ? 'user_id' : 'id').execute()));
+  const tables = await Promise.all(MUTABLE_TABLES.map((table) => rt.database.db.selectFrom(table).selectAll().orderBy(sql.raw(ORDER_BY[table] ?? 'id')).execute()));
   const out: Record<string, unknown[]> = {};
   MUTABLE_TABLES.forEach((table, i) => {
     out[table] = tables[i].map((r) => {
