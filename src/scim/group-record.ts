@@ -19,7 +19,7 @@ export interface GroupRecord {
 export const ENTRA_GROUP_SCHEMA = 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group';
 
 /** The most members one Group body may list. */
-export const MAX_GROUP_MEMBERS = 10_000;
+export const MAX_GROUP_MEMBERS = 50_000;
 
 /**
  * Reads a POST or PUT Group body: `schemas` names the core Group schema (and
