@@ -21,8 +21,9 @@ import { itemFromFilter, matchesItem } from './value-filter.ts';
  *   non-empty array of at most MAX_PATCH_OPERATIONS (`invalidSyntax`);
  * - `op` is add, replace or remove in any case (Entra sends `Add`, `Replace`,
  *   `Remove`); anything else is `invalidSyntax`; add and replace need a value;
- * - remove needs a path (`noTarget`), and `active` cannot be removed (only
- *   set to false), so a removal cannot re-activate a user by default;
+ * - remove needs a path (`noTarget`), and `active` cannot be removed or set
+ *   to null (only to false): unset, it reads as true, which would re-activate
+ *   the user;
  * - replace through a value filter that matches nothing is `noTarget`; add
  *   through an `eq` filter that matches nothing creates the item it describes;
  *   remove through a filter that matches nothing changes nothing;
@@ -146,6 +147,10 @@ function applyAt(target: Target, op: OpName, path: PatchPath, value: unknown, ha
     throw badRequest('mutability', `Attribute "${attr.canonical}" is read-only and cannot be changed`);
   }
   if (sub?.mutability === 'immutable' && op !== 'add') throw badRequest('mutability', `Attribute "${attr.canonical}" cannot be changed once set`);
+  // An unset `active` reads as true, so clearing it would re-activate the user.
+  if (target.kind === 'User' && def.name === 'active' && (op === 'remove' || value === null)) {
+    throw badRequest('invalidValue', 'Attribute "active" cannot be removed or set to null; replace it with false to deactivate the user');
+  }
   if (target.members && def.name === 'members') target.members.apply(op, path, value, hasValue);
   else if (def.multiValued) applyMultiValued(container, op, path, value, hasValue);
   else if (valueFilter) throw badRequest('invalidPath', `"${attr.canonical}" is not multi-valued; a value filter cannot select from it`);
@@ -160,7 +165,6 @@ function extensionOf(res: Json): Json {
 }
 
 function removeSingular(container: Json, def: AttributeDef, sub: AttributeDef | undefined): void {
-  if (def.name === 'active') throw badRequest('invalidValue', 'Attribute "active" cannot be removed; replace it with false to deactivate the user');
   if (!sub) {
     delete container[def.name];
     return;

@@ -157,7 +157,10 @@ describe('add, replace and remove (RFC 7644 §3.5.2)', () => {
   });
 
   it('refuses removing active or userName, and discards a password', () => {
-    expect(scimErrorOf(() => applyPatch('User', barbara(), patchBody({ op: 'remove', path: 'active' }))).message).toContain('replace it with false');
+    const inactive = applyPatch('User', barbara(), patchBody({ op: 'replace', path: 'active', value: false }));
+    for (const op of [{ op: 'remove', path: 'active' }, { op: 'replace', path: 'active', value: null }, { op: 'replace', value: { active: null } }, { op: 'add', path: 'ACTIVE', value: null }]) {
+      expect(scimErrorOf(() => applyPatch('User', inactive, patchBody(op))).message).toContain('replace it with false');
+    }
     expect(scimTypeOf(() => patchUser(barbara(), patchBody({ op: 'remove', path: 'userName' })))).toBe('invalidValue');
     const out = applyPatch('User', barbara(), patchBody({ op: 'replace', path: 'password', value: 'Secr3t!' }, { op: 'replace', value: { password: 'Secr3t!' } }));
     expect(JSON.stringify(out)).not.toContain('Secr3t');
