@@ -20,6 +20,9 @@ import { enrollmentRoutes } from '../authn/enrollment/routes.ts';
 import { oidcRoutes } from '../oidc/mount.ts';
 import { oidcAdminRoutes } from '../oidc/routes.ts';
 import { applicationRoutes } from '../oidc/applications/routes.ts';
+import { accessRequestRoutes } from '../access/request-routes.ts';
+import { lifecycleRoutes } from '../lifecycle/routes.ts';
+import { hrWebhookRoutes } from '../lifecycle/hr-webhook-routes.ts';
 
 export type App = FastifyInstance;
 
@@ -112,9 +115,13 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(enrollmentRoutes(rt));
       await api.register(oidcAdminRoutes(rt));
       await api.register(applicationRoutes(rt));
+      await api.register(accessRequestRoutes(rt));
+      await api.register(lifecycleRoutes(rt));
     },
     { prefix: '/api/v1' },
   );
+  // Signed by the HR system, not authorized by an API key; it keeps its raw body for the signature.
+  await app.register(hrWebhookRoutes(rt), { prefix: '/api/v1' });
   await app.register(ledgerKeyRoutes(rt));
   await app.register(webRoutes(rt));
   await app.register(oidcRoutes(rt));
