@@ -88,7 +88,7 @@ export async function ledgerNextSeq(rt: Runtime): Promise<number> {
   return Number(head.next_seq);
 }
 
-const MUTABLE_TABLES = ['organizations', 'users', 'memberships', 'service_accounts', 'roles', 'role_assignments', 'api_keys', 'bootstrap_tokens', 'sessions', 'totp_factors', 'recovery_codes', 'invitations', 'email_tokens', 'password_credentials', 'service_account_credentials', 'oidc_applications'] as const;
+const MUTABLE_TABLES = ['organizations', 'users', 'memberships', 'service_accounts', 'roles', 'role_assignments', 'api_keys', 'bootstrap_tokens', 'sessions', 'totp_factors', 'recovery_codes', 'invitations', 'email_tokens', 'password_credentials', 'service_account_credentials', 'oidc_applications', 'leavers', 'hr_sources', 'hr_events', 'scheduled_terminations', 'access_requests'] as const;
 
 /** Every row of every mutable table, ordered, with api_keys.last_used_at left out (reads may touch it). */
 export async function snapshotState(rt: Runtime): Promise<Record<string, unknown[]>> {
