@@ -6,6 +6,7 @@ import { emit, handled } from './output.ts';
 import { KeyledgerError } from '../platform/errors.ts';
 import { auditCommands } from './audit-commands.ts';
 import { userCommands } from './user-commands.ts';
+import { hrSourceCommands } from './hr-source-commands.ts';
 import { openDatabase } from '../platform/database.ts';
 import { migrateToLatest } from '../platform/migrations/index.ts';
 
@@ -93,6 +94,7 @@ org
   );
 
 userCommands(program);
+hrSourceCommands(program);
 auditCommands(program);
 
 await program.parseAsync(process.argv);
