@@ -30,6 +30,9 @@ import type { ClientSources } from './oidc/clients.ts';
 import { createPrincipalRevocation, type PrincipalRevocation } from './oidc/principal-revocation.ts';
 import { createApplicationService, type ApplicationService } from './oidc/applications/service.ts';
 import { createServiceAccountService, type ServiceAccountService } from './service-accounts/service.ts';
+import { createAccessRequestService, type AccessRequestService } from './access/requests.ts';
+import { createLifecycleService, type LifecycleService } from './lifecycle/service.ts';
+import { createScimService, type ScimService } from './scim/service.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -44,6 +47,12 @@ export interface Runtime {
   ledger: LedgerQueries;
   identity: IdentityService;
   access: AccessService;
+  /** Pending access requests (at most one per principal and role), cancelled when the principal leaves. */
+  accessRequests: AccessRequestService;
+  /** Deprovisioning with SLA evidence, reactivation, HR sources and their webhook, scheduled terminations. */
+  lifecycle: LifecycleService;
+  /** The SCIM 2.0 server: directories and their tokens, Users and Groups, group-to-role mappings. */
+  scim: ScimService;
   /** Service accounts: owners, lifecycle, credentials, verification for the OAuth provider, findings. */
   serviceAccounts: ServiceAccountService;
   apiKeys: ApiKeyService;
@@ -169,6 +178,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     applications.revocationHooks.push(async (scope, { applicationId }) => {
       await oidc.revokeClient(scope, applicationId);
     });
+    const accessRequests = createAccessRequestService({ db: database.db, newId, identity });
+    const lifecycle = createLifecycleService({ db: database.db, runner, clock, newId, logger, master, publicUrl: config.publicUrl, identity, access, accessRequests });
+    // Deprovisioning (however it comes) ends every role assignment and pending request and writes the leaver record, after the revocations above.
+    deactivationHooks.push(lifecycle.onUserDeactivated);
+    const scim = createScimService({ db: database.db, runner, clock, newId, identity, access, lifecycle, requests: accessRequests, publicUrl: config.publicUrl });
     const seq = sequencer;
     return {
       config,
@@ -182,6 +196,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       ledger: createLedgerQueries(database.db),
       identity,
       access,
+      accessRequests,
+      lifecycle,
+      scim,
       serviceAccounts,
       apiKeys,
       bootstrap,
@@ -199,6 +216,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       async close() {
         // Links already promised to someone (sign-up, reset) are delivered before the database goes away.
         await enrollment.mailIdle();
+        await lifecycle.stop();
         oidc.stop();
         await seq.stop();
         await lockouts.close();

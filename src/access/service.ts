@@ -1,7 +1,7 @@
 import type { Db } from '../platform/database.ts';
 import type { Clock } from '../platform/clock.ts';
 import { KeyledgerError } from '../platform/errors.ts';
-import type { RoleRow } from '../platform/schema.ts';
+import type { RoleAssignmentRow, RoleRow } from '../platform/schema.ts';
 import type { CommandRunner, CommandScope } from '../audit/command-runner.ts';
 import type { CommandContext } from '../audit/event.ts';
 import type { IdentityService } from '../identity/service.ts';
@@ -42,21 +42,30 @@ export function createAccessService(deps: { db: Db; runner: CommandRunner; clock
     return role;
   }
 
-  /** Ends every active assignment of a principal in an organization (used when membership ends). */
-  async function endAssignmentsOf(scope: CommandScope, orgId: string, principalType: 'user' | 'service_account', principalId: string, reason: string): Promise<string[]> {
+  /** Ends the given active assignments now, recording `access.assignment.revoked` for each. */
+  async function endAssignments(scope: CommandScope, active: RoleAssignmentRow[], reason: string): Promise<string[]> {
     const now = scope.now.toISOString();
-    const active = await repo.findActiveAssignments(scope.trx, now, { orgId, principalType, principalId });
     for (const a of active) {
       await scope.trx.updateTable('role_assignments').set({ ended_at: now, end_reason: reason }).where('id', '=', a.id).execute();
       const role = await scope.trx.selectFrom('roles').select('key').where('id', '=', a.role_id).executeTakeFirstOrThrow();
       scope.record({
         action: 'access.assignment.revoked',
-        org: orgId,
-        targets: [{ type: principalType, id: principalId }, { type: 'role_assignment', id: a.id }, { type: 'role', id: a.role_id, display: role.key }],
-        data: { roleId: a.role_id, roleKey: role.key, principalType, principalId, reason },
+        org: a.org_id,
+        targets: [{ type: a.principal_type, id: a.principal_id }, { type: 'role_assignment', id: a.id }, { type: 'role', id: a.role_id, display: role.key }],
+        data: { roleId: a.role_id, roleKey: role.key, principalType: a.principal_type, principalId: a.principal_id, reason },
       });
     }
     return active.map((a) => a.id);
+  }
+
+  /** Ends every active assignment of a principal in an organization (used when membership ends). */
+  async function endAssignmentsOf(scope: CommandScope, orgId: string, principalType: 'user' | 'service_account', principalId: string, reason: string): Promise<string[]> {
+    return endAssignments(scope, await repo.findActiveAssignments(scope.trx, scope.now.toISOString(), { orgId, principalType, principalId }), reason);
+  }
+
+  /** Ends every active assignment of a principal in every organization (deprovisioning), each recorded in its organization. */
+  async function endAllAssignmentsOf(scope: CommandScope, principalType: 'user' | 'service_account', principalId: string, reason: string): Promise<string[]> {
+    return endAssignments(scope, await repo.findActiveAssignments(scope.trx, scope.now.toISOString(), { principalType, principalId }), reason);
   }
 
   /** The HTTP schema checks the value; the CLI and other callers come through here too, and the column's check is only the backstop. */
@@ -124,6 +133,7 @@ export function createAccessService(deps: { db: Db; runner: CommandRunner; clock
 
   return {
     endAssignmentsOf,
+    endAllAssignmentsOf,
 
     async createRole(ctx: CommandContext, orgRef: string, input: RoleInput): Promise<Role> {
       const org = await identity.requireOrg(orgRef);

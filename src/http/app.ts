@@ -20,6 +20,11 @@ import { enrollmentRoutes } from '../authn/enrollment/routes.ts';
 import { oidcRoutes } from '../oidc/mount.ts';
 import { oidcAdminRoutes } from '../oidc/routes.ts';
 import { applicationRoutes } from '../oidc/applications/routes.ts';
+import { accessRequestRoutes } from '../access/request-routes.ts';
+import { lifecycleRoutes } from '../lifecycle/routes.ts';
+import { hrWebhookRoutes } from '../lifecycle/hr-webhook-routes.ts';
+import { scimAdminRoutes } from '../scim/admin-routes.ts';
+import { scimRoutes } from '../scim/mount.ts';
 
 export type App = FastifyInstance;
 
@@ -112,12 +117,18 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(enrollmentRoutes(rt));
       await api.register(oidcAdminRoutes(rt));
       await api.register(applicationRoutes(rt));
+      await api.register(accessRequestRoutes(rt));
+      await api.register(lifecycleRoutes(rt));
+      await api.register(scimAdminRoutes(rt));
     },
     { prefix: '/api/v1' },
   );
+  // Signed by the HR system, not authorized by an API key; it keeps its raw body for the signature.
+  await app.register(hrWebhookRoutes(rt), { prefix: '/api/v1' });
   await app.register(ledgerKeyRoutes(rt));
   await app.register(webRoutes(rt));
   await app.register(oidcRoutes(rt));
+  await app.register(scimRoutes(rt));
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -4,6 +4,7 @@ import { resolveSessionPolicy } from '../sessions/session-policy.ts';
 import { DEFAULT_PASSWORD_POLICY, validatePasswordPolicy, type PasswordPolicy } from '../authn/password/password-policy.ts';
 import { resolveSignupSettings } from '../authn/enrollment/signup-settings.ts';
 import { readCredentialPolicy } from '../service-accounts/credential-policy.ts';
+import { readDeprovisioningSla } from '../lifecycle/sla.ts';
 
 /** The MFA requirement levels, weakest first: of an organization (`mfaPolicy`) and of a role. */
 export const MFA_POLICIES = ['optional', 'required', 'phishing_resistant'] as const;
@@ -54,8 +55,9 @@ export function readMfaSettings(settings: Record<string, unknown> | null | undef
  * `mfaGracePeriodDays` (0–90), `stepUpFreshnessMinutes` (1–1440) and
  * `signup` (who may create an account on their own) and the service account
  * credential ages (`serviceAccountCredentialMaxAgeDays`,
- * `serviceAccountCredentialUnusedDays`, 1–365). Other settings keys are
- * free-form. Throws the policy's own code.
+ * `serviceAccountCredentialUnusedDays`, 1–365) and the deprovisioning SLA
+ * (`deprovisioningSlaHours`, 1–720). Other settings keys are free-form.
+ * Throws the policy's own code.
  */
 export function checkOrganizationSettings(settings: Record<string, unknown>): void {
   resolveSessionPolicy(settings);
@@ -74,4 +76,5 @@ export function checkOrganizationSettings(settings: Record<string, unknown>): vo
   }
   readMfaSettings(settings);
   readCredentialPolicy(settings);
+  readDeprovisioningSla(settings);
 }

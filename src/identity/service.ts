@@ -1,4 +1,5 @@
-import type { Db } from '../platform/database.ts';
+import { sql } from 'kysely';
+import { dialectOf, type Db } from '../platform/database.ts';
 import { KeyledgerError } from '../platform/errors.ts';
 import type { CommandRunner, CommandScope } from '../audit/command-runner.ts';
 import type { CommandContext } from '../audit/event.ts';
@@ -31,7 +32,21 @@ export type MembershipRemovalHook = (scope: CommandScope, orgId: string, userId:
  * deprovisioned), so that what the user could still use ends with it: their
  * sessions are refused from the next request on.
  */
-export type UserDeactivationHook = (scope: CommandScope, userId: string, status: Exclude<UserRow['status'], 'active'>, reason: string | null) => Promise<void>;
+export type UserDeactivationHook = (scope: CommandScope, userId: string, status: Exclude<UserRow['status'], 'active'>, reason: string | null, detail: StatusChangeDetail) => Promise<void>;
+
+/**
+ * What a deprovisioning knows beyond the new status, handed to the deactivation
+ * hooks: where it came from and when the person left (lifecycle writes its
+ * leaver record from it). Empty for an administrator's plain status change.
+ */
+export interface StatusChangeDetail {
+  /** The organization the removal is counted against. */
+  orgId?: string | null;
+  source?: 'scim' | 'hr' | 'admin';
+  sourceRef?: string | null;
+  /** When the HR system or IdP says the person left (RFC 3339); absent: now. */
+  terminatedAt?: string | null;
+}
 
 export interface IdentityDeps {
   db: Db;
@@ -171,6 +186,31 @@ export function createIdentityService(deps: IdentityDeps) {
     return after;
   }
 
+  /**
+   * Reads a user and holds their row until the transaction ends, so that two commands changing
+   * the same user's status run one after the other (PostgreSQL; SQLite writes one at a time).
+   * Throws `user.not_found`.
+   */
+  async function lockUserInScope(scope: CommandScope, id: string): Promise<User> {
+    if (dialectOf(scope.trx as unknown as Db) === 'postgres') await sql`select id from users where id = ${id} for update`.execute(scope.trx);
+    return toUser(await requireUser(scope.trx, id));
+  }
+
+  /**
+   * Changes a user's status inside a running command, recording `identity.user.status_changed`.
+   * Leaving `active` runs the deactivation hooks in the same transaction (sessions, OIDC grants
+   * and tokens, owned service accounts; for `deprovisioned` also role assignments, pending
+   * requests and the leaver record), each given `detail`. Throws `user.not_found`.
+   */
+  async function setUserStatusInScope(scope: CommandScope, id: string, status: User['status'], reason: string | null, detail: StatusChangeDetail = {}): Promise<User> {
+    const before = await lockUserInScope(scope, id);
+    const after = { ...before, status, updatedAt: scope.now.toISOString() };
+    await scope.trx.updateTable('users').set({ status, updated_at: after.updatedAt }).where('id', '=', id).execute();
+    scope.record({ action: 'identity.user.status_changed', targets: [{ type: 'user', id, display: before.email }], data: { before: before.status, after: status, reason } });
+    if (status !== 'active') for (const hook of deactivationHooks) await hook(scope, id, status, reason, detail);
+    return after;
+  }
+
   return {
     /** An organization by id or slug (read in `reader`, default the database). Throws `organization.not_found`. */
     requireOrg: (ref: string, reader: Db | CommandScope['trx'] = db) => requireOrg(reader, ref).then(toOrganization),
@@ -233,16 +273,33 @@ export function createIdentityService(deps: IdentityDeps) {
 
     updateUserInScope,
 
+    /** Changes a user's status in its own command (see setUserStatusInScope). Throws `user.not_found`. */
     async setUserStatus(ctx: CommandContext, id: string, status: User['status'], reason: string | null): Promise<User> {
-      const { result } = await runner.run(ctx, async (scope) => {
-        const before = toUser(await requireUser(scope.trx, id));
-        const after = { ...before, status, updatedAt: scope.now.toISOString() };
-        await scope.trx.updateTable('users').set({ status, updated_at: after.updatedAt }).where('id', '=', id).execute();
-        scope.record({ action: 'identity.user.status_changed', targets: [{ type: 'user', id, display: before.email }], data: { before: before.status, after: status, reason } });
-        if (status !== 'active') for (const hook of deactivationHooks) await hook(scope, id, status, reason);
-        return after;
-      });
+      const { result } = await runner.run(ctx, (scope) => setUserStatusInScope(scope, id, status, reason));
       return result;
+    },
+
+    setUserStatusInScope,
+    lockUserInScope,
+
+    /** Ids of the organizations a user is a member of, oldest membership first. */
+    async listOrganizationIdsOf(userId: string, reader: Db | CommandScope['trx'] = db): Promise<string[]> {
+      const rows = await reader.selectFrom('memberships').select('org_id').where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
+      return rows.map((r) => r.org_id);
+    },
+
+    /** The members of an organization whose HR employee number is exactly `employeeNumber` (normally none or one). */
+    async findMembersByEmployeeNumber(orgId: string, employeeNumber: string, reader: Db | CommandScope['trx'] = db): Promise<User[]> {
+      const rows = await reader
+        .selectFrom('users')
+        .selectAll('users')
+        .innerJoin('memberships', 'memberships.user_id', 'users.id')
+        .where('memberships.org_id', '=', orgId)
+        .where('users.employee_number', '=', employeeNumber)
+        .orderBy('users.id')
+        .limit(10)
+        .execute();
+      return rows.map(toUser);
     },
 
     async listUsers(filter: Omit<repo.UserFilter, 'afterId'> & { orgRef?: string }, p: Page): Promise<Paged<User>> {

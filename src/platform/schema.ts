@@ -1,12 +1,13 @@
 import type { Selectable } from 'kysely';
 import type { DirectoryTables } from './schema-directory.ts';
+import type { LifecycleTables } from './schema-lifecycle.ts';
 
 /**
  * Table shapes shared by SQLite and PostgreSQL. Times are RFC 3339 UTC text
  * (sortable, identical on both engines), JSON is text, booleans are 0/1
  * integers, hashes and keys are bytes.
  */
-export interface Database extends DirectoryTables {
+export interface Database extends DirectoryTables, LifecycleTables {
   organizations: OrganizationsTable;
   users: UsersTable;
   memberships: MembershipsTable;

@@ -81,6 +81,15 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'PATCH', path: '/api/v1/organizations/{org}/applications/{id}', scope: 'admin:write', body: true },
   { method: 'DELETE', path: '/api/v1/organizations/{org}/applications/{id}', scope: 'admin:write', body: false },
   { method: 'POST', path: '/api/v1/organizations/{org}/applications/{id}/secret', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/access-requests', scope: 'admin:read', body: false, paged: true },
+  { method: 'POST', path: '/api/v1/organizations/{org}/users/{id}/deprovision', scope: 'admin:write', body: true },
+  { method: 'POST', path: '/api/v1/organizations/{org}/users/{id}/reactivate', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/leavers', scope: 'admin:read', body: false, paged: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/lifecycle/findings', scope: 'admin:read', body: false },
+  { method: 'POST', path: '/api/v1/organizations/{org}/hr-sources', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/hr-sources', scope: 'admin:read', body: false, paged: true },
+  { method: 'POST', path: '/api/v1/organizations/{org}/hr-sources/{id}/rotate-secret', scope: 'admin:write', body: true },
+  { method: 'DELETE', path: '/api/v1/organizations/{org}/hr-sources/{id}', scope: 'admin:write', body: false },
 ];
 
 export const routeName = (r: Pick<ApiRoute, 'method' | 'path'>) => `${r.method} ${r.path}`;

@@ -5,6 +5,7 @@ import { listEventsViaApi, ok, startHttpSuite, type HttpSuite } from '../support
 import { ACTION_CATALOGUE } from '../../src/audit/actions.ts';
 import { systemContext } from '../../src/audit/event.ts';
 import type { LedgerEvent } from '../../src/audit/event.ts';
+import { signHrEvent } from '../../src/lifecycle/hr-signature.ts';
 
 const DOC = readFileSync(new URL('../../docs/audit-events.md', import.meta.url), 'utf8');
 
@@ -71,6 +72,14 @@ const SCENARIO_ACTIONS = [
   'oidc.application.disabled',
   'oidc.application.enabled',
   'oidc.application.deleted',
+  'lifecycle.user.deprovisioned',
+  'lifecycle.sla.breached',
+  'lifecycle.deprovisioning.skipped',
+  'lifecycle.user.reactivated',
+  'lifecycle.hr_source.created',
+  'lifecycle.hr_source.secret_rotated',
+  'lifecycle.hr_source.deleted',
+  'lifecycle.hr_event.unmatched',
 ];
 
 describe('docs/audit-events.md and the action catalogue', () => {
@@ -146,6 +155,18 @@ for (const dialect of DIALECTS) {
       await call(204, 'DELETE', portalUrl);
       const issued = await call(201, 'POST', '/api/v1/api-keys', { name: 'reader', scopes: ['admin:read'], expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
       await call(200, 'POST', `/api/v1/api-keys/${issued.apiKey.id}/revoke`);
+      const leaver = await call(201, 'POST', '/api/v1/users', { email: 'leaver@acme.test', org: 'acme' });
+      const leaverUrl = `/api/v1/organizations/acme/users/${leaver.id}`;
+      await call(200, 'POST', `${leaverUrl}/deprovision`, { reason: 'left', terminatedAt: new Date(Date.now() - 30 * 3_600_000).toISOString() });
+      await call(200, 'POST', `${leaverUrl}/deprovision`, { reason: 'duplicate ticket' });
+      await call(200, 'POST', `${leaverUrl}/reactivate`, { reason: 'rehired' });
+      const hr = await call(201, 'POST', '/api/v1/organizations/acme/hr-sources', { name: 'Workday' });
+      const payload = JSON.stringify({ id: 'evt-1', type: 'employee.terminated', employeeId: 'E-UNKNOWN', effectiveAt: new Date().toISOString() });
+      const t = Math.floor(Date.now() / 1000);
+      const delivered = await s.app.inject({ method: 'POST', url: '/api/v1/lifecycle/hr-events', headers: { 'content-type': 'application/json', 'keyledger-source': hr.source.id, 'keyledger-signature': `t=${t},v1=${signHrEvent(hr.secret, t, payload)}` }, payload });
+      expect(delivered.statusCode).toBe(202);
+      await call(200, 'POST', `/api/v1/organizations/acme/hr-sources/${hr.source.id}/rotate-secret`, { overlapSeconds: 60 });
+      await call(204, 'DELETE', `/api/v1/organizations/acme/hr-sources/${hr.source.id}`);
       // Refused requests add nothing, so they cannot add uncatalogued events either.
       await s.request('POST', '/api/v1/organizations', { key, body: { slug: 'acme', name: 'Again' } });
       events = await listEventsViaApi(s, '', key);

@@ -248,6 +248,39 @@ const BODY_CASES: BodyCase[] = [
     missing: null,
     success: 200,
   },
+  {
+    route: 'POST /api/v1/organizations/{org}/users/{id}/deprovision',
+    params: (f) => ({ org: 'acme', id: f.params.leavingId }),
+    valid: () => ({ reason: 'left the company' }),
+    wrongTypes: () => [{ reason: 5 }, { reason: '' }, { reason: 'x'.repeat(501) }, { reason: 'left', terminatedAt: 'yesterday' }, { reason: 'left', terminatedAt: 5 }],
+    missing: { terminatedAt: '2026-01-01T00:00:00Z' },
+    success: 200,
+  },
+  {
+    route: 'POST /api/v1/organizations/{org}/users/{id}/reactivate',
+    params: (f) => ({ org: 'acme', id: f.params.goneId }),
+    valid: () => ({ reason: 'rehired' }),
+    wrongTypes: () => [{ reason: 5 }, { reason: '' }, { reason: ['rehired'] }],
+    missing: {},
+    success: 200,
+  },
+  {
+    route: 'POST /api/v1/organizations/{org}/hr-sources',
+    params: () => ({ org: 'acme' }),
+    valid: () => ({ name: 'Workday' }),
+    wrongTypes: () => [{ name: 5 }, { name: '' }, { name: ['Workday'] }, { name: 'x'.repeat(201) }],
+    missing: {},
+    success: 201,
+  },
+  {
+    route: 'POST /api/v1/organizations/{org}/hr-sources/{id}/rotate-secret',
+    params: (f) => ({ org: 'acme', id: f.params.hrSourceId }),
+    valid: () => ({ overlapSeconds: 60 }),
+    wrongTypes: () => [{ overlapSeconds: -1 }, { overlapSeconds: 7 * 86_400 + 1 }, { overlapSeconds: 1.5 }, { overlapSeconds: '60' }, { secret: 'mine' }],
+    missing: null,
+    success: 200,
+  },
+  { route: 'DELETE /api/v1/organizations/{org}/hr-sources/{id}', params: (f) => ({ org: 'acme', id: f.params.disposableHrSourceId }), valid: null, wrongTypes: () => [], missing: null, success: 204 },
 ];
 
 const OVERSIZE = 'x'.repeat(257 * 1024);
@@ -285,10 +318,15 @@ for (const dialect of DIALECTS) {
       const unverified = (await s.rt.identity.findUserByEmail('unverified@open.test'))!;
       const application = await ok(s, 201, 'POST', '/api/v1/organizations/acme/applications', { name: 'portal', type: 'web', redirectUris: ['https://portal.acme.test/cb'] });
       const disposable = await ok(s, 201, 'POST', '/api/v1/organizations/acme/applications', { name: 'disposable', type: 'spa', redirectUris: ['https://old.acme.test/cb'] });
+      const leaving = await createUser(s, { email: 'leaving@acme.test', org: 'acme' });
+      const gone = await createUser(s, { email: 'gone@acme.test', org: 'acme' });
+      await ok(s, 200, 'POST', `/api/v1/organizations/acme/users/${gone.id}/deprovision`, { reason: 'left' });
+      const hrSource = await ok(s, 201, 'POST', '/api/v1/organizations/acme/hr-sources', { name: 'Workday' });
+      const disposableHrSource = await ok(s, 201, 'POST', '/api/v1/organizations/acme/hr-sources', { name: 'Old HR' });
       f = {
         memberToKeep: keep.id,
         nonMember: outsider.id,
-        params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, doomedServiceAccountId: doomed.id, keyedServiceAccountId: keyed.id, rotatableCredentialId: rotatable.credential.id, revocableCredentialId: revocable.credential.id, assignmentId: assignment.id, invitationId: invitation.invitation.id, unverifiedId: unverified.id, factorId: factor.factorId, sessionId: session.session.id, applicationId: application.application.id, disposableApplicationId: disposable.application.id },
+        params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, doomedServiceAccountId: doomed.id, keyedServiceAccountId: keyed.id, rotatableCredentialId: rotatable.credential.id, revocableCredentialId: revocable.credential.id, assignmentId: assignment.id, invitationId: invitation.invitation.id, unverifiedId: unverified.id, factorId: factor.factorId, sessionId: session.session.id, applicationId: application.application.id, disposableApplicationId: disposable.application.id, leavingId: leaving.id, goneId: gone.id, hrSourceId: hrSource.source.id, disposableHrSourceId: disposableHrSource.source.id },
       };
       doc = (await s.request('GET', '/api/v1/openapi.json')).json();
     });

@@ -33,6 +33,10 @@ const PASSABLE_BODY: Record<string, unknown> = {
   'POST /api/v1/organizations/{org}/applications': { name: 'never', type: 'spa', redirectUris: ['https://never.test/cb'] },
   'PATCH /api/v1/organizations/{org}/applications/{id}': { name: 'N' },
   'POST /api/v1/organizations/{org}/applications/{id}/secret': { overlapSeconds: 0 },
+  'POST /api/v1/organizations/{org}/users/{id}/deprovision': { reason: 'r' },
+  'POST /api/v1/organizations/{org}/users/{id}/reactivate': { reason: 'r' },
+  'POST /api/v1/organizations/{org}/hr-sources': { name: 'n' },
+  'POST /api/v1/organizations/{org}/hr-sources/{id}/rotate-secret': { overlapSeconds: 0 },
 };
 
 /** Query strings a route requires, so that a GET with good parameters can succeed. */
@@ -79,11 +83,23 @@ for (const dialect of DIALECTS) {
       const credential = await ok(s, 201, 'POST', `/api/v1/organizations/acme/service-accounts/${sa.id}/credentials`, { kind: 'secret' });
       const key = await s.issueKey('other', ['admin:read']);
       const setup = systemContext('test', 'params test');
+      // A leaver, two HR sources and two access requests, so those lists have items to page through.
+      for (const email of ['leaver-1@acme.test', 'leaver-2@acme.test']) {
+        const leaver = await createUser(s, { email, org: 'acme' });
+        await ok(s, 200, 'POST', `/api/v1/organizations/acme/users/${leaver.id}/deprovision`, { reason: 'left' });
+      }
+      const hrSource = await ok(s, 201, 'POST', '/api/v1/organizations/acme/hr-sources', { name: 'Workday' });
+      await ok(s, 201, 'POST', '/api/v1/organizations/acme/hr-sources', { name: 'BambooHR' });
+      const viewerRole = await ok(s, 200, 'GET', '/api/v1/organizations/acme/roles/viewer');
+      const editorRole = await ok(s, 200, 'GET', '/api/v1/organizations/acme/roles/editor');
+      for (const roleId of [viewerRole.id, editorRole.id]) {
+        await s.rt.runner.run(setup, (scope) => s.rt.accessRequests.createPendingInScope(scope, { orgId: org.id, roleId, principalType: 'user', principalId: u2.id, requestedBy: { type: 'system', id: 'test' }, source: 'api' }));
+      }
       const factor = await s.rt.authn.startTotpEnrollment(setup, u1.id, { issuer: 'Keyledger' });
       const session = await s.rt.sessions.create(setup, { userId: u1.id, orgId: org.id, amr: ['pwd'], acr: 'urn:keyledger:acr:pwd', ip: null, userAgent: null, policy: { ...DEFAULT_SESSION_POLICY } });
       const [event] = (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).items;
       const cp = await s.rt.sequencer.integrateAll();
-      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id };
+      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id, hrSourceId: hrSource.source.id };
       cursors = {
         organization: (await ok(s, 200, 'GET', '/api/v1/organizations?limit=1')).nextCursor,
         events: (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).nextCursor,
@@ -108,7 +124,9 @@ for (const dialect of DIALECTS) {
                   ? good.invitationId
                   : route.path.includes('applications')
                     ? good.applicationId
-                    : good.id;
+                    : route.path.includes('hr-sources')
+                      ? good.hrSourceId
+                      : good.id;
       return { ...good, id };
     };
 
@@ -144,7 +162,7 @@ for (const dialect of DIALECTS) {
 
     it('every list refuses a bad limit, an unknown query parameter and a cursor it did not issue', async () => {
       const lists = API_ROUTES.filter((r) => r.paged);
-      expect(lists.length).toBe(11);
+      expect(lists.length).toBe(14);
       for (const route of lists) {
         const base = fillPath(route.path, goodParams(route));
         for (const q of ['limit=abc', 'limit=0', 'limit=201', 'limit=1.5', 'limit=', 'unknown=1']) await refused(route, `${base}?${q}`, 400, 'request.invalid');
@@ -185,6 +203,11 @@ for (const dialect of DIALECTS) {
         ['DELETE /api/v1/organizations/{org}/service-accounts/{id}/credentials/{credentialId}', `/api/v1/organizations/acme/service-accounts/${good.saId}/credentials/${good.credentialId}?reason=${'r'.repeat(501)}`],
         ['DELETE /api/v1/organizations/{org}/service-accounts/{id}/credentials/{credentialId}', `/api/v1/organizations/acme/service-accounts/${good.saId}/credentials/${good.credentialId}?why=leaked`],
         ['GET /api/v1/organizations/{org}/service-accounts/findings', '/api/v1/organizations/acme/service-accounts/findings?kind=owner_missing'],
+        ['GET /api/v1/organizations/{org}/leavers', '/api/v1/organizations/acme/leavers?from=yesterday'],
+        ['GET /api/v1/organizations/{org}/leavers', '/api/v1/organizations/acme/leavers?to=5'],
+        ['GET /api/v1/organizations/{org}/leavers', '/api/v1/organizations/acme/leavers?format=xlsx'],
+        ['GET /api/v1/organizations/{org}/lifecycle/findings', '/api/v1/organizations/acme/lifecycle/findings?kind=removal_late'],
+        ['GET /api/v1/organizations/{org}/access-requests', '/api/v1/organizations/acme/access-requests?status=gone'],
       ];
       for (const [name, url] of cases) {
         const route = API_ROUTES.find((r) => routeName(r) === name)!;
@@ -251,6 +274,22 @@ for (const dialect of DIALECTS) {
         // Another organization's application is not found through this one.
         ['GET /api/v1/organizations/{org}/applications/{id}', { org: 'globex', id: good.applicationId }, 404, 'application.not_found'],
         ['POST /api/v1/organizations/{org}/applications/{id}/secret', { org: 'globex', id: good.applicationId }, 404, 'application.not_found'],
+        ['GET /api/v1/organizations/{org}/access-requests', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['POST /api/v1/organizations/{org}/users/{id}/deprovision', { org: 'no-such-org', id: good.id }, 404, 'organization.not_found'],
+        ['POST /api/v1/organizations/{org}/users/{id}/deprovision', { org: 'acme', id: none }, 404, 'user.not_found'],
+        // A user is deprovisioned through an organization they belong to.
+        ['POST /api/v1/organizations/{org}/users/{id}/deprovision', { org: 'globex', id: good.id }, 404, 'membership.not_found'],
+        ['POST /api/v1/organizations/{org}/users/{id}/reactivate', { org: 'acme', id: none }, 404, 'user.not_found'],
+        ['POST /api/v1/organizations/{org}/users/{id}/reactivate', { org: 'globex', id: good.id }, 404, 'membership.not_found'],
+        ['GET /api/v1/organizations/{org}/leavers', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['GET /api/v1/organizations/{org}/lifecycle/findings', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['POST /api/v1/organizations/{org}/hr-sources', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['GET /api/v1/organizations/{org}/hr-sources', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['POST /api/v1/organizations/{org}/hr-sources/{id}/rotate-secret', { org: 'acme', id: none }, 404, 'lifecycle.hr_source_not_found'],
+        ['DELETE /api/v1/organizations/{org}/hr-sources/{id}', { org: 'acme', id: none }, 404, 'lifecycle.hr_source_not_found'],
+        // Another organization's HR source is not found through this one.
+        ['POST /api/v1/organizations/{org}/hr-sources/{id}/rotate-secret', { org: 'globex', id: good.hrSourceId }, 404, 'lifecycle.hr_source_not_found'],
+        ['DELETE /api/v1/organizations/{org}/hr-sources/{id}', { org: 'globex', id: good.hrSourceId }, 404, 'lifecycle.hr_source_not_found'],
       ];
       for (const [name, params, status, code] of cases) {
         const route = API_ROUTES.find((r) => routeName(r) === name)!;

@@ -81,6 +81,15 @@ const DOMAIN_STATUSES: Record<string, number[]> = {
   'PATCH /api/v1/organizations/{org}/applications/{id}': [404, 422],
   'DELETE /api/v1/organizations/{org}/applications/{id}': [404],
   'POST /api/v1/organizations/{org}/applications/{id}/secret': [404, 409],
+  'GET /api/v1/organizations/{org}/access-requests': [404],
+  'POST /api/v1/organizations/{org}/users/{id}/deprovision': [404, 422],
+  'POST /api/v1/organizations/{org}/users/{id}/reactivate': [404, 409],
+  'GET /api/v1/organizations/{org}/leavers': [404],
+  'GET /api/v1/organizations/{org}/lifecycle/findings': [404],
+  'POST /api/v1/organizations/{org}/hr-sources': [404],
+  'GET /api/v1/organizations/{org}/hr-sources': [404],
+  'POST /api/v1/organizations/{org}/hr-sources/{id}/rotate-secret': [404],
+  'DELETE /api/v1/organizations/{org}/hr-sources/{id}': [404],
 };
 const QUERY_ONLY = new Set(['GET /api/v1/audit/events/{id}/proof', 'GET /api/v1/audit/consistency', 'GET /api/v1/mail/outbox']);
 
@@ -136,10 +145,13 @@ for (const dialect of DIALECTS) {
       expect(schemas).toBeGreaterThan(100);
     });
 
-    it('lists exactly the admin API operations the suites test, and the public ledger key', () => {
+    it('lists exactly the admin API operations the suites test, the public ledger key and the signed HR webhook', () => {
       const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
-      expect(documented.sort()).toEqual([...API_ROUTES.map(routeName), 'GET /.well-known/keyledger/ledger-key'].sort());
+      expect(documented.sort()).toEqual([...API_ROUTES.map(routeName), 'GET /.well-known/keyledger/ledger-key', 'POST /api/v1/lifecycle/hr-events'].sort());
       expect(doc.paths['/.well-known/keyledger/ledger-key'].get.security).toEqual([]);
+      // The HR webhook is authenticated by its signature, not an API key.
+      expect(doc.paths['/api/v1/lifecycle/hr-events'].post.security).toEqual([]);
+      expect(Object.keys(doc.paths['/api/v1/lifecycle/hr-events'].post.responses).sort()).toEqual(['202', '400', '401', '409', '413', '415']);
       for (const hidden of ['/healthz', '/readyz', '/metrics', '/bootstrap', '/api/v1/openapi.json']) expect(doc.paths).not.toHaveProperty([hidden]);
     });
 
