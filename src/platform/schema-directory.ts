@@ -105,6 +105,8 @@ export interface ScimGroupMembersTable {
   group_id: string;
   scim_user_id: string;
   directory_id: string;
+  /** The member's display name as the directory sent it, if it did. */
+  display: string | null;
   created_at: string;
 }
 

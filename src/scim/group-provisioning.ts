@@ -34,26 +34,32 @@ export function createGroupProvisioning(deps: { runner: CommandRunner; newId: ()
     return row;
   }
 
-  async function resourcesOf(trx: Trx, rows: ScimGroupRow[], baseUrl: string, withMembers: boolean): Promise<Resource[]> {
+  /**
+   * The groups as SCIM resources. A member's `display` is what the directory sent, else the User's
+   * displayName or userName; `storedDisplayOnly` leaves out the fallback (the base a PATCH applies to,
+   * so that writing the result back stores only what the directory said).
+   */
+  async function resourcesOf(trx: Trx, rows: ScimGroupRow[], baseUrl: string, withMembers: boolean, storedDisplayOnly = false): Promise<Resource[]> {
     if (rows.length === 0) return [];
     const members = withMembers
       ? await trx
           .selectFrom('scim_group_members as m')
           .innerJoin('scim_users as u', 'u.id', 'm.scim_user_id')
-          .select(['m.group_id', 'u.id', 'u.display_name', 'u.user_name'])
+          .select(['m.group_id', 'm.display', 'u.id', 'u.display_name', 'u.user_name'])
           .where('m.group_id', 'in', rows.map((r) => r.id))
           .orderBy('m.group_id')
           .orderBy('u.id')
           .execute()
       : [];
     const by = new Map<string, { value: string; display: string | null }[]>();
-    for (const m of members) by.set(m.group_id, [...(by.get(m.group_id) ?? []), { value: m.id, display: m.display_name ?? m.user_name }]);
+    for (const m of members) by.set(m.group_id, [...(by.get(m.group_id) ?? []), { value: m.id, display: storedDisplayOnly ? m.display : (m.display ?? m.display_name ?? m.user_name) }]);
     return rows.map((r) => groupResource(r, by.get(r.id) ?? [], baseUrl));
   }
 
-  async function currentMembers(trx: Trx, groupId: string): Promise<Set<string>> {
-    const rows = await trx.selectFrom('scim_group_members').select('scim_user_id').where('group_id', '=', groupId).execute();
-    return new Set(rows.map((r) => r.scim_user_id));
+  /** The group's members: directory User id → the display the directory sent. */
+  async function currentMembers(trx: Trx, groupId: string): Promise<Map<string, string | null>> {
+    const rows = await trx.selectFrom('scim_group_members').select(['scim_user_id', 'display']).where('group_id', '=', groupId).execute();
+    return new Map(rows.map((r) => [r.scim_user_id, r.display]));
   }
 
   /** The member values that are Users of this directory, and those that are not. */
@@ -73,13 +79,18 @@ export function createGroupProvisioning(deps: { runner: CommandRunner; newId: ()
     const time = scope.now.toISOString();
     const { known, unknown } = await resolveMembers(scope.trx, dir, record);
     const row: ScimGroupRow = { id, directory_id: dir.id, org_id: dir.org_id, display_name: record.displayName, external_id: record.externalId, version: (before?.version ?? 0) + 1, created_at: before?.created_at ?? time, updated_at: time };
-    const had = before ? await currentMembers(scope.trx, id) : new Set<string>();
+    const had = before ? await currentMembers(scope.trx, id) : new Map<string, string | null>();
+    const displays = new Map(record.members.map((m) => [m.value, m.display]));
     if (before) await scope.trx.updateTable('scim_groups').set(row).where('id', '=', id).execute();
     else await scope.trx.insertInto('scim_groups').values(row).execute();
     const added = [...known].filter((m) => !had.has(m));
-    const removed = [...had].filter((m) => !known.has(m));
+    const removed = [...had.keys()].filter((m) => !known.has(m));
     for (let i = 0; i < added.length; i += 500) {
-      await scope.trx.insertInto('scim_group_members').values(added.slice(i, i + 500).map((m) => ({ group_id: id, scim_user_id: m, directory_id: dir.id, created_at: time }))).execute();
+      await scope.trx.insertInto('scim_group_members').values(added.slice(i, i + 500).map((m) => ({ group_id: id, scim_user_id: m, directory_id: dir.id, display: displays.get(m) ?? null, created_at: time }))).execute();
+    }
+    for (const [m, display] of had) {
+      const wanted = displays.get(m);
+      if (known.has(m) && wanted !== undefined && wanted !== display) await scope.trx.updateTable('scim_group_members').set({ display: wanted }).where('group_id', '=', id).where('scim_user_id', '=', m).execute();
     }
     for (let i = 0; i < removed.length; i += 500) {
       await scope.trx.deleteFrom('scim_group_members').where('group_id', '=', id).where('scim_user_id', 'in', removed.slice(i, i + 500)).execute();
@@ -152,7 +163,7 @@ export function createGroupProvisioning(deps: { runner: CommandRunner; newId: ()
       return runScim(runner, directories, caller, async (scope) => {
         const before = await loadRow(scope.trx, caller.directory, id);
         checkIfMatch(ifMatch, before.version);
-        const [resource] = await resourcesOf(scope.trx, [before], caller.baseUrl, true);
+        const [resource] = await resourcesOf(scope.trx, [before], caller.baseUrl, true, true);
         const record = parseGroupResource(applyPatch('Group', resource, body));
         const row = await write(scope, caller, id, record, before);
         return (await resourcesOf(scope.trx, [row], caller.baseUrl, true))[0];
@@ -164,7 +175,7 @@ export function createGroupProvisioning(deps: { runner: CommandRunner; newId: ()
         const dir = caller.directory;
         const row = await loadRow(scope.trx, dir, id);
         checkIfMatch(ifMatch, row.version);
-        const members = [...(await currentMembers(scope.trx, id))];
+        const members = [...(await currentMembers(scope.trx, id)).keys()];
         const mappings = await scope.trx.selectFrom('scim_group_role_mappings').select(['id', 'role_id']).where('group_id', '=', id).execute();
         await scope.trx.deleteFrom('scim_group_members').where('group_id', '=', id).execute();
         await scope.trx.deleteFrom('scim_group_role_mappings').where('group_id', '=', id).execute();

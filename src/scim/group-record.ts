@@ -7,7 +7,8 @@ import { CORE_GROUP } from './schemas.ts';
 export interface GroupRecord {
   displayName: string;
   externalId: string | null;
-  members: { value: string }[];
+  /** `display` as the directory sent it (Microsoft's tools also send `displayName`), or null. */
+  members: { value: string; display: string | null }[];
 }
 
 /**
@@ -35,7 +36,7 @@ export function parseGroupResource(body: unknown): GroupRecord {
     throw badRequest('invalidValue', `Attribute "displayName" is required and must not be empty, got ${describeValue(f.get('displayName'))}`);
   }
   const seen = new Set<string>();
-  const members: { value: string }[] = [];
+  const members: GroupRecord['members'] = [];
   f.list('members', MAX_GROUP_MEMBERS).forEach((item, i) => {
     const path = `members[${i}]`;
     if (!isObject(item)) throw badRequest('invalidValue', `Attribute "${path}" must be a complex value (an object), got ${describeValue(item)}`);
@@ -48,7 +49,7 @@ export function parseGroupResource(body: unknown): GroupRecord {
     }
     if (!seen.has(value)) {
       seen.add(value);
-      members.push({ value });
+      members.push({ value, display: m.string('display') ?? m.string('displayName') });
     }
   });
   return { displayName, externalId: f.string('externalId'), members };

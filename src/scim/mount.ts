@@ -10,7 +10,7 @@ import { findResourceType, findSchema, resourceTypes, schemaList, serviceProvide
 import { readPaging } from './paging.ts';
 import { project, readAttributeSelection } from './projection.ts';
 import type { ListQuery } from './list-query.ts';
-import type { ResourceKind } from './schemas.ts';
+import { CORE_GROUP, type ResourceKind } from './schemas.ts';
 
 const SCIM_JSON = 'application/scim+json; charset=utf-8';
 
@@ -93,53 +93,69 @@ function resourceRoutes(app: FastifyInstance, rt: Runtime, kind: ResourceKind): 
   const groups = rt.scim.groups;
   const hide = { hide: true };
   const selectionOf = (request: FastifyRequest) => readAttributeSelection(request.query as Query);
-  const membersWanted = (sel: ReturnType<typeof readAttributeSelection>) => project({ members: [{}] }, sel, 'Group').members !== undefined;
+  const membersWanted = (sel: ReturnType<typeof readAttributeSelection>) => {
+    const names = (list: string[]) => list.map((a) => a.toLowerCase().replace(`${CORE_GROUP.toLowerCase()}:`, ''));
+    const isMembers = (a: string) => a === 'members' || a.startsWith('members.') || a.startsWith('members[');
+    return sel.attributes ? names(sel.attributes).some(isMembers) : !names(sel.excluded).some((a) => a === 'members');
+  };
+  // Microsoft's tools send `/users`, and `/Users/?filter=…`: the endpoints answer in any case and with a trailing slash.
+  const paths = [path, path.toLowerCase(), `${path}/`, `${path.toLowerCase()}/`];
+  const itemPaths = [path, path.toLowerCase()];
 
-  app.get(path, { schema: hide }, async (request, reply) => {
+  const list = async (request: FastifyRequest, reply: FastifyReply) => {
     const sel = selectionOf(request);
     const list = kind === 'User' ? await users.list(caller(request), listQuery(request.query as Query)) : await groups.list(caller(request), listQuery(request.query as Query), membersWanted(sel));
     return send(reply, 200, projectList(list, sel, kind));
-  });
-  app.post(`${path}/.search`, { schema: hide }, async (request, reply) => {
+  };
+  const search = async (request: FastifyRequest, reply: FastifyReply) => {
     const body = (request.body ?? {}) as Record<string, unknown>;
     const joined = (v: unknown) => (Array.isArray(v) ? v.join(',') : typeof v === 'string' ? v : undefined);
     const sel = readAttributeSelection({ attributes: joined(body.attributes), excludedAttributes: joined(body.excludedAttributes) });
     const list = kind === 'User' ? await users.list(caller(request), listQuery(body)) : await groups.list(caller(request), listQuery(body), membersWanted(sel));
     return send(reply, 200, projectList(list, sel, kind));
-  });
-  app.post(path, { schema: hide }, async (request, reply) => {
+  };
+  const create = async (request: FastifyRequest, reply: FastifyReply) => {
     const created = kind === 'User' ? await users.create(caller(request), request.body) : await groups.create(caller(request), request.body);
     reply.header('location', (created.meta as { location: string }).location);
     return send(reply, 201, project(created, selectionOf(request), kind));
-  });
-  app.get(`${path}/:id`, { schema: hide }, async (request, reply) => {
+  };
+  const read = async (request: FastifyRequest, reply: FastifyReply) => {
     const { id } = request.params as { id: string };
     const sel = selectionOf(request);
     const resource = kind === 'User' ? await users.get(caller(request), id) : await groups.get(caller(request), id, membersWanted(sel));
     const version = (resource.meta as { version: string }).version;
     if (request.headers['if-none-match'] === version) return reply.status(304).header('etag', version).send();
     return send(reply, 200, project(resource, sel, kind));
-  });
-  app.put(`${path}/:id`, { schema: hide }, async (request, reply) => {
+  };
+  const replace = async (request: FastifyRequest, reply: FastifyReply) => {
     const { id } = request.params as { id: string };
     const ifMatch = request.headers['if-match'];
     const resource = kind === 'User' ? await users.replace(caller(request), id, request.body, ifMatch) : await groups.replace(caller(request), id, request.body, ifMatch);
     return send(reply, 200, project(resource, selectionOf(request), kind));
-  });
-  app.patch(`${path}/:id`, { schema: hide }, async (request, reply) => {
+  };
+  const patch = async (request: FastifyRequest, reply: FastifyReply) => {
     const { id } = request.params as { id: string };
     const ifMatch = request.headers['if-match'];
     const resource = kind === 'User' ? await users.patch(caller(request), id, request.body, ifMatch) : await groups.patch(caller(request), id, request.body, ifMatch);
     if (!wantsPatchBody(request)) return reply.status(204).header('etag', (resource.meta as { version: string }).version).send();
     return send(reply, 200, project(resource, selectionOf(request), kind));
-  });
-  app.delete(`${path}/:id`, { schema: hide }, async (request, reply) => {
+  };
+  const remove = async (request: FastifyRequest, reply: FastifyReply) => {
     const { id } = request.params as { id: string };
     const ifMatch = request.headers['if-match'];
     if (kind === 'User') await users.remove(caller(request), id, ifMatch);
     else await groups.remove(caller(request), id, ifMatch);
     return reply.status(204).send();
-  });
+  };
+  for (const p of paths) app.get(p, { schema: hide }, list);
+  for (const p of itemPaths) {
+    app.post(`${p}/.search`, { schema: hide }, search);
+    app.post(p, { schema: hide }, create);
+    app.get(`${p}/:id`, { schema: hide }, read);
+    app.put(`${p}/:id`, { schema: hide }, replace);
+    app.patch(`${p}/:id`, { schema: hide }, patch);
+    app.delete(`${p}/:id`, { schema: hide }, remove);
+  }
 }
 
 /** One SCIM 2.0 endpoint set, mounted at `/scim/v2/{directory}` and (token-routed) at `/scim/v2`. */

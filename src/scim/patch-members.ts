@@ -75,12 +75,17 @@ function idOf(filter: Filter): string | undefined {
   return (filter.attr.subAttribute ?? filter.attr.attribute).name === 'value' ? filter.value.toLowerCase() : undefined;
 }
 
-/** Incoming members: an array, one member, or a bare id; each with a string `value` (names matched in any case). */
+/**
+ * Incoming members: an array, one member, or a bare id; each with a string `value` (names matched in any case),
+ * and the `display` the directory gives it, if any (Microsoft's tools name it `displayName`).
+ */
 function members(value: unknown): Json[] {
   const list = value === null || value === undefined ? [] : Array.isArray(value) ? value : [value];
   return list.map((m) => {
-    const raw = typeof m === 'string' ? m : isObject(m) ? Object.entries(m).find(([k]) => k.toLowerCase() === 'value')?.[1] : undefined;
+    const field = (name: string) => (isObject(m) ? Object.entries(m).find(([k]) => k.toLowerCase() === name)?.[1] : undefined);
+    const raw = typeof m === 'string' ? m : field('value');
     if (typeof raw !== 'string' || raw === '') throw badRequest('invalidValue', `Each member needs a string "value" (the member's id), got ${describeValue(m)}`);
-    return { value: raw };
+    const display = field('display') ?? field('displayname');
+    return typeof display === 'string' ? { value: raw, display } : { value: raw };
   });
 }

@@ -17,14 +17,14 @@ describe('Group bodies of the Microsoft SCIM reference collection', () => {
       const body = bodyOf(req, vars) as Record<string, unknown>;
       const record = parseGroupResource(body);
       expect(record.displayName).toBe(body.displayName);
-      const resource = groupResource(storedGroup(record), record.members.map((m) => ({ value: m.value, display: null })), BASE_URL);
+      const resource = groupResource(storedGroup(record), record.members.map((m) => ({ value: m.value, display: m.display })), BASE_URL);
       expect(parseGroupResource(resource)).toEqual(record);
     });
   }
 
-  it("keeps the members' ids and drops what the client said about them", () => {
+  it("keeps the members' ids and the display the directory gave them", () => {
     const put = groupBodies.find((r) => r.name === 'Put replace group3')!;
-    expect(parseGroupResource(bodyOf(put, vars))).toEqual({ displayName: 'putName', externalId: null, members: [{ value: 'user_3' }, { value: 'user_4' }] });
+    expect(parseGroupResource(bodyOf(put, vars))).toEqual({ displayName: 'putName', externalId: null, members: [{ value: 'user_3', display: 'VP' }, { value: 'user_4', display: 'SenorVP' }] });
   });
 });
 
@@ -44,7 +44,7 @@ describe('parseGroupResource', () => {
 
   it('collapses a member listed twice and matches names in any case', () => {
     const record = parseGroupResource({ Schemas: [CORE_GROUP], DisplayName: 'Ops', Members: [{ Value: 'user_1' }, { value: 'user_2', type: 'User' }, { value: 'user_1', display: 'again' }] });
-    expect(record.members).toEqual([{ value: 'user_1' }, { value: 'user_2' }]);
+    expect(record.members).toEqual([{ value: 'user_1', display: null }, { value: 'user_2', display: null }]);
   });
 
   const refused: [string, unknown, string][] = [

@@ -200,7 +200,7 @@ describe('Okta (developer.okta.com, SCIM 2.0 protocol reference)', () => {
     expect(patchGroup(groupOf(['b1c794f24f4c49f4b5d503a4cb2686ea']), body('abf4dd94-a4c0-4f67-89c9-76b03340cb9b'))).toEqual({
       displayName: 'Test SCIMv20',
       externalId: null,
-      members: [{ value: 'b1c794f24f4c49f4b5d503a4cb2686ea' }],
+      members: [{ value: 'b1c794f24f4c49f4b5d503a4cb2686ea', display: 'name of b1c794f24f4c49f4b5d503a4cb2686ea' }],
     });
     expect(scimTypeOf(() => applyPatch('Group', groupOf([]), body('6c6b54c2-0000-4000-8000-000000000000')))).toBe('mutability');
   });

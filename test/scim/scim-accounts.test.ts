@@ -77,7 +77,7 @@ for (const dialect of DIALECTS) {
       expect(events.find((e) => e.action === 'access.assignment.granted')).toMatchObject({ actor: { type: 'scim_directory', id: c.directoryId }, data: { roleKey: 'engineer' } });
       expect(events.some((e) => e.action === 'access.assignment.granted' && e.data.roleKey === 'prod-admin')).toBe(false);
       const requests = await ok<{ items: Json[] }>(s, 200, 'GET', '/api/v1/organizations/acme/access-requests?status=pending');
-      expect(requests.items).toEqual([expect.objectContaining({ principalId: account.id, status: 'pending' })]);
+      expect(requests.items).toEqual([expect.objectContaining({ principal: { type: 'user', id: account.id }, status: 'pending', source: 'scim_group', requestedBy: { type: 'scim_directory', id: c.directoryId } })]);
 
       // The same push again changes nothing and files no second request.
       await c.scim('PATCH', `/Groups/${groupId}`, patch([{ op: 'add', path: 'members', value: [{ value: grace.id }] }]));

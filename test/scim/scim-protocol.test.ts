@@ -90,8 +90,8 @@ for (const dialect of DIALECTS) {
       expect(eq.Resources[0].userName).toBe('grace.hopper@acme.test');
       const research = await list(`filter=${encodeURIComponent(`${ENTERPRISE_USER}:department eq "research" and not (name.familyName sw "T")`)}&sortBy=name.familyName&sortOrder=descending`);
       expect(research.Resources.map((r) => r.name.familyName)).toEqual(['liskov', 'dijkstra']);
-      const work = await list(`filter=${encodeURIComponent('emails[type eq "work" and value ew "@acme.test"]')}&count=2&startIndex=2&sortBy=userName`);
-      expect(work).toMatchObject({ totalResults: 6, startIndex: 2, itemsPerPage: 2 });
+      const work = await list(`filter=${encodeURIComponent(`emails[type eq "work" and value ew "@acme.test"] and ${ENTERPRISE_USER}:employeeNumber sw "E-"`)}&count=2&startIndex=2&sortBy=userName`);
+      expect(work).toMatchObject({ totalResults: 4, startIndex: 2, itemsPerPage: 2 });
       expect(work.Resources.map((r) => r.userName)).toEqual(['barbara.liskov@acme.test', 'edsger.dijkstra@acme.test']);
       const selected = await list(`filter=${encodeURIComponent('userName sw "alan"')}&attributes=userName,emails.value`);
       expect(Object.keys(selected.Resources[0]).sort()).toEqual(['emails', 'id', 'schemas', 'userName']);

@@ -129,6 +129,7 @@ export function scimDirectoriesMigration(_dialect: Dialect): Migration {
         .addColumn('group_id', 'text', (c) => c.notNull().references('scim_groups.id'))
         .addColumn('scim_user_id', 'text', (c) => c.notNull().references('scim_users.id'))
         .addColumn('directory_id', 'text', (c) => c.notNull())
+        .addColumn('display', 'text')
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('scim_group_members_pk', ['group_id', 'scim_user_id'])
         .execute();
