@@ -156,9 +156,12 @@ export function createUserProvisioning(deps: UserProvisioningDeps) {
     async replace(caller: ScimCaller, id: string, body: unknown, ifMatch: string | undefined): Promise<Resource> {
       const record = parseUserResource(body);
       checkBodyId(body, id);
+      // A replacement that leaves `active` out keeps it: read as the default (true), it would reactivate a leaver.
+      const keepsActive = !Object.keys(body as Record<string, unknown>).some((k) => k.toLowerCase() === 'active');
       return runScim(runner, directories, caller, async (scope) => {
         const before = await loadRow(scope.trx, caller.directory, id);
         checkIfMatch(ifMatch, before.version);
+        if (keepsActive) record.active = before.active === 1;
         const row = await write(scope, caller, id, record, before);
         return (await resourcesOf(scope.trx, [row], caller.baseUrl))[0];
       });

@@ -90,6 +90,17 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'GET', path: '/api/v1/organizations/{org}/hr-sources', scope: 'admin:read', body: false, paged: true },
   { method: 'POST', path: '/api/v1/organizations/{org}/hr-sources/{id}/rotate-secret', scope: 'admin:write', body: true },
   { method: 'DELETE', path: '/api/v1/organizations/{org}/hr-sources/{id}', scope: 'admin:write', body: false },
+  { method: 'POST', path: '/api/v1/organizations/{org}/scim-directories', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/scim-directories', scope: 'admin:read', body: false, paged: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/scim-directories/{id}', scope: 'admin:read', body: false },
+  { method: 'PATCH', path: '/api/v1/organizations/{org}/scim-directories/{id}', scope: 'admin:write', body: true },
+  { method: 'POST', path: '/api/v1/organizations/{org}/scim-directories/{id}/tokens', scope: 'admin:write', body: false },
+  { method: 'POST', path: '/api/v1/organizations/{org}/scim-directories/{id}/tokens/rotate', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/scim-directories/{id}/tokens', scope: 'admin:read', body: false },
+  { method: 'DELETE', path: '/api/v1/organizations/{org}/scim-directories/{id}/tokens/{tokenId}', scope: 'admin:write', body: false },
+  { method: 'POST', path: '/api/v1/organizations/{org}/scim-directories/{id}/group-mappings', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/scim-directories/{id}/group-mappings', scope: 'admin:read', body: false, paged: true },
+  { method: 'DELETE', path: '/api/v1/organizations/{org}/scim-directories/{id}/group-mappings/{mappingId}', scope: 'admin:write', body: false },
 ];
 
 export const routeName = (r: Pick<ApiRoute, 'method' | 'path'>) => `${r.method} ${r.path}`;

@@ -90,6 +90,17 @@ const DOMAIN_STATUSES: Record<string, number[]> = {
   'GET /api/v1/organizations/{org}/hr-sources': [404],
   'POST /api/v1/organizations/{org}/hr-sources/{id}/rotate-secret': [404],
   'DELETE /api/v1/organizations/{org}/hr-sources/{id}': [404],
+  'POST /api/v1/organizations/{org}/scim-directories': [404],
+  'GET /api/v1/organizations/{org}/scim-directories': [404],
+  'GET /api/v1/organizations/{org}/scim-directories/{id}': [404],
+  'PATCH /api/v1/organizations/{org}/scim-directories/{id}': [404],
+  'POST /api/v1/organizations/{org}/scim-directories/{id}/tokens': [404],
+  'POST /api/v1/organizations/{org}/scim-directories/{id}/tokens/rotate': [404],
+  'GET /api/v1/organizations/{org}/scim-directories/{id}/tokens': [404],
+  'DELETE /api/v1/organizations/{org}/scim-directories/{id}/tokens/{tokenId}': [404, 409],
+  'POST /api/v1/organizations/{org}/scim-directories/{id}/group-mappings': [404, 409],
+  'GET /api/v1/organizations/{org}/scim-directories/{id}/group-mappings': [404],
+  'DELETE /api/v1/organizations/{org}/scim-directories/{id}/group-mappings/{mappingId}': [404],
 };
 const QUERY_ONLY = new Set(['GET /api/v1/audit/events/{id}/proof', 'GET /api/v1/audit/consistency', 'GET /api/v1/mail/outbox']);
 
