@@ -15,9 +15,6 @@ import { groupSortExpression, readSortOrder, sortModifier } from './sort.ts';
 
 type Resource = Record<string, unknown>;
 
-/** The most members one request may name (Entra sends large groups in pages of far fewer). */
-export const MAX_MEMBERS_PER_REQUEST = 10_000;
-
 /**
  * The Groups endpoint of a directory. Members are Users of the same
  * directory; a member value that names no such User is left out (and listed
@@ -64,8 +61,8 @@ export function createGroupProvisioning(deps: { runner: CommandRunner; newId: ()
 
   /** The member values that are Users of this directory, and those that are not. */
   async function resolveMembers(trx: Trx, dir: ScimDirectoryRow, record: GroupRecord): Promise<{ known: Set<string>; unknown: string[] }> {
+    // parseGroupResource bounds the list (MAX_GROUP_MEMBERS).
     const wanted = [...new Set(record.members.map((m) => m.value))];
-    if (wanted.length > MAX_MEMBERS_PER_REQUEST) throw badRequest('tooMany', `a group may be written with at most ${MAX_MEMBERS_PER_REQUEST} members per request`);
     const known = new Set<string>();
     for (let i = 0; i < wanted.length; i += 500) {
       const rows = await trx.selectFrom('scim_users').select('id').where('directory_id', '=', dir.id).where('id', 'in', wanted.slice(i, i + 500)).execute();

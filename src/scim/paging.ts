@@ -9,6 +9,8 @@ import { badRequest } from './errors.ts';
  */
 
 export const MAX_PAGE_SIZE = 1000;
+/** The page size when `count` is absent: a full page of 1000 users with their values is more than most clients want. */
+export const DEFAULT_PAGE_SIZE = 100;
 
 export interface Paging {
   /** 1-based index of the first result. */
@@ -25,10 +27,10 @@ function readInteger(name: string, raw: unknown): number | undefined {
   return Number.isSafeInteger(n) ? n : Math.sign(n) * Number.MAX_SAFE_INTEGER;
 }
 
-/** Reads `startIndex` and `count` (defaults 1 and MAX_PAGE_SIZE). */
+/** Reads `startIndex` and `count` (defaults 1 and DEFAULT_PAGE_SIZE). */
 export function readPaging(query: { startIndex?: unknown; count?: unknown }): Paging {
   const startIndex = readInteger('startIndex', query.startIndex) ?? 1;
-  const count = readInteger('count', query.count) ?? MAX_PAGE_SIZE;
+  const count = readInteger('count', query.count) ?? DEFAULT_PAGE_SIZE;
   return { startIndex: Math.max(1, startIndex), count: Math.min(MAX_PAGE_SIZE, Math.max(0, count)) };
 }
 

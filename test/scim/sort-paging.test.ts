@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScimError } from '../../src/scim/errors.ts';
-import { MAX_PAGE_SIZE, pageOffset, readPaging } from '../../src/scim/paging.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageOffset, readPaging } from '../../src/scim/paging.ts';
 import { groupSortExpression, readSortOrder, sortModifier, userSortExpression, type SortDirection } from '../../src/scim/sort.ts';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { thrown } from '../support/thrown.ts';
@@ -75,8 +75,9 @@ describe('readSortOrder', () => {
 });
 
 describe('readPaging', () => {
-  it('defaults to the first page of the maximum size', () => {
-    expect(readPaging({})).toEqual({ startIndex: 1, count: MAX_PAGE_SIZE });
+  it('defaults to the first page of 100, and caps a page at 1000', () => {
+    expect(readPaging({})).toEqual({ startIndex: 1, count: DEFAULT_PAGE_SIZE });
+    expect(DEFAULT_PAGE_SIZE).toBe(100);
     expect(MAX_PAGE_SIZE).toBe(1000);
   });
 
