@@ -1,4 +1,5 @@
-import type { Db } from '../platform/database.ts';
+import { sql } from 'kysely';
+import { dialectOf, type Db } from '../platform/database.ts';
 import { KeyledgerError } from '../platform/errors.ts';
 import { decryptSecret, encryptSecret, type Envelope, type MasterKey } from '../platform/crypto.ts';
 import { generateToken } from '../platform/ids.ts';
@@ -99,6 +100,8 @@ export function createHrSources(deps: HrSourceDeps) {
       const overlapSeconds = input.overlapSeconds ?? DEFAULT_SECRET_OVERLAP_SECONDS;
       const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
         const org = await identity.requireOrg(orgRef, trx);
+        // Two rotations at once run one after the other (PostgreSQL; SQLite writes one at a time): the second replaces the first's secret.
+        if (dialectOf(trx as unknown as Db) === 'postgres') await sql`select id from hr_sources where id = ${id} for update`.execute(trx);
         const row = await requireSource(trx, org, id);
         const secret = generateToken('hr');
         const time = now.toISOString();
@@ -111,14 +114,11 @@ export function createHrSources(deps: HrSourceDeps) {
           previous_secret_expires_at: previousExpiresAt,
           updated_at: time,
         };
-        // Only where the row is still as read: two rotations at once cannot both keep "their" previous secret.
-        const r = await trx
+        await trx
           .updateTable('hr_sources')
           .set({ secret: after.secret, secret_prefix: after.secret_prefix, previous_secret: after.previous_secret, previous_secret_expires_at: after.previous_secret_expires_at, updated_at: time })
           .where('id', '=', row.id)
-          .where('secret', '=', row.secret)
-          .executeTakeFirst();
-        if (Number(r.numUpdatedRows) !== 1) throw new KeyledgerError('lifecycle.hr_source_not_found', `HR source "${id}" changed meanwhile; retry`);
+          .execute();
         record({
           action: 'lifecycle.hr_source.secret_rotated',
           org: org.id,

@@ -4,6 +4,7 @@ import { createOrg, createRole, createServiceAccount, createUser, eventsDuring, 
 import { refresh, signInToApplication, userinfoStatus } from '../support/oidc-tokens.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import { signHrEvent } from '../../src/lifecycle/hr-signature.ts';
+import { systemContext } from '../../src/audit/event.ts';
 
 const CALLBACK = 'https://wiki.acme.test/cb';
 const HOUR = 3_600_000;
@@ -188,6 +189,14 @@ for (const dialect of DIALECTS) {
       clock.advance(1000);
       expectError(await deliver(event('employee.terminated', 'E-NONE', ago(0)), { secret: fresh }), 401, 'lifecycle.signature_invalid');
       source.secret = third;
+    });
+
+    it('two rotations at once: each starts from the other’s result, so both new secrets work and the original ends', async () => {
+      const temp = await ok(s, 201, 'POST', '/api/v1/organizations/acme/hr-sources', { name: 'Rotating HR' });
+      const rotate = () => s.rt.lifecycle.rotateHrSourceSecret(systemContext('test', 'concurrent rotation'), 'acme', temp.source.id, { overlapSeconds: 600 });
+      const [a, b] = await Promise.all([rotate(), rotate()]);
+      const status = async (secret: string) => (await deliver(event('employee.terminated', 'E-NONE', ago(0)), { sourceId: temp.source.id, secret })).statusCode;
+      expect([await status(a.secret), await status(b.secret), await status(temp.secret)]).toEqual([202, 202, 401]);
     });
 
     it('a future termination is scheduled, then carried out exactly once by runDue even when two run at once', async () => {
