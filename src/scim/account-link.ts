@@ -58,7 +58,7 @@ export function accountFacts(record: UserRecord): AccountFacts {
   };
 }
 
-export type LinkOutcome = { userId: string | null; conflict: null | 'no_email' | 'email_in_use_by_directory_user' | 'account_in_other_organization' };
+export type LinkOutcome = { userId: string | null; conflict: null | 'no_email' | 'email_in_use_by_directory_user' | 'account_outside_organization' };
 
 /**
  * Keeps a directory record's Keyledger account in step with it, inside the
@@ -88,8 +88,10 @@ export function createAccountLink(deps: { identity: IdentityService; lifecycle: 
     if (!user) return { conflict: null };
     const other = await scope.trx.selectFrom('scim_users').select('id').where('user_id', '=', user.id).where('id', '!=', recordId).executeTakeFirst();
     if (other) return { conflict: 'email_in_use_by_directory_user' };
-    const elsewhere = await scope.trx.selectFrom('memberships').select('org_id').where('user_id', '=', user.id).where('org_id', '!=', dir.org_id).executeTakeFirst();
-    if (elsewhere) return { conflict: 'account_in_other_organization' };
+    // Only an account this organization already holds, and no other, may be taken over: linking an account
+    // by its address alone would hand another organization's (or an unattached) account to this directory.
+    const orgs = await scope.trx.selectFrom('memberships').select('org_id').where('user_id', '=', user.id).execute();
+    if (orgs.length !== 1 || orgs[0].org_id !== dir.org_id) return { conflict: 'account_outside_organization' };
     return { user, conflict: null };
   }
 
@@ -108,7 +110,6 @@ export function createAccountLink(deps: { identity: IdentityService; lifecycle: 
     if (!user) {
       user = await identity.createUserInScope(scope, { email: facts.email, name: facts.name, title: facts.title, department: facts.department, employeeNumber: facts.employeeNumber, managerId }, { org, emailVerified: true });
     } else {
-      if (!(await identity.isMember(org.id, user.id, scope.trx))) await identity.addMemberInScope(scope, org, user);
       if (user.status === 'deprovisioned') await lifecycle.reactivateInScope(scope, { orgId: org.id, userId: user.id, source: 'scim', reason: `provisioned again by directory ${dir.name}` });
     }
     await scope.trx.updateTable('scim_users').set({ user_id: user.id }).where('id', '=', row.id).execute();

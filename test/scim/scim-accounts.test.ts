@@ -44,7 +44,7 @@ for (const dialect of DIALECTS) {
       expect(await activeRoles(account!.id)).toEqual([]);
     });
 
-    it('an inactive directory user gets no account; a directory user whose address another account uses stays unlinked', async () => {
+    it('an inactive directory user gets no account; an address whose account is outside the organization stays unlinked; a member is linked', async () => {
       expect((await c.scim('POST', '/Users', { ...oktaUser('dormant@acme.test'), active: false })).statusCode).toBe(201);
       expect(await accountOf('dormant@acme.test')).toBeUndefined();
       await ok(s, 201, 'POST', '/api/v1/organizations', { slug: 'other', name: 'Other' });
@@ -52,7 +52,17 @@ for (const dialect of DIALECTS) {
       const seq = await nextSeq();
       expect((await c.scim('POST', '/Users', oktaUser('shared@acme.test'))).statusCode).toBe(201);
       const conflict = (await eventsSince(seq)).find((e) => e.action === 'scim.user.link_conflict');
-      expect(conflict?.data).toMatchObject({ conflict: 'account_in_other_organization', email: 'shared@acme.test' });
+      expect(conflict?.data).toMatchObject({ conflict: 'account_outside_organization', email: 'shared@acme.test' });
+      // An account that belongs to no organization is not the directory's to take either.
+      await createUser(s, { email: 'loner@acme.test' });
+      expect((await c.scim('POST', '/Users', oktaUser('loner@acme.test'))).statusCode).toBe(201);
+      const members = await ok<{ items: Json[] }>(s, 200, 'GET', '/api/v1/organizations/acme/members?limit=200');
+      expect(members.items.map((m) => m.email)).not.toContain('loner@acme.test');
+      // A member of this organization (and no other) is linked, not duplicated.
+      const existing = await createUser(s, { email: 'member@acme.test', org: 'acme' });
+      const seq2 = await nextSeq();
+      expect((await c.scim('POST', '/Users', oktaUser('member@acme.test'))).statusCode).toBe(201);
+      expect((await eventsSince(seq2)).find((e) => e.action === 'scim.user.linked')?.data).toMatchObject({ userId: existing.id, existing: true });
       // The account of the other organization is untouched.
       expect(await accountOf('shared@acme.test')).toMatchObject({ status: 'active' });
     });
