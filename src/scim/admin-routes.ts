@@ -46,7 +46,7 @@ export function scimAdminRoutes(rt: Runtime): FastifyPluginAsync {
 
     app.post(`${base}/:id/tokens`, {
       onRequest: write,
-      schema: { tags, summary: 'Create a directory bearer token (shown once)', params: s.DirectoryParams, response: { 201: s.IssuedTokenSchema, ...errors(400, 401, 403, 404) } },
+      schema: { tags, summary: 'Create a directory bearer token (shown once)', params: s.DirectoryParams, response: { 201: s.IssuedTokenSchema, ...errors(400, 401, 403, 404, 413, 415) } },
       handler: async (req, reply) => {
         const p = req.params as DirP;
         return reply.status(201).send(await dirs.createToken(commandContext(req), p.org, p.id));
@@ -70,7 +70,7 @@ export function scimAdminRoutes(rt: Runtime): FastifyPluginAsync {
     });
     app.delete(`${base}/:id/tokens/:tokenId`, {
       onRequest: write,
-      schema: { tags, summary: 'Revoke a directory token now', params: s.TokenParams, response: { 200: s.TokenSchema, ...errors(400, 401, 403, 404, 409) } },
+      schema: { tags, summary: 'Revoke a directory token now', params: s.TokenParams, response: { 200: s.TokenSchema, ...errors(400, 401, 403, 404, 409, 413, 415) } },
       handler: async (req) => {
         const p = req.params as DirP & { tokenId: string };
         return dirs.revokeToken(commandContext(req), p.org, p.id, p.tokenId);
@@ -95,7 +95,7 @@ export function scimAdminRoutes(rt: Runtime): FastifyPluginAsync {
     });
     app.delete(`${base}/:id/group-mappings/:mappingId`, {
       onRequest: write,
-      schema: { tags, summary: 'Remove a mapping (the roles it granted end)', params: s.MappingParams, response: { 204: Type.Null(), ...errors(400, 401, 403, 404) } },
+      schema: { tags, summary: 'Remove a mapping (the roles it granted end)', params: s.MappingParams, response: { 204: Type.Null(), ...errors(400, 401, 403, 404, 413, 415) } },
       handler: async (req, reply) => {
         const p = req.params as DirP & { mappingId: string };
         await rt.scim.groupAccess.deleteMapping(commandContext(req), p.org, p.id, p.mappingId);

@@ -281,6 +281,41 @@ const BODY_CASES: BodyCase[] = [
     success: 200,
   },
   { route: 'DELETE /api/v1/organizations/{org}/hr-sources/{id}', params: (f) => ({ org: 'acme', id: f.params.disposableHrSourceId }), valid: null, wrongTypes: () => [], missing: null, success: 204 },
+  {
+    route: 'POST /api/v1/organizations/{org}/scim-directories',
+    params: () => ({ org: 'acme' }),
+    valid: () => ({ name: 'Okta' }),
+    wrongTypes: () => [{ name: 5 }, { name: '' }, { name: ['Okta'] }, { name: 'x'.repeat(201) }, { name: 'Okta', status: 'disabled' }],
+    missing: {},
+    success: 201,
+  },
+  {
+    route: 'PATCH /api/v1/organizations/{org}/scim-directories/{id}',
+    params: (f) => ({ org: 'acme', id: f.params.disabledDirectoryId }),
+    valid: () => ({ status: 'disabled' }),
+    wrongTypes: () => [{ status: 'paused' }, { status: 5 }, { status: true }, { status: null }, { name: 'renamed' }],
+    missing: {},
+    success: 200,
+  },
+  { route: 'POST /api/v1/organizations/{org}/scim-directories/{id}/tokens', params: (f) => ({ org: 'acme', id: f.params.directoryId }), valid: null, wrongTypes: () => [], missing: null, success: 201 },
+  {
+    route: 'POST /api/v1/organizations/{org}/scim-directories/{id}/tokens/rotate',
+    params: (f) => ({ org: 'acme', id: f.params.directoryId }),
+    valid: () => ({ overlapSeconds: 60 }),
+    wrongTypes: () => [{ overlapSeconds: -1 }, { overlapSeconds: 7 * 86_400 + 1 }, { overlapSeconds: 1.5 }, { overlapSeconds: '60' }, { overlapSeconds: null }, { token: 'mine' }],
+    missing: null,
+    success: 201,
+  },
+  { route: 'DELETE /api/v1/organizations/{org}/scim-directories/{id}/tokens/{tokenId}', params: (f) => ({ org: 'acme', id: f.params.directoryId, tokenId: f.params.revocableTokenId }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
+  {
+    route: 'POST /api/v1/organizations/{org}/scim-directories/{id}/group-mappings',
+    params: (f) => ({ org: 'acme', id: f.params.directoryId }),
+    valid: () => ({ group: 'Eng', role: 'viewer' }),
+    wrongTypes: () => [{ group: 5, role: 'viewer' }, { group: 'Eng', role: 5 }, { group: '', role: 'viewer' }, { group: 'Eng', role: '' }, { group: 'x'.repeat(257), role: 'viewer' }, { group: 'Eng', role: 'r'.repeat(129) }, { group: ['Eng'], role: 'viewer' }],
+    missing: { group: 'Eng' },
+    success: 201,
+  },
+  { route: 'DELETE /api/v1/organizations/{org}/scim-directories/{id}/group-mappings/{mappingId}', params: (f) => ({ org: 'acme', id: f.params.directoryId, mappingId: f.params.disposableMappingId }), valid: null, wrongTypes: () => [], missing: null, success: 204 },
 ];
 
 const OVERSIZE = 'x'.repeat(257 * 1024);
@@ -323,10 +358,22 @@ for (const dialect of DIALECTS) {
       await ok(s, 200, 'POST', `/api/v1/organizations/acme/users/${gone.id}/deprovision`, { reason: 'left' });
       const hrSource = await ok(s, 201, 'POST', '/api/v1/organizations/acme/hr-sources', { name: 'Workday' });
       const disposableHrSource = await ok(s, 201, 'POST', '/api/v1/organizations/acme/hr-sources', { name: 'Old HR' });
+      // A SCIM directory with a token and a group it pushed, mapped to a role; another directory to disable.
+      const directory = await ok(s, 201, 'POST', '/api/v1/organizations/acme/scim-directories', { name: 'Entra' });
+      const toDisable = await ok(s, 201, 'POST', '/api/v1/organizations/acme/scim-directories', { name: 'Old IdP' });
+      const scimToken = await ok(s, 201, 'POST', `/api/v1/organizations/acme/scim-directories/${directory.id}/tokens`);
+      const group = await s.app.inject({
+        method: 'POST',
+        url: `/scim/v2/${directory.id}/Groups`,
+        headers: { authorization: `Bearer ${scimToken.token}`, 'content-type': 'application/scim+json' },
+        payload: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Eng' }),
+      });
+      expect(group.statusCode).toBe(201);
+      const disposableMapping = await ok(s, 201, 'POST', `/api/v1/organizations/acme/scim-directories/${directory.id}/group-mappings`, { group: 'Eng', role: 'editor' });
       f = {
         memberToKeep: keep.id,
         nonMember: outsider.id,
-        params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, doomedServiceAccountId: doomed.id, keyedServiceAccountId: keyed.id, rotatableCredentialId: rotatable.credential.id, revocableCredentialId: revocable.credential.id, assignmentId: assignment.id, invitationId: invitation.invitation.id, unverifiedId: unverified.id, factorId: factor.factorId, sessionId: session.session.id, applicationId: application.application.id, disposableApplicationId: disposable.application.id, leavingId: leaving.id, goneId: gone.id, hrSourceId: hrSource.source.id, disposableHrSourceId: disposableHrSource.source.id },
+        params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, doomedServiceAccountId: doomed.id, keyedServiceAccountId: keyed.id, rotatableCredentialId: rotatable.credential.id, revocableCredentialId: revocable.credential.id, assignmentId: assignment.id, invitationId: invitation.invitation.id, unverifiedId: unverified.id, factorId: factor.factorId, sessionId: session.session.id, applicationId: application.application.id, disposableApplicationId: disposable.application.id, leavingId: leaving.id, goneId: gone.id, hrSourceId: hrSource.source.id, disposableHrSourceId: disposableHrSource.source.id, directoryId: directory.id, disabledDirectoryId: toDisable.id, revocableTokenId: scimToken.tokenInfo.id, disposableMappingId: disposableMapping.id },
       };
       doc = (await s.request('GET', '/api/v1/openapi.json')).json();
     });

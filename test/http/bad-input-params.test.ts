@@ -37,6 +37,10 @@ const PASSABLE_BODY: Record<string, unknown> = {
   'POST /api/v1/organizations/{org}/users/{id}/reactivate': { reason: 'r' },
   'POST /api/v1/organizations/{org}/hr-sources': { name: 'n' },
   'POST /api/v1/organizations/{org}/hr-sources/{id}/rotate-secret': { overlapSeconds: 0 },
+  'POST /api/v1/organizations/{org}/scim-directories': { name: 'never' },
+  'PATCH /api/v1/organizations/{org}/scim-directories/{id}': { status: 'disabled' },
+  'POST /api/v1/organizations/{org}/scim-directories/{id}/tokens/rotate': { overlapSeconds: 0 },
+  'POST /api/v1/organizations/{org}/scim-directories/{id}/group-mappings': { group: 'Eng', role: 'viewer' },
 };
 
 /** Query strings a route requires, so that a GET with good parameters can succeed. */
@@ -51,6 +55,8 @@ const BAD_PARAMS: Record<string, string[]> = {
   userId: ['not-a-uuid'],
   factorId: ['not-a-uuid', '00000000-0000-7000-8000-00000000000'],
   credentialId: ['not-a-uuid', '00000000-0000-7000-8000-00000000000g'],
+  tokenId: ['not-a-uuid', '00000000-0000-7000-8000-00000000000g'],
+  mappingId: ['not-a-uuid', '00000000-0000-7000-8000-00000000000'],
   org: ['a'.repeat(65)],
   role: ['r'.repeat(65)],
   size: ['abc', '0', '-1', '1.5'],
@@ -90,6 +96,19 @@ for (const dialect of DIALECTS) {
       }
       const hrSource = await ok(s, 201, 'POST', '/api/v1/organizations/acme/hr-sources', { name: 'Workday' });
       await ok(s, 201, 'POST', '/api/v1/organizations/acme/hr-sources', { name: 'BambooHR' });
+      // Two SCIM directories, a token, a group the directory pushed and two mappings of it, so those lists have items to page through.
+      const directory = await ok(s, 201, 'POST', '/api/v1/organizations/acme/scim-directories', { name: 'Okta' });
+      const otherDirectory = await ok(s, 201, 'POST', '/api/v1/organizations/acme/scim-directories', { name: 'Entra' });
+      const scimToken = await ok(s, 201, 'POST', `/api/v1/organizations/acme/scim-directories/${directory.id}/tokens`);
+      const group = await s.app.inject({
+        method: 'POST',
+        url: `/scim/v2/${directory.id}/Groups`,
+        headers: { authorization: `Bearer ${scimToken.token}`, 'content-type': 'application/scim+json' },
+        payload: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Eng' }),
+      });
+      expect(group.statusCode).toBe(201);
+      const mapping = await ok(s, 201, 'POST', `/api/v1/organizations/acme/scim-directories/${directory.id}/group-mappings`, { group: 'Eng', role: 'viewer' });
+      await ok(s, 201, 'POST', `/api/v1/organizations/acme/scim-directories/${directory.id}/group-mappings`, { group: 'Eng', role: 'editor' });
       const viewerRole = await ok(s, 200, 'GET', '/api/v1/organizations/acme/roles/viewer');
       const editorRole = await ok(s, 200, 'GET', '/api/v1/organizations/acme/roles/editor');
       for (const roleId of [viewerRole.id, editorRole.id]) {
@@ -99,7 +118,7 @@ for (const dialect of DIALECTS) {
       const session = await s.rt.sessions.create(setup, { userId: u1.id, orgId: org.id, amr: ['pwd'], acr: 'urn:keyledger:acr:pwd', ip: null, userAgent: null, policy: { ...DEFAULT_SESSION_POLICY } });
       const [event] = (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).items;
       const cp = await s.rt.sequencer.integrateAll();
-      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id, hrSourceId: hrSource.source.id };
+      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id, hrSourceId: hrSource.source.id, directoryId: directory.id, otherDirectoryId: otherDirectory.id, tokenId: scimToken.tokenInfo.id, mappingId: mapping.id };
       cursors = {
         organization: (await ok(s, 200, 'GET', '/api/v1/organizations?limit=1')).nextCursor,
         events: (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).nextCursor,
@@ -126,7 +145,9 @@ for (const dialect of DIALECTS) {
                     ? good.applicationId
                     : route.path.includes('hr-sources')
                       ? good.hrSourceId
-                      : good.id;
+                      : route.path.includes('scim-directories')
+                        ? good.directoryId
+                        : good.id;
       return { ...good, id };
     };
 
@@ -162,7 +183,7 @@ for (const dialect of DIALECTS) {
 
     it('every list refuses a bad limit, an unknown query parameter and a cursor it did not issue', async () => {
       const lists = API_ROUTES.filter((r) => r.paged);
-      expect(lists.length).toBe(14);
+      expect(lists.length).toBe(16);
       for (const route of lists) {
         const base = fillPath(route.path, goodParams(route));
         for (const q of ['limit=abc', 'limit=0', 'limit=201', 'limit=1.5', 'limit=', 'unknown=1']) await refused(route, `${base}?${q}`, 400, 'request.invalid');
@@ -290,6 +311,28 @@ for (const dialect of DIALECTS) {
         // Another organization's HR source is not found through this one.
         ['POST /api/v1/organizations/{org}/hr-sources/{id}/rotate-secret', { org: 'globex', id: good.hrSourceId }, 404, 'lifecycle.hr_source_not_found'],
         ['DELETE /api/v1/organizations/{org}/hr-sources/{id}', { org: 'globex', id: good.hrSourceId }, 404, 'lifecycle.hr_source_not_found'],
+        ['POST /api/v1/organizations/{org}/scim-directories', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['GET /api/v1/organizations/{org}/scim-directories', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['GET /api/v1/organizations/{org}/scim-directories/{id}', { org: 'acme', id: none }, 404, 'scim.directory_not_found'],
+        ['PATCH /api/v1/organizations/{org}/scim-directories/{id}', { org: 'acme', id: none }, 404, 'scim.directory_not_found'],
+        ['POST /api/v1/organizations/{org}/scim-directories/{id}/tokens', { org: 'acme', id: none }, 404, 'scim.directory_not_found'],
+        ['POST /api/v1/organizations/{org}/scim-directories/{id}/tokens/rotate', { org: 'acme', id: none }, 404, 'scim.directory_not_found'],
+        ['GET /api/v1/organizations/{org}/scim-directories/{id}/tokens', { org: 'acme', id: none }, 404, 'scim.directory_not_found'],
+        ['DELETE /api/v1/organizations/{org}/scim-directories/{id}/tokens/{tokenId}', { org: 'acme', id: good.directoryId, tokenId: none }, 404, 'scim.token_not_found'],
+        ['POST /api/v1/organizations/{org}/scim-directories/{id}/group-mappings', { org: 'acme', id: none }, 404, 'scim.directory_not_found'],
+        ['GET /api/v1/organizations/{org}/scim-directories/{id}/group-mappings', { org: 'acme', id: none }, 404, 'scim.directory_not_found'],
+        ['DELETE /api/v1/organizations/{org}/scim-directories/{id}/group-mappings/{mappingId}', { org: 'acme', id: good.directoryId, mappingId: none }, 404, 'scim.group_mapping_not_found'],
+        // Another organization's directory is not found through this one.
+        ['GET /api/v1/organizations/{org}/scim-directories/{id}', { org: 'globex', id: good.directoryId }, 404, 'scim.directory_not_found'],
+        ['PATCH /api/v1/organizations/{org}/scim-directories/{id}', { org: 'globex', id: good.directoryId }, 404, 'scim.directory_not_found'],
+        ['POST /api/v1/organizations/{org}/scim-directories/{id}/tokens', { org: 'globex', id: good.directoryId }, 404, 'scim.directory_not_found'],
+        ['POST /api/v1/organizations/{org}/scim-directories/{id}/tokens/rotate', { org: 'globex', id: good.directoryId }, 404, 'scim.directory_not_found'],
+        ['DELETE /api/v1/organizations/{org}/scim-directories/{id}/tokens/{tokenId}', { org: 'globex', id: good.directoryId, tokenId: good.tokenId }, 404, 'scim.directory_not_found'],
+        ['POST /api/v1/organizations/{org}/scim-directories/{id}/group-mappings', { org: 'globex', id: good.directoryId }, 404, 'scim.directory_not_found'],
+        ['DELETE /api/v1/organizations/{org}/scim-directories/{id}/group-mappings/{mappingId}', { org: 'globex', id: good.directoryId, mappingId: good.mappingId }, 404, 'scim.directory_not_found'],
+        // A token or a mapping is found only under its own directory.
+        ['DELETE /api/v1/organizations/{org}/scim-directories/{id}/tokens/{tokenId}', { org: 'acme', id: good.otherDirectoryId, tokenId: good.tokenId }, 404, 'scim.token_not_found'],
+        ['DELETE /api/v1/organizations/{org}/scim-directories/{id}/group-mappings/{mappingId}', { org: 'acme', id: good.otherDirectoryId, mappingId: good.mappingId }, 404, 'scim.group_mapping_not_found'],
       ];
       for (const [name, params, status, code] of cases) {
         const route = API_ROUTES.find((r) => routeName(r) === name)!;
