@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.ts';
 import { createOrg, createRole, createServiceAccount, createUser, expectError, expectNothingChanged, grantRole, ok, startHttpSuite, type HttpSuite, type Response } from '../support/http.ts';
+import { pushGroup } from '../support/scim.ts';
 import { systemContext } from '../../src/audit/event.ts';
 import { API_ROUTES, expectDocumentedStatus, fillPath, findRoute, routeName } from './api-routes.ts';
 import { DEFAULT_SESSION_POLICY } from '../../src/sessions/session-policy.ts';
@@ -362,13 +363,7 @@ for (const dialect of DIALECTS) {
       const directory = await ok(s, 201, 'POST', '/api/v1/organizations/acme/scim-directories', { name: 'Entra' });
       const toDisable = await ok(s, 201, 'POST', '/api/v1/organizations/acme/scim-directories', { name: 'Old IdP' });
       const scimToken = await ok(s, 201, 'POST', `/api/v1/organizations/acme/scim-directories/${directory.id}/tokens`);
-      const group = await s.app.inject({
-        method: 'POST',
-        url: `/scim/v2/${directory.id}/Groups`,
-        headers: { authorization: `Bearer ${scimToken.token}`, 'content-type': 'application/scim+json' },
-        payload: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Eng' }),
-      });
-      expect(group.statusCode).toBe(201);
+      await pushGroup(s, directory.id, scimToken.token, 'Eng');
       const disposableMapping = await ok(s, 201, 'POST', `/api/v1/organizations/acme/scim-directories/${directory.id}/group-mappings`, { group: 'Eng', role: 'editor' });
       f = {
         memberToKeep: keep.id,

@@ -72,3 +72,15 @@ export function expectScimError(res: Response, status: number, scimType?: string
   expect(typeof body.detail).toBe('string');
   if (scimType) expect(body.scimType).toBe(scimType);
 }
+
+/** Creates a Group through a directory's SCIM endpoint, as its identity provider would; returns the group's id. */
+export async function pushGroup(suite: HttpSuite, directoryId: string, token: string, displayName: string): Promise<string> {
+  const res = await suite.app.inject({
+    method: 'POST',
+    url: `/scim/v2/${directoryId}/Groups`,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
+    payload: JSON.stringify({ schemas: [CORE_GROUP], displayName }),
+  });
+  expect(res.statusCode).toBe(201);
+  return (res.json() as { id: string }).id;
+}
