@@ -10,6 +10,7 @@ import { ledgerBench } from './ledger-bench.ts';
 import { authnBench } from './authn-bench.ts';
 import { oidcBench } from './oidc-bench.ts';
 import { scimBench } from './scim-bench.ts';
+import { deprovisionBench } from './deprovision-bench.ts';
 import { printTable } from './harness.ts';
 
 async function reachable(url: string): Promise<boolean> {
@@ -57,4 +58,10 @@ if (wants('scim')) {
     pgUrl: usePg ? pgUrl : null,
   });
   printTable('SCIM server', scimRows);
+}
+
+if (wants('deprovision')) {
+  // Real HTTP on 127.0.0.1: each removal is measured alone, from sending the request to the last credential refused.
+  const deprovisionRows = await deprovisionBench({ users: Number(process.env.BENCH_DEPROVISION_USERS ?? 100) });
+  printTable('Deprovisioning latency (SQLite)', deprovisionRows);
 }

@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import type { ScimUsersTable, ScimUserValuesTable, ScimGroupMembersTable } from '../src/platform/schema-directory.ts';
+import { createIdGenerator } from '../src/platform/ids.ts';
+import { systemClock } from '../src/platform/clock.ts';
 import { timed, type BenchRow } from './harness.ts';
 import { connectDirectory, median, startBenchApp, type BenchApp } from './bench-runtime.ts';
 
@@ -77,16 +78,18 @@ async function creationRows(b: BenchApp, options: { users: number; rounds: numbe
 }
 
 /** Seeds `count` directory users (+ a work email each, a home email for every other one, groups with members) straight into the tables, 500 rows per insert. */
-async function seedDirectory(b: BenchApp, dir: { orgId: string; directoryId: string }, count: number, groups: number): Promise<string[]> {
+export async function seedDirectory(b: BenchApp, dir: { orgId: string; directoryId: string }, count: number, groups: number): Promise<string[]> {
   const db = b.rt.database.db;
   const time = new Date().toISOString();
   const ids: string[] = [];
+  // UUIDv7, as the server assigns them: id order is creation order, as in a directory that grew over time.
+  const newId = createIdGenerator(systemClock);
   const BATCH = 500;
   for (let start = 0; start < count; start += BATCH) {
     const users: Insertable<ScimUsersTable>[] = [];
     const values: Insertable<ScimUserValuesTable>[] = [];
     for (let i = start; i < Math.min(count, start + BATCH); i++) {
-      const id = randomUUID();
+      const id = newId();
       ids.push(id);
       const given = GIVEN[i % GIVEN.length];
       const family = FAMILY[Math.floor(i / GIVEN.length) % FAMILY.length];
@@ -109,7 +112,7 @@ async function seedDirectory(b: BenchApp, dir: { orgId: string; directoryId: str
   await db.transaction().execute(async (trx) => {
     const members: Insertable<ScimGroupMembersTable>[] = [];
     for (let g = 0; g < groups; g++) {
-      const id = randomUUID();
+      const id = newId();
       await trx.insertInto('scim_groups').values({ id, directory_id: dir.directoryId, org_id: dir.orgId, display_name: `Group ${g}`, external_id: null, version: 1, created_at: time, updated_at: time }).execute();
       for (let m = 0; m < 20; m++) members.push({ group_id: id, scim_user_id: ids[(g * 331 + m * 97) % ids.length], directory_id: dir.directoryId, display: null, created_at: time });
     }
