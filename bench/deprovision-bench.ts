@@ -172,7 +172,7 @@ export async function deprovisionBench(options: { users: number }): Promise<Benc
         });
       }
     }
-    rows.push({ name: `removals where a credential still worked at the first check after the response (polled every 5 ms)`, value: polled, unit: `of ${leavers.length}` });
+    rows.push({ name: `removals where a credential still worked at the first check after the response (polled every 5 ms)`, value: polled, unit: `removals of ${leavers.length}` });
     return rows;
   } finally {
     await s.b.close();
