@@ -13,12 +13,17 @@ import type { Dialect } from '../database.ts';
  * Created in this order on purpose: without ANALYZE statistics, SQLite takes
  * the index created last among equals for a bare `directory_id = ?` search,
  * and `(directory_id, id)` follows UUIDv7 creation order, i.e. the table's.
+ *
+ * `(directory_id, id)` is SQLite's only: PostgreSQL keeps statistics
+ * (autovacuum's ANALYZE) and sorts a page with a top-N heap, and without
+ * statistics it prefers this narrow index over the `lower(user_name)` one
+ * for `userName eq`, which is the wrong choice.
  */
-export function scimIndexesMigration(_dialect: Dialect): Migration {
+export function scimIndexesMigration(dialect: Dialect): Migration {
   return {
     async up(db: Kysely<any>) {
       await sql`create index scim_users_department_idx on scim_users (directory_id, lower(department))`.execute(db);
-      await db.schema.createIndex('scim_users_directory_id_idx').on('scim_users').columns(['directory_id', 'id']).execute();
+      if (dialect === 'sqlite') await db.schema.createIndex('scim_users_directory_id_idx').on('scim_users').columns(['directory_id', 'id']).execute();
     },
   };
 }
