@@ -9,6 +9,8 @@ import { availableParallelism } from 'node:os';
 import { ledgerBench } from './ledger-bench.ts';
 import { authnBench } from './authn-bench.ts';
 import { oidcBench } from './oidc-bench.ts';
+import { scimBench } from './scim-bench.ts';
+import { deprovisionBench } from './deprovision-bench.ts';
 import { printTable } from './harness.ts';
 
 async function reachable(url: string): Promise<boolean> {
@@ -26,7 +28,7 @@ const pgUrl = process.env.KEYLEDGER_BENCH_PG_URL ?? process.env.KEYLEDGER_TEST_P
 const usePg = await reachable(pgUrl);
 console.log(`# Keyledger benchmarks — node ${process.version}, ${new Date().toISOString()}${usePg ? '' : ' (PostgreSQL not reachable: SQLite only)'}`);
 
-// BENCH_ONLY=oidc (or ledger, authn) runs one section.
+// BENCH_ONLY=oidc (or ledger, authn, scim, deprovision) runs one section; several are comma-separated.
 const only = process.env.BENCH_ONLY ?? '';
 const wants = (section: string) => only === '' || only.split(',').includes(section);
 
@@ -45,4 +47,21 @@ if (wants('oidc')) {
   // Loopback HTTP with keep-alive; more requests in flight than cores, so neither side waits on the client.
   const oidcRows = await oidcBench({ requests: Number(process.env.BENCH_OIDC_REQUESTS ?? 4000), concurrency: 8 });
   printTable('OpenID Connect provider', oidcRows);
+}
+
+if (wants('scim')) {
+  const scimRows = await scimBench({
+    users: Number(process.env.BENCH_SCIM_USERS ?? 200),
+    rounds: 3,
+    concurrency: 4,
+    listUsers: Number(process.env.BENCH_SCIM_LIST_USERS ?? 100_000),
+    pgUrl: usePg ? pgUrl : null,
+  });
+  printTable('SCIM server', scimRows);
+}
+
+if (wants('deprovision')) {
+  // Real HTTP on 127.0.0.1: each removal is measured alone, from sending the request to the last credential refused.
+  const deprovisionRows = await deprovisionBench({ users: Number(process.env.BENCH_DEPROVISION_USERS ?? 100) });
+  printTable('Deprovisioning latency (SQLite)', deprovisionRows);
 }

@@ -15,6 +15,7 @@ import { oidcApplicationsMigration } from './2026-11-29-oidc-applications.ts';
 import { serviceAccountCredentialsMigration } from './2026-11-29-service-account-credentials.ts';
 import { scimDirectoriesMigration } from './2026-11-29-scim-directories.ts';
 import { lifecycleMigration } from './2026-11-29-lifecycle.ts';
+import { scimIndexesMigration } from './2026-11-29-scim-indexes.ts';
 
 /** Every migration, in order. Never edit one that has landed; add a new one. */
 export function listMigrations(dialect: Dialect): Record<string, Migration> {
@@ -33,6 +34,7 @@ export function listMigrations(dialect: Dialect): Record<string, Migration> {
     '2026-11-29-0012-oidc-store': oidcStoreMigration(dialect),
     '2026-11-29-0013-scim-directories': scimDirectoriesMigration(dialect),
     '2026-11-29-0014-lifecycle': lifecycleMigration(dialect),
+    '2026-11-29-0015-scim-indexes': scimIndexesMigration(dialect),
   };
 }
 
