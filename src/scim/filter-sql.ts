@@ -1,4 +1,5 @@
 import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
+import type { Dialect } from '../platform/database.ts';
 import { badRequest } from './errors.ts';
 import type { Filter, FilterValue } from './filter-ast.ts';
 import type { AttributeType, ResolvedAttribute } from './schemas.ts';
@@ -108,35 +109,49 @@ const VALUE_COLUMNS: Record<string, Column> = {
   country: col('v.country'),
 };
 
-function userValues(attribute: string): Collection {
+/**
+ * Items of a multi-valued User attribute as an uncorrelated `id in (select …)`: SQLite evaluates a
+ * correlated EXISTS once per user of the directory, while this set is one probe of
+ * scim_user_values_value_idx (directory_id, attribute lead it) and then a lookup by id.
+ */
+function userValues(scope: FilterScope, attribute: string): Collection {
   return {
-    // directory_id and attribute lead scim_user_values_value_idx, so `emails.value eq` is one index probe.
     exists: (condition) =>
-      sql<SqlBool>`exists (select 1 from scim_user_values v where v.scim_user_id = scim_users.id and v.directory_id = scim_users.directory_id and v.attribute = ${attribute} and ${condition})`,
+      sql<SqlBool>`scim_users.id in (select v.scim_user_id from scim_user_values v where v.directory_id = ${scope.directoryId} and v.attribute = ${attribute} and ${condition})`,
     column: (sub) => VALUE_COLUMNS[sub],
   };
 }
 
-const userGroups: Collection = {
-  exists: (condition) =>
-    sql<SqlBool>`exists (select 1 from scim_group_members gm inner join scim_groups g on g.id = gm.group_id where gm.scim_user_id = scim_users.id and ${condition})`,
-  column: (sub) => ({ value: col('gm.group_id'), display: col('g.display_name'), type: { expr: sql`'direct'`, type: 'string', match: 'ci' } as Column })[sub],
-};
+function userGroups(scope: FilterScope): Collection {
+  return {
+    exists: (condition) =>
+      sql<SqlBool>`scim_users.id in (select gm.scim_user_id from scim_group_members gm inner join scim_groups g on g.id = gm.group_id where gm.directory_id = ${scope.directoryId} and ${condition})`,
+    column: (sub) => ({ value: col('gm.group_id'), display: col('g.display_name'), type: { expr: sql`'direct'`, type: 'string', match: 'ci' } as Column })[sub],
+  };
+}
 
 const groupMembers: Collection = {
   exists: (condition) => sql<SqlBool>`exists (select 1 from scim_group_members m where m.group_id = scim_groups.id and ${condition})`,
   column: (sub) => ({ value: col('m.scim_user_id'), type: { expr: sql`'User'`, type: 'string', match: 'ci' } as Column })[sub],
 };
 
-const USERS: Table = {
-  column: (canonical) => USER_COLUMNS[canonical],
-  collection: (canonical) => ((USER_VALUE_ATTRIBUTES as readonly string[]).includes(canonical) ? userValues(canonical) : canonical === 'groups' ? userGroups : undefined),
-  parts: (canonical) => {
-    const prefix = `${canonical}.`;
-    const parts = Object.entries(USER_COLUMNS).filter(([k]) => k.startsWith(prefix)).map(([, c]) => c);
-    return parts.length ? parts : undefined;
-  },
-};
+function usersTable(scope: FilterScope): Table {
+  return {
+    column: (canonical) => USER_COLUMNS[canonical],
+    collection: (canonical) => ((USER_VALUE_ATTRIBUTES as readonly string[]).includes(canonical) ? userValues(scope, canonical) : canonical === 'groups' ? userGroups(scope) : undefined),
+    parts: (canonical) => {
+      const prefix = `${canonical}.`;
+      const parts = Object.entries(USER_COLUMNS).filter(([k]) => k.startsWith(prefix)).map(([, c]) => c);
+      return parts.length ? parts : undefined;
+    },
+  };
+}
+
+/** What a compiled filter depends on besides itself: the directory it reads, and the engine (for collation). */
+export interface FilterScope {
+  directoryId: string;
+  dialect: Dialect;
+}
 
 const GROUPS: Table = {
   column: (canonical) => GROUP_COLUMNS[canonical],
@@ -151,8 +166,24 @@ export function escapeLike(value: string): string {
 
 const codePoints = (s: string) => [...s].length;
 
+/**
+ * For `sw` on a case-insensitive column, a range on `lower(col)` the expression indexes can use next to
+ * the LIKE: [prefix, prefix with its last character + 1). Only for an ASCII prefix (where JavaScript,
+ * SQLite and PostgreSQL lower-case alike), compared in code-point order (`COLLATE "C"` on PostgreSQL,
+ * whose default collation may order otherwise); undefined when it does not apply.
+ */
+function prefixRange(lhs: RawBuilder<unknown>, text: string, dialect: Dialect): RawBuilder<SqlBool> | undefined {
+  if (!/^[\x20-\x7e]+$/.test(text)) return undefined;
+  const low = text.toLowerCase();
+  const last = low.charCodeAt(low.length - 1);
+  if (last >= 0x7e) return undefined;
+  const high = low.slice(0, -1) + String.fromCharCode(last + 1);
+  const c = dialect === 'postgres' ? sql` collate "C"` : sql``;
+  return sql<SqlBool>`${lhs}${c} >= ${low}${c} and ${lhs}${c} < ${high}${c}`;
+}
+
 /** A non-NULL condition on one column (false when the column is NULL). */
-function leaf(c: Column, op: Filter['op'], value: FilterValue): RawBuilder<SqlBool> {
+function leaf(c: Column, op: Filter['op'], value: FilterValue, dialect: Dialect): RawBuilder<SqlBool> {
   const e = c.expr;
   if (op === 'pr') return c.type === 'boolean' || c.type === 'dateTime' ? sql<SqlBool>`${e} is not null` : sql<SqlBool>`(${e} is not null and ${e} <> '')`;
   if (c.type === 'boolean') return sql<SqlBool>`(${e} is not null and ${e} = ${value ? 1 : 0})`;
@@ -160,7 +191,8 @@ function leaf(c: Column, op: Filter['op'], value: FilterValue): RawBuilder<SqlBo
   const ci = c.match === 'ci' && c.type !== 'dateTime';
   const lhs = ci ? sql`lower(${e})` : e;
   const rhs = ci ? sql`lower(${text})` : sql`${text}`;
-  const guard = (cond: RawBuilder<unknown>) => sql<SqlBool>`(${e} is not null and ${cond})`;
+  // On a case-insensitive column the guard reads lower(col), so a count can be a scan of its expression index alone.
+  const guard = (cond: RawBuilder<unknown>) => sql<SqlBool>`(${lhs} is not null and ${cond})`;
   switch (op) {
     case 'eq':
       return guard(sql`${lhs} = ${rhs}`);
@@ -178,7 +210,9 @@ function leaf(c: Column, op: Filter['op'], value: FilterValue): RawBuilder<SqlBo
       if (text === '') return sql<SqlBool>`${e} is not null`;
       if (ci) {
         const pattern = `${op === 'sw' ? '' : '%'}${escapeLike(text)}${op === 'ew' ? '' : '%'}`;
-        return guard(sql`lower(${e}) like lower(${pattern}) escape '\\'`);
+        const like = sql`lower(${e}) like lower(${pattern}) escape '\\'`;
+        const range = op === 'sw' ? prefixRange(lhs, text, dialect) : undefined;
+        return guard(range ? sql`${range} and ${like}` : like);
       }
       // SQLite's LIKE ignores ASCII case; replace() and substr() are case-sensitive on both databases.
       const n = sql.lit(codePoints(text));
@@ -209,54 +243,57 @@ function polarity(f: Extract<Filter, { attr: ResolvedAttribute }>): { op: Filter
   return { op: f.op, value, negate: false };
 }
 
-function compile(f: Filter, table: Table, item?: Collection): RawBuilder<SqlBool> {
+function compile(f: Filter, table: Table, dialect: Dialect, item?: Collection): RawBuilder<SqlBool> {
   switch (f.op) {
     case 'and':
-      return sql<SqlBool>`(${compile(f.left, table, item)} and ${compile(f.right, table, item)})`;
+      return sql<SqlBool>`(${compile(f.left, table, dialect, item)} and ${compile(f.right, table, dialect, item)})`;
     case 'or':
-      return sql<SqlBool>`(${compile(f.left, table, item)} or ${compile(f.right, table, item)})`;
+      return sql<SqlBool>`(${compile(f.left, table, dialect, item)} or ${compile(f.right, table, dialect, item)})`;
     case 'not':
-      return sql<SqlBool>`not (${compile(f.filter, table, item)})`;
+      return sql<SqlBool>`not (${compile(f.filter, table, dialect, item)})`;
     case 'valuePath': {
       const name = attributeName(f.attr);
-      if (!f.attr.attribute.multiValued) return compile(f.filter, table);
+      if (!f.attr.attribute.multiValued) return compile(f.filter, table, dialect);
       const collection = table.collection(name) ?? unsupported(f.attr);
-      return collection.exists(compile(f.filter, table, collection));
+      return collection.exists(compile(f.filter, table, dialect, collection));
     }
     default: {
       const { op, value, negate } = polarity(f);
-      const positive = test(f.attr, op, value, table, item);
+      const positive = test(f.attr, op, value, table, dialect, item);
       return negate ? sql<SqlBool>`not (${positive})` : positive;
     }
   }
 }
 
-function test(attr: ResolvedAttribute, op: Filter['op'], value: FilterValue, table: Table, item?: Collection): RawBuilder<SqlBool> {
+function test(attr: ResolvedAttribute, op: Filter['op'], value: FilterValue, table: Table, dialect: Dialect, item?: Collection): RawBuilder<SqlBool> {
   const sub = attr.subAttribute?.name;
-  if (item) return leaf((sub && item.column(sub)) || unsupported(attr), op, value);
+  if (item) return leaf((sub && item.column(sub)) || unsupported(attr), op, value, dialect);
   const name = attributeName(attr);
   if (attr.attribute.multiValued) {
     const collection = table.collection(name) ?? unsupported(attr);
     if (!sub) return collection.exists(TRUE); // only `pr` reaches here without a sub-attribute
-    return collection.exists(leaf(collection.column(sub) ?? unsupported(attr), op, value));
+    return collection.exists(leaf(collection.column(sub) ?? unsupported(attr), op, value, dialect));
   }
   if (attr.attribute.type === 'complex' && !sub) {
     const parts = table.parts(name) ?? unsupported(attr);
-    return sql<SqlBool>`(${sql.join(parts.map((p) => leaf(p, 'pr', null)), sql` or `)})`;
+    return sql<SqlBool>`(${sql.join(parts.map((p) => leaf(p, 'pr', null, dialect)), sql` or `)})`;
   }
-  return leaf(table.column(attr.canonical) ?? unsupported(attr), op, value);
+  return leaf(table.column(attr.canonical) ?? unsupported(attr), op, value, dialect);
 }
 
-/** The filter as a condition on `scim_users` (throws `invalidFilter` for an attribute that cannot be filtered, e.g. `meta.location`). */
-export function userFilterSql(filter: Filter): ScimCondition {
-  return compile(filter, USERS);
+/**
+ * The filter as a condition on `scim_users` of one directory (throws `invalidFilter` for an attribute
+ * that cannot be filtered, e.g. `meta.location`).
+ */
+export function userFilterSql(filter: Filter, scope: FilterScope): ScimCondition {
+  return compile(filter, usersTable(scope), scope.dialect);
 }
 
 /** The filter as a condition on `scim_groups`. */
-export function groupFilterSql(filter: Filter): ScimCondition {
-  return compile(filter, GROUPS);
+export function groupFilterSql(filter: Filter, scope: FilterScope): ScimCondition {
+  return compile(filter, GROUPS, scope.dialect);
 }
 
-/** Column lookups shared with the sort expressions. */
-export const scimTables = { users: USERS, groups: GROUPS, userValueColumns: VALUE_COLUMNS };
+/** Column lookups shared with the sort expressions (the directory does not matter to them). */
+export const scimTables = { users: usersTable({ directoryId: '', dialect: 'sqlite' }), groups: GROUPS, userValueColumns: VALUE_COLUMNS };
 export type { Column as ScimColumn };

@@ -1,3 +1,4 @@
+import type { Dialect } from '../platform/database.ts';
 import type { CommandRunner, CommandScope, Trx } from '../audit/command-runner.ts';
 import type { ScimDirectoryRow, ScimGroupRow } from '../platform/schema-directory.ts';
 import type { DirectoryService } from './directories.ts';
@@ -22,8 +23,8 @@ type Resource = Record<string, unknown>;
  * every member. Membership changes are ledger events and re-evaluate the
  * members' group-granted roles.
  */
-export function createGroupProvisioning(deps: { runner: CommandRunner; newId: () => string; directories: DirectoryService; groupAccess: GroupAccess }) {
-  const { runner, newId, directories, groupAccess } = deps;
+export function createGroupProvisioning(deps: { runner: CommandRunner; dialect: Dialect; newId: () => string; directories: DirectoryService; groupAccess: GroupAccess }) {
+  const { runner, dialect, newId, directories, groupAccess } = deps;
 
   async function loadRow(trx: Trx, dir: ScimDirectoryRow, id: string): Promise<ScimGroupRow> {
     const row = await trx.selectFrom('scim_groups').selectAll().where('directory_id', '=', dir.id).where('id', '=', id).executeTakeFirst();
@@ -129,7 +130,7 @@ export function createGroupProvisioning(deps: { runner: CommandRunner; newId: ()
       const direction = readSortOrder(query.sortOrder);
       return runScim(runner, directories, caller, async (scope) => {
         let base = scope.trx.selectFrom('scim_groups').where('scim_groups.directory_id', '=', caller.directory.id);
-        if (filter) base = base.where(groupFilterSql(filter));
+        if (filter) base = base.where(groupFilterSql(filter, { directoryId: caller.directory.id, dialect }));
         const total = Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
         const offset = pageOffset(query);
         const limit = query.count;

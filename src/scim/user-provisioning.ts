@@ -1,4 +1,4 @@
-import type { Db } from '../platform/database.ts';
+import type { Db, Dialect } from '../platform/database.ts';
 import type { CommandRunner, CommandScope, Trx } from '../audit/command-runner.ts';
 import type { ScimDirectoryRow, ScimUserRow, ScimUserValueRow } from '../platform/schema-directory.ts';
 import type { DirectoryService } from './directories.ts';
@@ -19,6 +19,7 @@ type Resource = Record<string, unknown>;
 
 export interface UserProvisioningDeps {
   db: Db;
+  dialect: Dialect;
   runner: CommandRunner;
   newId: () => string;
   directories: DirectoryService;
@@ -28,7 +29,7 @@ export interface UserProvisioningDeps {
 
 /** The Users endpoint of a directory: create, read, list and search, replace, patch and delete (RFC 7644 §3). */
 export function createUserProvisioning(deps: UserProvisioningDeps) {
-  const { runner, newId, directories, accounts, groupAccess } = deps;
+  const { runner, newId, directories, accounts, groupAccess, dialect } = deps;
 
   async function loadRow(trx: Trx, dir: ScimDirectoryRow, id: string): Promise<ScimUserRow> {
     const row = await trx.selectFrom('scim_users').selectAll().where('directory_id', '=', dir.id).where('id', '=', id).executeTakeFirst();
@@ -137,7 +138,7 @@ export function createUserProvisioning(deps: UserProvisioningDeps) {
       return runScim(runner, directories, caller, async (scope) => {
         const dir = caller.directory;
         let base = scope.trx.selectFrom('scim_users').where('scim_users.directory_id', '=', dir.id);
-        if (filter) base = base.where(userFilterSql(filter));
+        if (filter) base = base.where(userFilterSql(filter, { directoryId: dir.id, dialect }));
         const total = Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
         const offset = pageOffset(query);
         const limit = query.count;

@@ -15,10 +15,10 @@ describe.each(DIALECTS)('SCIM filters as SQL on %s', (dialect) => {
   });
   afterAll(async () => database?.drop());
 
-  const usersQuery = (filter: string) => database.db.selectFrom('scim_users').select('id').where('directory_id', '=', 'd1').where(userFilterSql(parseFilter(filter, 'User'))).orderBy('id');
+  const usersQuery = (filter: string) => database.db.selectFrom('scim_users').select('id').where('directory_id', '=', 'd1').where(userFilterSql(parseFilter(filter, 'User'), { directoryId: 'd1', dialect })).orderBy('id');
   const users = async (filter: string) => (await usersQuery(filter).execute()).map((r) => r.id);
   const groups = async (filter: string) =>
-    (await database.db.selectFrom('scim_groups').select('id').where('directory_id', '=', 'd1').where(groupFilterSql(parseFilter(filter, 'Group'))).orderBy('id').execute()).map((r) => r.id);
+    (await database.db.selectFrom('scim_groups').select('id').where('directory_id', '=', 'd1').where(groupFilterSql(parseFilter(filter, 'Group'), { directoryId: 'd1', dialect })).orderBy('id').execute()).map((r) => r.id);
 
   it('compares case-insensitive strings with eq, ne, co, sw, ew and the ordering operators', async () => {
     expect(await users('userName eq "bjensen"')).toEqual(['u1']);
@@ -26,6 +26,13 @@ describe.each(DIALECTS)('SCIM filters as SQL on %s', (dialect) => {
     expect(await users('userName ne "bjensen"')).toEqual(['u2', 'u3', 'u4']);
     expect(await users('displayName co "JENSEN"')).toEqual(['u1']);
     expect(await users('userName sw "J"')).toEqual(['u2']);
+    // The prefix range on lower(userName): any case, the whole name, one character past it, wildcards taken literally.
+    expect(await users('userName sw "BJENSEN"')).toEqual(['u1']);
+    expect(await users('userName sw "bjensenn"')).toEqual([]);
+    expect(await users('userName sw "bk"')).toEqual([]);
+    expect(await users('userName sw "50%"')).toEqual(['u3']);
+    expect(await users('userName sw "50_o"')).toEqual([]);
+    expect(await users('userName sw "Ä"')).toEqual([]);
     expect(await users('displayName ew "WONG"')).toEqual(['u4']);
     expect(await users('userName gt "k"')).toEqual(['u4']);
     expect(await users('userName ge "kwong"')).toEqual(['u4']);
@@ -129,13 +136,13 @@ describe.each(DIALECTS)('SCIM filters as SQL on %s', (dialect) => {
 
   it('refuses attributes that have no column with invalidFilter', () => {
     for (const [text, kind] of [['meta.location eq "x"', 'User'], ['meta.version eq "x"', 'User'], ['groups.$ref eq "x"', 'User'], ['members.display eq "x"', 'Group']] as const) {
-      const err = thrown(() => (kind === 'User' ? userFilterSql : groupFilterSql)(parseFilter(text, kind)));
+      const err = thrown(() => (kind === 'User' ? userFilterSql : groupFilterSql)(parseFilter(text, kind), { directoryId: 'd1', dialect }));
       expect(err).toBeInstanceOf(ScimError);
       expect((err as ScimError).scimType).toBe('invalidFilter');
     }
   });
 
-  it('uses the lower() indexes for userName eq and emails.value eq', async () => {
+  it('uses the lower() indexes for userName eq and sw, and emails.value eq', async () => {
     const plan = async (filter: string) => {
       const compiled = usersQuery(filter).compile();
       if (dialect === 'sqlite') {
@@ -153,7 +160,12 @@ describe.each(DIALECTS)('SCIM filters as SQL on %s', (dialect) => {
     expect(await plan('emails[type eq "work" and value eq "bjensen@example.com"]')).toMatch(/scim_user_values_value_idx/);
     if (dialect === 'sqlite') {
       expect(await plan('userName eq "bjensen"')).toMatch(/SEARCH scim_users USING INDEX scim_users_user_name_unique \(directory_id=\? AND <expr>=\?\)/);
-      expect(await plan('emails.value eq "bjensen@example.com"')).toMatch(/SEARCH v EXISTS USING INDEX scim_user_values_value_idx \(directory_id=\? AND attribute=\? AND <expr>=\?\)/);
+      // The item set is one uncorrelated probe of the values index, then users by id (not one probe per user).
+      const emails = await plan('emails.value eq "bjensen@example.com"');
+      expect(emails).toMatch(/SEARCH v USING INDEX scim_user_values_value_idx \(directory_id=\? AND attribute=\? AND <expr>=\?\)/);
+      expect(emails).toMatch(/SEARCH scim_users USING COVERING INDEX scim_users_directory_id_idx \(directory_id=\? AND id=\?\)/);
+      // A prefix is a range on the lower(userName) index.
+      expect(await plan('userName sw "bj"')).toMatch(/SEARCH scim_users USING INDEX scim_users_user_name_unique \(directory_id=\? AND <expr>>\? AND <expr><\?\)/);
     }
   });
 });
