@@ -178,8 +178,9 @@ function prefixRange(lhs: RawBuilder<unknown>, text: string, dialect: Dialect): 
   const last = low.charCodeAt(low.length - 1);
   if (last >= 0x7e) return undefined;
   const high = low.slice(0, -1) + String.fromCharCode(last + 1);
-  const c = dialect === 'postgres' ? sql` collate "C"` : sql``;
-  return sql<SqlBool>`${lhs}${c} >= ${low}${c} and ${lhs}${c} < ${high}${c}`;
+  // An explicit collation on one side decides the comparison's (PostgreSQL); it matches scim_users_user_name_prefix_idx.
+  const ordered = dialect === 'postgres' ? sql`(${lhs} collate "C")` : lhs;
+  return sql<SqlBool>`${ordered} >= ${low} and ${ordered} < ${high}`;
 }
 
 /** A non-NULL condition on one column (false when the column is NULL). */

@@ -158,6 +158,8 @@ describe.each(DIALECTS)('SCIM filters as SQL on %s', (dialect) => {
     expect(await plan('userName eq "bjensen"')).toMatch(/scim_users_user_name_unique/);
     expect(await plan('emails.value eq "bjensen@example.com"')).toMatch(/scim_user_values_value_idx/);
     expect(await plan('emails[type eq "work" and value eq "bjensen@example.com"]')).toMatch(/scim_user_values_value_idx/);
+    // A prefix is a range: on PostgreSQL in code-point order, on the index built for it.
+    if (dialect === 'postgres') expect(await plan('userName sw "bj"')).toMatch(/scim_users_user_name_prefix_idx/);
     if (dialect === 'sqlite') {
       expect(await plan('userName eq "bjensen"')).toMatch(/SEARCH scim_users USING INDEX scim_users_user_name_unique \(directory_id=\? AND <expr>=\?\)/);
       // The item set is one uncorrelated probe of the values index, then users by id (not one probe per user).

@@ -18,12 +18,19 @@ import type { Dialect } from '../database.ts';
  * (autovacuum's ANALYZE) and sorts a page with a top-N heap, and without
  * statistics it prefers this narrow index over the `lower(user_name)` one
  * for `userName eq`, which is the wrong choice.
+ *
+ * `(directory_id, lower(user_name) collate "C")` is PostgreSQL's only: a
+ * `userName sw "…"` filter adds a range on `lower(user_name)` in code-point
+ * order (`collate "C"`, exact whatever the database's collation), which the
+ * default-collation index cannot serve. SQLite compares in code-point order
+ * already and uses the unique index.
  */
 export function scimIndexesMigration(dialect: Dialect): Migration {
   return {
     async up(db: Kysely<any>) {
       await sql`create index scim_users_department_idx on scim_users (directory_id, lower(department))`.execute(db);
       if (dialect === 'sqlite') await db.schema.createIndex('scim_users_directory_id_idx').on('scim_users').columns(['directory_id', 'id']).execute();
+      if (dialect === 'postgres') await sql`create index scim_users_user_name_prefix_idx on scim_users (directory_id, (lower(user_name) collate "C"))`.execute(db);
     },
   };
 }
