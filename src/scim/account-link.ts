@@ -117,6 +117,21 @@ export function createAccountLink(deps: { identity: IdentityService; lifecycle: 
     return { userId: user.id, conflict: null };
   }
 
+  /**
+   * The linked account left the organization (an administrator removed the membership, which ended its access
+   * there): the record lets go of it rather than change or deprovision an account that may now serve elsewhere.
+   */
+  async function unlinkOutsider(scope: CommandScope, dir: ScimDirectoryRow, row: ScimUserRow, facts: AccountFacts): Promise<LinkOutcome> {
+    await scope.trx.updateTable('scim_users').set({ user_id: null }).where('id', '=', row.id).execute();
+    scope.record({
+      action: 'scim.user.link_conflict',
+      org: dir.org_id,
+      targets: [{ type: 'scim_user', id: row.id, display: row.user_name }, { type: 'user', id: row.user_id! }],
+      data: { directoryId: dir.id, userName: row.user_name, email: facts.email, conflict: 'account_outside_organization' },
+    });
+    return { userId: null, conflict: 'account_outside_organization' };
+  }
+
   async function sync(scope: CommandScope, dir: ScimDirectoryRow, row: ScimUserRow, facts: AccountFacts): Promise<void> {
     const user = await identity.requireUser(row.user_id!, scope.trx);
     const managerId = await managerUserId(scope, dir, facts.managerRef);
@@ -152,6 +167,7 @@ export function createAccountLink(deps: { identity: IdentityService; lifecycle: 
         if (!facts.active) return { userId: null, conflict: null };
         return link(scope, dir, row, facts);
       }
+      if (!(await identity.isMember(dir.org_id, row.user_id, scope.trx))) return unlinkOutsider(scope, dir, row, facts);
       await sync(scope, dir, row, facts);
       const user = await identity.requireUser(row.user_id, scope.trx);
       if (!facts.active) {
@@ -166,7 +182,8 @@ export function createAccountLink(deps: { identity: IdentityService; lifecycle: 
 
     /** A record deleted from the directory: its account is deprovisioned (and stays, for the audit trail). */
     async removed(scope: CommandScope, dir: ScimDirectoryRow, row: ScimUserRow): Promise<void> {
-      if (!row.user_id) return;
+      // An account an administrator took out of the organization is no longer the directory's to deprovision.
+      if (!row.user_id || !(await identity.isMember(dir.org_id, row.user_id, scope.trx))) return;
       const user = await identity.requireUser(row.user_id, scope.trx);
       if (user.status !== 'deprovisioned') await lifecycle.deprovisionInScope(scope, { orgId: dir.org_id, userId: user.id, source: 'scim', sourceRef: row.id, terminatedAt: null, reason: `deleted from directory ${dir.name}` });
     },

@@ -148,5 +148,20 @@ for (const dialect of DIALECTS) {
       expect((await c.scim('POST', '/Users', oktaUser('leaver@acme.test'))).statusCode).toBe(201);
       expect(await accountOf('leaver@acme.test')).toMatchObject({ id: account.id, status: 'active' });
     });
+
+    it('an account an administrator took out of the organization is let go, not deprovisioned, by the directory', async () => {
+      const u = (await c.scim('POST', '/Users', oktaUser('moved.on@acme.test'))).json() as Json;
+      const account = (await accountOf('moved.on@acme.test'))!;
+      expect((await s.request('DELETE', `/api/v1/organizations/acme/members/${account.id}`)).statusCode).toBe(204);
+      const seq = await nextSeq();
+      const off = await c.scim('PATCH', `/Users/${u.id}`, patch([{ op: 'replace', value: { active: false } }]));
+      expect(off.statusCode).toBe(200);
+      expect(await accountOf('moved.on@acme.test')).toMatchObject({ status: 'active' });
+      const events = await eventsSince(seq);
+      expect(events.find((e) => e.action === 'scim.user.link_conflict')?.data).toMatchObject({ conflict: 'account_outside_organization' });
+      expect(events.some((e) => e.action === 'lifecycle.user.deprovisioned')).toBe(false);
+      expect((await c.scim('DELETE', `/Users/${u.id}`)).statusCode).toBe(204);
+      expect(await accountOf('moved.on@acme.test')).toMatchObject({ status: 'active' });
+    });
   });
 }
