@@ -205,14 +205,16 @@ function scimEndpoints(rt: Runtime): FastifyPluginAsync {
     app.get('/serviceConfiguration', { schema: hide }, spc);
     app.get('/ResourceTypes', { schema: hide }, async (request, reply) => send(reply, 200, resourceTypes(await discovery(request, 'ResourceType'))));
     app.get('/ResourceTypes/:name', { schema: hide }, async (request, reply) => {
-      const found = findResourceType(await discovery(request, 'ResourceType'), (request.params as { name: string }).name);
+      const found = findResourceType(caller(request).baseUrl, (request.params as { name: string }).name);
       if (!found) throw new ScimError(404, null, 'no such resource type');
+      await discovery(request, 'ResourceType');
       return send(reply, 200, found);
     });
     app.get('/Schemas', { schema: hide }, async (request, reply) => send(reply, 200, schemaList(await discovery(request, 'Schema'))));
     app.get('/Schemas/:id', { schema: hide }, async (request, reply) => {
-      const found = findSchema(await discovery(request, 'Schema'), (request.params as { id: string }).id);
+      const found = findSchema(caller(request).baseUrl, (request.params as { id: string }).id);
       if (!found) throw new ScimError(404, null, 'no such schema');
+      await discovery(request, 'Schema');
       return send(reply, 200, found);
     });
     resourceRoutes(app, rt, 'User');

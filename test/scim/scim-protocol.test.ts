@@ -27,7 +27,8 @@ for (const dialect of DIALECTS) {
       expect(schemas.Resources.map((r) => r.id)).toContain(CORE_USER);
       const user = await c.scim('GET', `/Schemas/${CORE_USER}`);
       expect((user.json() as { attributes: { name: string }[] }).attributes.map((a) => a.name)).toContain('userName');
-      expectScimError(await c.scim('GET', '/Schemas/urn:nope'), 404);
+      await expectNothingChanged(s.rt, async () => expectScimError(await c.scim('GET', '/Schemas/urn:nope'), 404));
+      await expectNothingChanged(s.rt, async () => expectScimError(await c.scim('GET', '/ResourceTypes/Printer'), 404));
     });
 
     it('creates, reads, replaces, patches and deletes a User, with ETags and the ledger', async () => {
