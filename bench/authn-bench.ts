@@ -11,24 +11,12 @@ import { createRuntime, type Runtime } from '../src/runtime.ts';
 import { systemContext } from '../src/audit/event.ts';
 import { OWASP_ARGON2ID } from '../src/authn/password/password-hasher.ts';
 import { resolveSessionPolicy } from '../src/sessions/session-policy.ts';
-import { timed, type BenchRow } from './harness.ts';
+import { rate, timed, type BenchRow } from './harness.ts';
 
 const admin = systemContext('bench', 'authentication benchmark');
 const web = { ...admin, request: { requestId: 'bench', ip: '127.0.0.1', userAgent: 'keyledger-bench/1' } };
 const PASSWORD = 'quartz-lantern-orbit-meadow-42';
 
-/** Runs `total` calls of `fn`, `concurrency` at a time; returns calls per second. */
-async function rate(total: number, concurrency: number, fn: (i: number) => Promise<unknown>): Promise<number> {
-  let next = 0;
-  const { seconds } = await timed(() =>
-    Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < total) await fn(next++);
-      }),
-    ),
-  );
-  return total / seconds;
-}
 
 async function seed(rt: Runtime, users: number): Promise<string[]> {
   await rt.identity.createOrganization(admin, { slug: 'bench', name: 'Bench' });

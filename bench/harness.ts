@@ -29,3 +29,16 @@ export function printTable(title: string, rows: BenchRow[]): void {
     console.log(`| ${r.name} | ${fmt(r.value)} ${r.unit} | ${base} | ${ratio} | ${r.target ?? ''} |`);
   }
 }
+
+/** Runs `total` calls of `fn`, `concurrency` at a time; returns calls per second. */
+export async function rate(total: number, concurrency: number, fn: (i: number) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const { seconds } = await timed(() =>
+    Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < total) await fn(next++);
+      }),
+    ),
+  );
+  return total / seconds;
+}

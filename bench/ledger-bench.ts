@@ -10,6 +10,7 @@ import { systemContext, type EventDraft } from '../src/audit/event.ts';
 import { verifyLedger } from '../src/audit/verify-ledger.ts';
 import { migrateToLatest } from '../src/platform/migrations/index.ts';
 import { timed, type BenchRow } from './harness.ts';
+import { createPgDatabase } from './bench-runtime.ts';
 
 const ctx = { ...systemContext('bench', 'ledger benchmark'), request: { requestId: 'bench', ip: '127.0.0.1', userAgent: 'keyledger-bench/1' } };
 
@@ -140,23 +141,3 @@ async function rawSqliteInsertRate(rt: Runtime, file: string, count: number): Pr
   }
 }
 
-async function createPgDatabase(adminUrl: string): Promise<{ handle: DatabaseHandle; drop(): Promise<void> }> {
-  const { default: pg } = await import('pg');
-  const name = `keyledger_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const handle = openDatabase({ databaseUrl: url.toString(), sqliteFile: '' });
-  return {
-    handle,
-    async drop() {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}

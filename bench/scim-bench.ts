@@ -2,7 +2,7 @@ import type { Insertable } from 'kysely';
 import type { ScimUsersTable, ScimUserValuesTable, ScimGroupMembersTable } from '../src/platform/schema-directory.ts';
 import { createIdGenerator } from '../src/platform/ids.ts';
 import { systemClock } from '../src/platform/clock.ts';
-import { timed, type BenchRow } from './harness.ts';
+import { rate, timed, type BenchRow } from './harness.ts';
 import { connectDirectory, median, startBenchApp, type BenchApp } from './bench-runtime.ts';
 
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -23,18 +23,6 @@ async function scimRequest(b: BenchApp, token: string, method: 'GET' | 'POST', u
   return res.json();
 }
 
-/** Runs `total` calls, `concurrency` at a time; calls per second. */
-async function rate(total: number, concurrency: number, fn: (i: number) => Promise<unknown>): Promise<number> {
-  let next = 0;
-  const { seconds } = await timed(() =>
-    Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < total) await fn(next++);
-      }),
-    ),
-  );
-  return total / seconds;
-}
 
 /**
  * Users created through SCIM (record, account linked or created, membership,
