@@ -137,6 +137,12 @@ for (const dialect of DIALECTS) {
       // An unrelated update while inactive does not reactivate; turning active on does.
       await c.scim('PATCH', `/Users/${u.id}`, patch([{ op: 'replace', path: 'title', value: 'Gone' }]));
       expect(await accountOf('leaver@acme.test')).toMatchObject({ status: 'deprovisioned' });
+      // A replacement that leaves `active` out keeps it false (read as the default, true, it would reactivate).
+      const { active: _omitted, ...withoutActive } = oktaUser('leaver@acme.test');
+      const put = await c.scim('PUT', `/Users/${u.id}`, withoutActive);
+      expect(put.statusCode).toBe(200);
+      expect((put.json() as Json).active).toBe(false);
+      expect(await accountOf('leaver@acme.test')).toMatchObject({ status: 'deprovisioned' });
       // Entra's form: capitalised op and a string boolean.
       const on = await c.scim('PATCH', `/Users/${u.id}`, patch([{ op: 'Replace', path: 'active', value: 'True' }]));
       expect(on.statusCode).toBe(200);
