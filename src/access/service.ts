@@ -115,20 +115,11 @@ export function createAccessService(deps: { db: Db; runner: CommandRunner; clock
 
   /** Ends one active assignment inside a running command, recording `access.assignment.revoked`. Throws `assignment.not_found`, `assignment.already_ended`. */
   async function endAssignmentInScope(scope: CommandScope, id: string, reason: string): Promise<RoleAssignment> {
-    const { trx, now, record } = scope;
-    const row = await trx.selectFrom('role_assignments').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await scope.trx.selectFrom('role_assignments').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new KeyledgerError('assignment.not_found', `no role assignment "${id}"`);
-    if (!toAssignment(row, now).active) throw new KeyledgerError('assignment.already_ended', `role assignment "${id}" already ended`);
-    const role = await trx.selectFrom('roles').select('key').where('id', '=', row.role_id).executeTakeFirstOrThrow();
-    const ended = { ...row, ended_at: now.toISOString(), end_reason: reason };
-    await trx.updateTable('role_assignments').set({ ended_at: ended.ended_at, end_reason: ended.end_reason }).where('id', '=', id).execute();
-    record({
-      action: 'access.assignment.revoked',
-      org: row.org_id,
-      targets: [{ type: row.principal_type, id: row.principal_id }, { type: 'role_assignment', id }, { type: 'role', id: row.role_id, display: role.key }],
-      data: { roleId: row.role_id, roleKey: role.key, principalType: row.principal_type, principalId: row.principal_id, reason },
-    });
-    return toAssignment(ended, now);
+    if (!toAssignment(row, scope.now).active) throw new KeyledgerError('assignment.already_ended', `role assignment "${id}" already ended`);
+    await endAssignments(scope, [row], reason);
+    return toAssignment({ ...row, ended_at: scope.now.toISOString(), end_reason: reason }, scope.now);
   }
 
   return {

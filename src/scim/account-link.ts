@@ -4,12 +4,10 @@ import { checkEmailAddress } from '../identity/service.ts';
 import type { User } from '../identity/views.ts';
 import type { ScimDirectoryRow, ScimUserRow } from '../platform/schema-directory.ts';
 import type { UserRecord } from './user-record.ts';
+import type { LifecycleService } from '../lifecycle/service.ts';
 
-/** What deprovisioning and reactivation look like to the SCIM server (implemented by `src/lifecycle`). */
-export interface ScimLifecycle {
-  deprovisionInScope(scope: CommandScope, input: { orgId: string; userId: string; source: 'scim'; sourceRef: string; terminatedAt: string | null; reason: string }): Promise<unknown>;
-  reactivateInScope(scope: CommandScope, input: { orgId: string; userId: string; source: 'scim'; reason: string }): Promise<unknown>;
-}
+/** The part of `src/lifecycle` the SCIM server drives: deprovisioning and reactivation inside its request's transaction. */
+export type ScimLifecycle = Pick<LifecycleService, 'deprovisionInScope' | 'reactivateInScope'>;
 
 /** The facts of a directory record that the Keyledger account mirrors. */
 export interface AccountFacts {

@@ -54,7 +54,7 @@ export function directoryBaseUrl(publicUrl: string, directoryId: string): string
   return `${publicUrl.replace(/\/$/, '')}/scim/v2/${directoryId}`;
 }
 
-function tokenState(row: ScimTokenRow, now: Date): DirectoryToken['state'] {
+function tokenState(row: Pick<ScimTokenRow, 'expires_at' | 'revoked_at'>, now: Date): DirectoryToken['state'] {
   if (row.revoked_at) return 'revoked';
   if (row.expires_at === null) return 'active';
   return Date.parse(row.expires_at) > now.getTime() ? 'expiring' : 'expired';
@@ -84,6 +84,13 @@ export interface DirectoryDeps {
   publicUrl: string;
 }
 
+/** A directory of an organization, read in `reader`. Throws `scim.directory_not_found`. */
+export async function requireDirectory(reader: Db | CommandScope['trx'], org: Pick<Organization, 'id' | 'slug'>, id: string): Promise<ScimDirectoryRow> {
+  const row = await reader.selectFrom('scim_directories').selectAll().where('org_id', '=', org.id).where('id', '=', id).executeTakeFirst();
+  if (!row) throw new KeyledgerError('scim.directory_not_found', `no SCIM directory "${id}" in "${org.slug}"`);
+  return row;
+}
+
 /**
  * SCIM directories of an organization and their bearer tokens: created,
  * rotated with an overlap, revoked; a token is shown once and stored as its
@@ -102,12 +109,6 @@ export function createDirectoryService(deps: DirectoryDeps) {
     updatedAt: row.updated_at,
     lastRequestAt: row.last_request_at,
   });
-
-  async function requireDirectory(reader: Db | CommandScope['trx'], org: Organization, id: string): Promise<ScimDirectoryRow> {
-    const row = await reader.selectFrom('scim_directories').selectAll().where('org_id', '=', org.id).where('id', '=', id).executeTakeFirst();
-    if (!row) throw new KeyledgerError('scim.directory_not_found', `no SCIM directory "${id}" in "${org.slug}"`);
-    return row;
-  }
 
   async function insertDirectory(scope: CommandScope, org: Organization, name: string): Promise<ScimDirectoryRow> {
     const time = scope.now.toISOString();
@@ -250,13 +251,18 @@ export function createDirectoryService(deps: DirectoryDeps) {
      */
     async authenticate(token: string): Promise<{ directory: ScimDirectoryRow; tokenId: string } | undefined> {
       if (!token.startsWith(`kl_${TOKEN_KIND}_`) || token.length > 200) return undefined;
-      const row = await db.selectFrom('scim_tokens').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
-      if (!row) return undefined;
-      const state = tokenState(row, clock.now());
-      if (state !== 'active' && state !== 'expiring') return undefined;
-      const directory = await db.selectFrom('scim_directories').selectAll().where('id', '=', row.directory_id).executeTakeFirst();
-      if (!directory || directory.status !== 'active') return undefined;
-      return { directory, tokenId: row.id };
+      const found = await db
+        .selectFrom('scim_tokens as t')
+        .innerJoin('scim_directories as d', 'd.id', 't.directory_id')
+        .selectAll('d')
+        .select(['t.id as token_id', 't.expires_at as token_expires_at', 't.revoked_at as token_revoked_at'])
+        .where('t.token_hash', '=', hashToken(token))
+        .executeTakeFirst();
+      if (!found) return undefined;
+      const { token_id: tokenId, token_expires_at: expiresAt, token_revoked_at: revokedAt, ...directory } = found;
+      const state = tokenState({ expires_at: expiresAt, revoked_at: revokedAt }, clock.now());
+      if ((state !== 'active' && state !== 'expiring') || directory.status !== 'active') return undefined;
+      return { directory, tokenId };
     },
 
     /** Records a request's use of a token inside the request's command. */

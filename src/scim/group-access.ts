@@ -5,14 +5,13 @@ import type { ScimDirectoryRow, ScimGroupRoleMappingRow } from '../platform/sche
 import type { CommandRunner, CommandScope } from '../audit/command-runner.ts';
 import type { Actor, CommandContext } from '../audit/event.ts';
 import type { AccessService } from '../access/service.ts';
+import type { AccessRequestService } from '../access/requests.ts';
 import * as accessRepo from '../access/repository.ts';
 import type { IdentityService } from '../identity/service.ts';
+import { requireDirectory } from './directories.ts';
 
-/** Pending access requests as the SCIM server uses them (implemented with the access requests of `src/access`). */
-export interface ScimAccessRequests {
-  createPendingInScope(scope: CommandScope, input: { orgId: string; roleId: string; principalType: 'user'; principalId: string; requestedBy: { type: string; id: string }; reason: string; source: 'scim_group'; sourceRef: string }): Promise<unknown>;
-  cancelPendingInScope(scope: CommandScope, requestId: string, reason: string): Promise<unknown>;
-}
+/** The pending access requests a group push files and withdraws (`src/access/requests.ts`). */
+export type ScimAccessRequests = Pick<AccessRequestService, 'createPendingInScope' | 'cancelPendingInScope'>;
 
 export interface GroupMapping {
   id: string;
@@ -39,12 +38,6 @@ const GRANT_REASON_PREFIX = 'directory group';
  */
 export function createGroupAccess(deps: { db: Db; runner: CommandRunner; newId: () => string; identity: IdentityService; access: AccessService; requests: ScimAccessRequests }) {
   const { db, runner, newId, identity, access, requests } = deps;
-
-  async function requireDirectory(reader: Db | CommandScope['trx'], orgId: string, id: string): Promise<ScimDirectoryRow> {
-    const row = await reader.selectFrom('scim_directories').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
-    if (!row) throw new KeyledgerError('scim.directory_not_found', `no SCIM directory "${id}" in this organization`);
-    return row;
-  }
 
   async function toMapping(reader: Db | CommandScope['trx'], row: ScimGroupRoleMappingRow): Promise<GroupMapping> {
     const group = await reader.selectFrom('scim_groups').select('display_name').where('id', '=', row.group_id).executeTakeFirstOrThrow();
@@ -114,7 +107,7 @@ export function createGroupAccess(deps: { db: Db; runner: CommandRunner; newId: 
     async createMapping(ctx: CommandContext, orgRef: string, directoryId: string, input: { group: string; role: string }): Promise<GroupMapping> {
       const org = await identity.requireOrg(orgRef);
       const { result } = await runner.run(ctx, async (scope) => {
-        const dir = await requireDirectory(scope.trx, org.id, directoryId);
+        const dir = await requireDirectory(scope.trx, org, directoryId);
         const group = await scope.trx
           .selectFrom('scim_groups')
           .selectAll()
@@ -144,7 +137,7 @@ export function createGroupAccess(deps: { db: Db; runner: CommandRunner; newId: 
     async deleteMapping(ctx: CommandContext, orgRef: string, directoryId: string, mappingId: string): Promise<void> {
       const org = await identity.requireOrg(orgRef);
       await runner.run(ctx, async (scope) => {
-        const dir = await requireDirectory(scope.trx, org.id, directoryId);
+        const dir = await requireDirectory(scope.trx, org, directoryId);
         const row = await scope.trx.selectFrom('scim_group_role_mappings').selectAll().where('directory_id', '=', dir.id).where('id', '=', mappingId).executeTakeFirst();
         if (!row) throw new KeyledgerError('scim.group_mapping_not_found', `no mapping "${mappingId}" in SCIM directory "${dir.id}"`);
         const mapping = await toMapping(scope.trx, row);
@@ -161,7 +154,7 @@ export function createGroupAccess(deps: { db: Db; runner: CommandRunner; newId: 
 
     async listMappings(orgRef: string, directoryId: string, p: Page): Promise<{ items: GroupMapping[]; nextCursor: string | null }> {
       const org = await identity.requireOrg(orgRef);
-      const dir = await requireDirectory(db, org.id, directoryId);
+      const dir = await requireDirectory(db, org, directoryId);
       let q = db.selectFrom('scim_group_role_mappings').selectAll().where('directory_id', '=', dir.id).orderBy('id').limit(p.limit + 1);
       if (p.cursor) q = q.where('id', '>', decodeCursor(p.cursor, 'scim_group_mapping'));
       const rows = await q.execute();
