@@ -16,6 +16,7 @@ import { serviceAccountCredentialsMigration } from './2026-11-29-service-account
 import { scimDirectoriesMigration } from './2026-11-29-scim-directories.ts';
 import { lifecycleMigration } from './2026-11-29-lifecycle.ts';
 import { scimIndexesMigration } from './2026-11-29-scim-indexes.ts';
+import { ssoConnectionsMigration } from './2026-11-30-sso-connections.ts';
 
 /** Every migration, in order. Never edit one that has landed; add a new one. */
 export function listMigrations(dialect: Dialect): Record<string, Migration> {
@@ -35,6 +36,7 @@ export function listMigrations(dialect: Dialect): Record<string, Migration> {
     '2026-11-29-0013-scim-directories': scimDirectoriesMigration(dialect),
     '2026-11-29-0014-lifecycle': lifecycleMigration(dialect),
     '2026-11-29-0015-scim-indexes': scimIndexesMigration(dialect),
+    '2026-11-30-0016-sso-connections': ssoConnectionsMigration(dialect),
   };
 }
 
