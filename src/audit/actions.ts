@@ -284,6 +284,30 @@ export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
     data: { scheduledTerminationId: 'the scheduled termination', userId: 'the user', hrSourceId: 'the HR source that sent it', eventId: 'the HR event id', terminatedAt: 'the effective termination time', result: 'deprovisioned, already_deprovisioned or not_a_member (the user left the organization meanwhile)', leaverId: 'the leaver record, or null' },
   },
   'ledger.signing_key.created': { v: 1, description: 'The ledger’s checkpoint signing key was generated.', data: { keyName: 'signed-note key name', keyId: 'key id (hex)', verifierKey: 'public verifier key' } },
+  'sso.connection.created': {
+    v: 1,
+    description: 'An SSO connection to an organization’s identity provider was created (SAML 2.0 or OIDC); its SP private key or client secret is never recorded.',
+    data: { type: 'saml or oidc', name: 'connection name', idp: 'the IdP entity id (SAML) or issuer (OIDC)', spEntityId: 'the SP entity id (SAML) or null', allowIdpInitiated: 'whether unsolicited SAML responses are accepted', jitProvisioning: 'whether unknown people get an account at first sign-in', certificates: 'SHA-256 fingerprints of the IdP signing certificates trusted (SAML)' },
+  },
+  'sso.connection.updated': { v: 1, description: 'An SSO connection’s settings changed (name, status, IdP-initiated sign-in, just-in-time provisioning, attribute mapping, IdP endpoints, client credentials); secrets appear only as "changed".', data: BEFORE_AFTER },
+  'sso.connection.deleted': { v: 1, description: 'An SSO connection was deleted with its group rules and linked IdP subjects; accounts stay.', data: { type: 'saml or oidc', name: 'connection name', unlinkedIdentities: 'how many IdP subjects were unlinked' } },
+  'sso.certificate.added': { v: 1, description: 'An IdP signing certificate was trusted on a SAML connection (rollover: both old and new are accepted until the old is removed).', data: { connectionId: 'the connection', fingerprint: 'SHA-256 fingerprint', subject: 'certificate subject', notAfter: 'certificate expiry' } },
+  'sso.certificate.removed': { v: 1, description: 'An IdP signing certificate stopped being trusted on a SAML connection.', data: { connectionId: 'the connection', fingerprint: 'SHA-256 fingerprint' } },
+  'sso.domain.added': { v: 1, description: 'An organization claimed an email domain for SSO routing; it routes nobody until verified.', data: { domain: 'the domain', txtRecordName: 'the DNS name to publish the TXT record at' } },
+  'sso.domain.verified': { v: 1, description: 'A claimed domain was verified, so sign-ins with addresses in it route to the organization’s connection: by its DNS TXT record, or on an administrator’s attestation (who attested is the actor).', data: { domain: 'the domain', via: 'dns or attestation', statement: 'the attestation statement given, or null' } },
+  'sso.domain.removed': { v: 1, description: 'A domain stopped routing to the organization.', data: { domain: 'the domain', wasVerified: 'whether it was verified' } },
+  'sso.group_mapping.created': { v: 1, description: 'An IdP group was mapped to a role on an SSO connection (a privileged role is requested for approval, never granted at sign-in).', data: { connectionId: 'the connection', group: 'the IdP group value', roleId: 'role id', roleKey: 'role key' } },
+  'sso.group_mapping.deleted': { v: 1, description: 'An IdP group stopped mapping to a role on an SSO connection (assignments already made stay until reviewed).', data: { connectionId: 'the connection', group: 'the IdP group value', roleId: 'role id' } },
+  'sso.login.succeeded': {
+    v: 1,
+    description: 'A person signed in through an organization’s identity provider; the session opened is recorded by `authn.login.succeeded` in the same transaction.',
+    data: { connectionId: 'the connection', type: 'saml or oidc', subject: 'the IdP subject (NameID or sub)', issuer: 'the IdP that vouched', tokenId: 'the SAML assertion id or ID token id (jti or SHA-256)', userId: 'the account signed in', sessionId: 'the session opened', provisioned: 'whether the account was created just now', idpMfa: 'whether the IdP said it used more than one factor', idpInitiated: 'whether the sign-in began at the IdP' },
+  },
+  'sso.login.failed': { v: 1, description: 'A sign-in through an identity provider was refused; no session was opened.', data: { connectionId: 'the connection', type: 'saml or oidc', code: 'the error code', reason: 'the specific check that failed, or null', subject: 'the IdP subject when the response got that far, or null', tokenId: 'the assertion or ID token id when known, or null', email: 'the asserted email when known, or null' } },
+  'sso.identity.linked': { v: 1, description: 'An IdP subject was linked to an account at its first sign-in through a connection (an existing member with that verified-domain address, or one provisioned just in time).', data: { connectionId: 'the connection', subject: 'the IdP subject', userId: 'the account', email: 'the asserted email', provisioned: 'whether the account was created for it' } },
+  'sso.setup_link.created': { v: 1, description: 'A one-time SSO setup link was issued so the organization’s own administrator can configure its connection (the link is never recorded).', data: { email: 'who it is meant for, or null', prefix: 'non-secret prefix of the link token', expiresAt: 'when it stops working' } },
+  'sso.setup_link.revoked': { v: 1, description: 'An SSO setup link was revoked before it expired.', data: { prefix: 'non-secret prefix of the link token' } },
+  'sso.connection.tested': { v: 1, description: 'A "test connection" sign-in came back through a connection; nobody was signed in or provisioned.', data: { connectionId: 'the connection', outcome: 'succeeded or failed', subject: 'the IdP subject, or null', email: 'the asserted email, or null', attributes: 'the names of the attributes received', code: 'the error code when it failed, or null' } },
 };
 
 /** The catalogue entry for an action; unknown actions are a programming error. */
