@@ -32,6 +32,7 @@ import { createApplicationService, type ApplicationService } from './oidc/applic
 import { createServiceAccountService, type ServiceAccountService } from './service-accounts/service.ts';
 import { createAccessRequestService, type AccessRequestService } from './access/requests.ts';
 import { createLifecycleService, type LifecycleService } from './lifecycle/service.ts';
+import { createSsoService, type SsoService } from './sso/service.ts';
 import { createScimService, type ScimService } from './scim/service.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
@@ -53,6 +54,8 @@ export interface Runtime {
   lifecycle: LifecycleService;
   /** The SCIM 2.0 server: directories and their tokens, Users and Groups, group-to-role mappings. */
   scim: ScimService;
+  /** Enterprise SSO: SAML and OIDC connections per organization, routed domains, just-in-time provisioning, setup links. */
+  sso: SsoService;
   /** Service accounts: owners, lifecycle, credentials, verification for the OAuth provider, findings. */
   serviceAccounts: ServiceAccountService;
   apiKeys: ApiKeyService;
@@ -183,6 +186,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     // Deprovisioning (however it comes) ends every role assignment and pending request and writes the leaver record, after the revocations above.
     deactivationHooks.push(lifecycle.onUserDeactivated);
     const scim = createScimService({ db: database.db, dialect: database.dialect, runner, clock, newId, identity, access, lifecycle, requests: accessRequests, publicUrl: config.publicUrl });
+    const sso = createSsoService({ db: database.db, runner, clock, newId, master, identity, access, requests: accessRequests, openSessionInScope: authn.openSessionInScope, publicUrl: config.publicUrl, dnsServers: config.dnsServers });
     const seq = sequencer;
     return {
       config,
@@ -199,6 +203,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       accessRequests,
       lifecycle,
       scim,
+      sso,
       serviceAccounts,
       apiKeys,
       bootstrap,

@@ -204,6 +204,9 @@ export function createAccessService(deps: { db: Db; runner: CommandRunner; clock
 
     grantInScope,
 
+    /** A role of the organization by id or key, read in `reader`. Throws `role.not_found`. */
+    requireRoleInScope: requireRole,
+
     async revoke(ctx: CommandContext, orgRef: string, id: string, reason: string | null): Promise<RoleAssignment> {
       const org = await identity.requireOrg(orgRef);
       const { result } = await runner.run(ctx, async (scope) => {

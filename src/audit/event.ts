@@ -1,6 +1,6 @@
 /** The one shape of every ledger event (see docs/audit-events.md). */
 
-export type ActorType = 'user' | 'service_account' | 'api_key' | 'scim_directory' | 'hr_source' | 'system';
+export type ActorType = 'user' | 'service_account' | 'api_key' | 'scim_directory' | 'hr_source' | 'sso_connection' | 'sso_setup_link' | 'system';
 
 export interface Actor {
   type: ActorType;

@@ -13,7 +13,7 @@ import type { PasskeySecondFactorInput } from './passkeys/passkey-second-factor.
 import { ACR_MFA, ACR_PASSWORD, ACR_PHISHING_RESISTANT } from './acr.ts';
 import { noLoginGuard, type LoginGuard } from './lockout/login-guard.ts';
 import * as repo from './repository.ts';
-import { findOrganizationByRef, isMemberOf, loginFailedEvent, openSignInSession, type LoginFailureFacts, type SessionOrg } from './sign-in.ts';
+import { findOrganizationByRef, isMemberOf, ssoEnforcedFor, loginFailedEvent, openSignInSession, type LoginFailureFacts, type SessionOrg } from './sign-in.ts';
 
 /** How long a password login waits for its second factor. */
 export const LOGIN_CHALLENGE_TTL_MS = 5 * 60 * 1000;
@@ -26,7 +26,7 @@ const LOGIN_FAILED_MESSAGE = 'the email address or password is incorrect';
 const COUNTED_FAILURES: ReadonlySet<string> = new Set(['wrong_totp', 'replayed_totp', 'malformed_code', 'wrong_recovery_code', 'no_totp', 'unknown_credential', 'wrong_user', 'webauthn_challenge_invalid', 'origin_mismatch', 'rp_id_mismatch', 'user_not_verified', 'counter_regression', 'verification_failed']);
 
 /** Why a login was refused, as the ledger records it. */
-export type LoginFailureReason = FactorFailureReason | 'unknown_account' | 'inactive_account' | 'email_unverified' | 'unknown_organization' | 'not_member' | 'challenge_expired' | 'challenge_completed' | 'challenge_locked' | 'unknown_challenge' | 'account_locked' | 'rate_limited';
+export type LoginFailureReason = FactorFailureReason | 'unknown_account' | 'inactive_account' | 'email_unverified' | 'unknown_organization' | 'not_member' | 'challenge_expired' | 'challenge_completed' | 'challenge_locked' | 'unknown_challenge' | 'account_locked' | 'rate_limited' | 'sso_required';
 
 /** The outcome of a correct password: a session, or a challenge to complete with a second factor. */
 export type PasswordLoginResult =
@@ -151,6 +151,8 @@ export function createLoginCommands(deps: LoginDeps) {
       if (verification.ok && input.orgRef && !org) verification = { ok: false, reason: 'unknown_organization' };
       // Only members may sign in to an organization.
       if (verification.ok && org && !(await isMemberOf(db, org.id, user.id))) verification = { ok: false, reason: 'not_member' };
+      // A member of an organization that enforces SSO signs in through its identity provider only (said only to whoever knows the password).
+      if (verification.ok && (await ssoEnforcedFor(db, user.id))) verification = { ok: false, reason: 'sso_required' };
       const factor = await repo.findActiveTotpFactorByUserId(db, user.id);
       const hasPasskey = methods.passkey !== null && (await repo.countActivePasskeysByUserId(db, user.id)) > 0;
       // Whoever has a second factor is asked for it. A user the policy covers who has none yet signs in with
@@ -173,7 +175,7 @@ export function createLoginCommands(deps: LoginDeps) {
           return challenge ? { challenge, started: null } : { challenge: null, started: await startSession(scope, ctx, user, org ?? null, ['pwd'], ACR_PASSWORD) };
         },
         facts,
-        loginFailed,
+        (reason) => (reason === 'sso_required' ? new KeyledgerError('authn.sso_required', 'your organization signs in with single sign-on; continue with your identity provider') : loginFailed()),
       );
       if (opened.started) return { mfaRequired: false, ...opened.started };
       const { remaining } = await repo.summarizeRecoveryCodesByUserId(db, user.id);

@@ -28,6 +28,16 @@ export function findOrganizationByRef(db: Db | Trx, ref: string): Promise<Organi
   return db.selectFrom('organizations').selectAll().where((eb) => eb.or([eb('id', '=', ref), eb('slug', '=', ref)])).executeTakeFirst();
 }
 
+/**
+ * Whether an organization the user belongs to enforces single sign-on
+ * (`settings.ssoEnforced`): its members sign in through their identity
+ * provider, and a correct password is refused (`authn.sso_required`).
+ */
+export async function ssoEnforcedFor(db: Db | Trx, userId: string): Promise<boolean> {
+  const rows = await db.selectFrom('memberships').innerJoin('organizations', 'organizations.id', 'memberships.org_id').select('organizations.settings').where('memberships.user_id', '=', userId).execute();
+  return rows.some((r) => (JSON.parse(r.settings) as { ssoEnforced?: unknown }).ssoEnforced === true);
+}
+
 /** Whether the user is a member of the organization. */
 export async function isMemberOf(db: Db | Trx, orgId: string, userId: string): Promise<boolean> {
   return (await db.selectFrom('memberships').select('id').where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst()) !== undefined;

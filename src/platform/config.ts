@@ -26,6 +26,8 @@ export interface Config {
   webauthnOrigins: string[];
   /** Redis (redis:// or rediss://) for rate limits shared by several nodes; null when none. */
   redisUrl: string | null;
+  /** DNS servers (host or host:port) that SSO domain verification asks for TXT records; null uses the system's resolver. */
+  dnsServers: string[] | null;
   /** Account lockout after repeated failed sign-ins (counted with the injected clock). */
   lockout: LockoutConfig;
   /** Per-IP throttling of sign-in attempts (rate-limiter-flexible, real time). */
@@ -89,6 +91,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Pick<Confi
     mailFrom: env.KEYLEDGER_MAIL_FROM ?? `Keyledger <no-reply@${new URL(publicUrl).hostname}>`,
     ...parseWebauthn(env, new URL(publicUrl)),
     redisUrl,
+    dnsServers: env.KEYLEDGER_DNS_SERVERS ? env.KEYLEDGER_DNS_SERVERS.split(',').map((s) => s.trim()).filter(Boolean) : null,
     lockout: {
       threshold: parsePositiveInt(env.KEYLEDGER_LOCKOUT_THRESHOLD ?? '10', 'KEYLEDGER_LOCKOUT_THRESHOLD'),
       windowMinutes: parsePositiveInt(env.KEYLEDGER_LOCKOUT_WINDOW_MINUTES ?? '15', 'KEYLEDGER_LOCKOUT_WINDOW_MINUTES'),
