@@ -88,6 +88,8 @@ export interface SsoSetupLinksTable {
   token_hash: string;
   prefix: string;
   email: string | null;
+  /** The id the connection configured through this link takes (reserved at issue, so its SP addresses can be shown first). */
+  connection_id: string;
   created_by_type: string;
   created_by_id: string;
   created_at: string;

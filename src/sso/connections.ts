@@ -142,11 +142,12 @@ export function createConnectionService(deps: ConnectionDeps) {
   return {
     view,
 
-    /** Creates a connection; SAML connections get their own SP key pair. Throws `sso.connection_invalid`, `sso.metadata_invalid`, `sso.metadata_unreachable`, `sso.certificate_invalid`, `organization.not_found`. */
-    async create(ctx: CommandContext, orgRef: string, input: ConnectionInput): Promise<Connection> {
+    /** Creates a connection (with the id a setup link reserved, when given); SAML connections get their own SP key pair. Throws `sso.connection_invalid`, `sso.metadata_invalid`, `sso.metadata_unreachable`, `sso.certificate_invalid`, `organization.not_found`. */
+    async create(ctx: CommandContext, orgRef: string, input: ConnectionInput, options: { id?: string } = {}): Promise<Connection> {
       const name = checkName(input.name);
       const attributeMapping = checkAttributeMapping(input.attributeMapping);
-      const id = newId();
+      // A setup link reserved its connection's id, so the SP addresses it showed stay true.
+      const id = options.id ?? newId();
       // Network and key generation happen before the transaction opens.
       let settings: SamlSettings | OidcSettings;
       let secret: string;

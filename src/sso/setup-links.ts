@@ -18,6 +18,8 @@ export interface SetupLink {
   orgId: string;
   prefix: string;
   email: string | null;
+  /** The connection this link configures (it may not exist yet). */
+  connectionId: string;
   createdAt: string;
   createdBy: { type: string; id: string };
   expiresAt: string;
@@ -32,6 +34,7 @@ function toLink(row: SsoSetupLinkRow, now: Date): SetupLink {
     orgId: row.org_id,
     prefix: row.prefix,
     email: row.email,
+    connectionId: row.connection_id,
     createdAt: row.created_at,
     createdBy: { type: row.created_by_type, id: row.created_by_id },
     expiresAt: row.expires_at,
@@ -66,6 +69,7 @@ export function createSetupLinks(deps: { db: Db; runner: CommandRunner; clock: C
           token_hash: hashToken(token),
           prefix: token.slice(0, PREFIX_LENGTH),
           email: input.email?.trim().toLowerCase() || null,
+          connection_id: newId(),
           created_by_type: ctx.actor.type,
           created_by_id: ctx.actor.id,
           created_at: now.toISOString(),

@@ -38,6 +38,7 @@ ${csrfField(csrf)}
 ${field('email', 'Email address', form.errors, { type: 'email', autocomplete: 'username webauthn', value: form.email, required: true })}
 ${field('password', 'Password', form.errors, { type: 'password', autocomplete: 'current-password', required: true })}
 <div class="actions"><button type="submit">Sign in</button> <a href="/reset-password">Forgot your password?</a></div>
+<div class="actions"><button type="submit" name="sso" value="1" class="secondary" formnovalidate>Continue with single sign-on</button></div>
 </form>
 <div id="passkey-login" hidden data-csrf="${csrf}" data-org="${form.org}" data-return-to="${form.returnTo}">
 <h2>Or use a passkey</h2>
@@ -82,6 +83,12 @@ ${field('code', 'Verification code', form.errors, { autocomplete: 'one-time-code
 export function loginPages(rt: Runtime, csrf: Csrf): FastifyPluginAsync {
   const publicUrl = rt.config.publicUrl;
 
+  /** Where an address starts its sign-in at its organization's identity provider, when its domain is routed to one. */
+  async function ssoStart(email: string, returnTo: string): Promise<string | null> {
+    const connection = await rt.sso.domains.route(email);
+    return connection ? `/sso/${connection.id}/login?return_to=${encodeURIComponent(returnTo)}&login_hint=${encodeURIComponent(email)}` : null;
+  }
+
   function renderLogin(request: FastifyRequest, reply: FastifyReply, status: number, form: LoginForm) {
     return sendPage(reply, status, loginPage(csrf.issue(request, reply), form));
   }
@@ -103,8 +110,15 @@ export function loginPages(rt: Runtime, csrf: Csrf): FastifyPluginAsync {
       const org = ORG_RE.test(formValue(body, 'org')) ? formValue(body, 'org') : '';
       const returnTo = safeReturnTo(formValue(body, 'return_to'));
       const errors: FieldError[] = [];
+      const wantsSso = formValue(body, 'sso') === '1';
       if (!email) errors.push({ field: 'email', message: 'Enter your email address' });
-      if (!formValue(body, 'password')) errors.push({ field: 'password', message: 'Enter your password' });
+      // An address in a domain routed to an organization's identity provider signs in there (with no password typed, or on asking).
+      if (email && (wantsSso || !formValue(body, 'password'))) {
+        const sso = await ssoStart(email, returnTo);
+        if (sso) return redirect(reply, sso);
+        if (wantsSso) errors.push({ field: 'email', message: 'Single sign-on is not set up for this email address. Sign in with your password' });
+      }
+      if (!wantsSso && !formValue(body, 'password')) errors.push({ field: 'password', message: 'Enter your password' });
       if (errors.length > 0) return renderLogin(request, reply, 422, { email, org, returnTo, errors });
       try {
         const result = await rt.authn.beginPasswordLogin(visitorContext(request), { email, password: formValue(body, 'password'), orgRef: org || null });
@@ -116,6 +130,11 @@ export function loginPages(rt: Runtime, csrf: Csrf): FastifyPluginAsync {
         return redirect(reply, `/login/verify?methods=${encodeURIComponent(result.methods.join(','))}&return_to=${encodeURIComponent(returnTo)}`);
       } catch (err) {
         if (!isKeyledgerError(err)) throw err;
+        if (err.code === 'authn.sso_required') {
+          const sso = await ssoStart(email, returnTo);
+          if (sso) return redirect(reply, sso);
+          return renderLogin(request, reply, 403, { email, org, returnTo, errors: [{ field: 'email', message: 'Your organization signs in with single sign-on. Use the sign-in link your administrator gave you' }] });
+        }
         if (err.code === 'authn.rate_limited') return renderLogin(request, reply, 429, { email, org, returnTo, errors: [{ field: 'email', message: 'Too many sign-in attempts. Wait a few minutes and try again.' }] });
         if (err.code !== 'authn.login_failed') throw err;
         // One message for every refusal: the page never says whether the account exists.

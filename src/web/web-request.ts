@@ -85,7 +85,7 @@ export function sendPage(reply: FastifyReply, status: number, page: string): Fas
  * new navigation, not part of the form submission).
  */
 export function redirect(reply: FastifyReply, location: string): FastifyReply {
-  const leavesTowardsApplication = location.startsWith('/interaction/') || location.startsWith('/oidc/') || /^https?:/.test(location);
+  const leavesTowardsApplication = location.startsWith('/interaction/') || location.startsWith('/oidc/') || location.startsWith('/sso/') || /^https?:/.test(location);
   if (reply.request.method === 'POST' && leavesTowardsApplication) return continuePage(reply, location);
   return reply.status(303).header('location', location).send();
 }

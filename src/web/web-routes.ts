@@ -14,6 +14,7 @@ import { accountPages } from './account-pages.ts';
 import { passkeyRoutes } from './passkey-pages.ts';
 import { signupPages } from './signup-pages.ts';
 import { recoveryPages } from './recovery-pages.ts';
+import { ssoPages } from './sso-pages.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -23,6 +24,7 @@ function loadAssets(): Map<string, { body: Buffer; type: string }> {
   return new Map([
     ['keyledger.css', { body: own('keyledger.css'), type: 'text/css; charset=utf-8' }],
     ['passkeys.js', { body: own('passkeys.js'), type: 'text/javascript; charset=utf-8' }],
+    ['autosubmit.js', { body: own('autosubmit.js'), type: 'text/javascript; charset=utf-8' }],
     // The WebAuthn ceremonies run in the browser with @simplewebauthn/browser, served from this origin (CSP: script-src 'self').
     ['simplewebauthn-browser.js', { body: readFileSync(join(dirname(require.resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle', 'index.umd.min.js')), type: 'text/javascript; charset=utf-8' }],
   ]);
@@ -76,6 +78,8 @@ export function webRoutes(rt: Runtime): FastifyPluginAsync {
     // Every state change from a page must prove it came from one of our pages.
     app.addHook('preHandler', async (request) => {
       if (request.method !== 'POST') return;
+      // Endpoints another origin posts to by design (the SAML ACS) say so, and prove themselves otherwise.
+      if ((request.routeOptions.config as { csrfExempt?: boolean } | undefined)?.csrfExempt) return;
       const refusal = csrf.check(request);
       if (refusal) {
         request.log.warn({ refusal, url: request.url.split('?')[0] }, 'csrf check refused a request');
@@ -89,5 +93,6 @@ export function webRoutes(rt: Runtime): FastifyPluginAsync {
     await app.register(signupPages(rt, csrf));
     await app.register(recoveryPages(rt, csrf));
     await app.register(oidcInteractionPages(rt, csrf));
+    await app.register(ssoPages(rt));
   };
 }

@@ -13,7 +13,8 @@ import type { Dialect } from '../database.ts';
  *   SHA-256 is kept), consumed once; `sso_replays`: the assertion and ID-token
  *   ids already accepted, kept until they expire;
  * - `sso_identities`: the IdP subject each account is linked to per connection;
- * - `sso_setup_links`: one-time setup links for a customer's administrator;
+ * - `sso_setup_links`: setup links for a customer's administrator, each with
+ *   the id its connection takes (so the SP addresses can be shown before it exists);
  * - `sso_connection_tests`: what the last "test connection" sign-ins received.
  */
 export function ssoConnectionsMigration(_dialect: Dialect): Migration {
@@ -110,6 +111,7 @@ export function ssoConnectionsMigration(_dialect: Dialect): Migration {
         .addColumn('token_hash', 'text', (c) => c.notNull())
         .addColumn('prefix', 'text', (c) => c.notNull())
         .addColumn('email', 'text')
+        .addColumn('connection_id', 'text', (c) => c.notNull())
         .addColumn('created_by_type', 'text', (c) => c.notNull())
         .addColumn('created_by_id', 'text', (c) => c.notNull())
         .addColumn('created_at', 'text', (c) => c.notNull())
