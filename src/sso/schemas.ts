@@ -161,6 +161,7 @@ export const SetupLinkSchema = Type.Object({
   orgId: Uuid,
   prefix: Type.String({ description: 'the first characters of the link token, to recognise it' }),
   email: Nullable(Type.String()),
+  connectionId: Type.String({ format: 'uuid', description: 'the id the connection configured through this link takes (it may not exist yet)' }),
   createdAt: Timestamp,
   createdBy: Type.Object({ type: Type.String(), id: Type.String() }),
   expiresAt: Timestamp,
