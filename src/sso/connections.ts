@@ -214,6 +214,12 @@ export function createConnectionService(deps: ConnectionDeps) {
       return view(await requireConnection(db, org, id));
     },
 
+    /** A connection of the organization (by id), or null. */
+    async find(orgId: string, id: string): Promise<Connection | null> {
+      const row = await db.selectFrom('sso_connections').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+      return row ? view(row) : null;
+    },
+
     async list(orgRef: string, p: Page): Promise<{ items: Connection[]; nextCursor: string | null }> {
       const org = await identity.requireOrg(orgRef);
       const after = p.cursor ? decodeCursor(p.cursor, 'sso_connection') : null;

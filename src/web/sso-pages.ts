@@ -30,6 +30,20 @@ ${Object.entries(form.fields).map(([name, value]) => html`<input type="hidden" n
   );
 }
 
+/**
+ * Sends the browser to the IdP: a redirect (after a form post, a page that moves on by itself, as the
+ * pages' form-action policy requires), or the POST-binding form, on a page whose policy lets it post there.
+ * An OIDC sign-in also gets the state cookie that binds it to this browser.
+ */
+export function goToIdp(publicUrl: string, reply: FastifyReply, started: StartedSignIn): FastifyReply {
+  if (started.connection.type === 'oidc') {
+    reply.header('set-cookie', serializeCookie(SSO_STATE_COOKIE, started.state, { publicUrl, maxAgeSeconds: LOGIN_STATE_TTL_MS / 1000 }));
+  }
+  if ('redirectUrl' in started) return redirect(reply, started.redirectUrl);
+  reply.header('content-security-policy', `default-src 'self'; script-src 'self'; style-src 'self'; form-action ${new URL(started.form.action).origin}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'`);
+  return sendPage(reply, 200, postBindingPage(started.form));
+}
+
 function failurePage(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
   return sendPage(
     reply,
@@ -60,23 +74,13 @@ export function ssoPages(rt: Runtime): FastifyPluginAsync {
     return failurePage(reply, err.status, err.code, err.message);
   }
 
-  function goToIdp(reply: FastifyReply, started: StartedSignIn): FastifyReply {
-    if (started.connection.type === 'oidc') {
-      reply.header('set-cookie', serializeCookie(SSO_STATE_COOKIE, started.state, { publicUrl, maxAgeSeconds: LOGIN_STATE_TTL_MS / 1000 }));
-    }
-    if ('redirectUrl' in started) return reply.status(303).header('location', started.redirectUrl).send();
-    // The POST binding leaves for the IdP's origin: this one page may post there.
-    reply.header('content-security-policy', `default-src 'self'; script-src 'self'; style-src 'self'; form-action ${new URL(started.form.action).origin}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'`);
-    return sendPage(reply, 200, postBindingPage(started.form));
-  }
-
   return async (app) => {
     app.get('/sso/:connectionId/login', async (request, reply) => {
       const q = request.query as Record<string, unknown>;
       const loginHint = typeof q.login_hint === 'string' && q.login_hint.length <= 320 ? q.login_hint : null;
       try {
         const started = await rt.sso.signIn.start(visitorContext(request), connectionIdOf(request), { returnTo: safeReturnTo(q.return_to), loginHint });
-        return goToIdp(reply, started);
+        return goToIdp(publicUrl, reply, started);
       } catch (err) {
         return refused(reply, err);
       }

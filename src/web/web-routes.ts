@@ -15,6 +15,7 @@ import { passkeyRoutes } from './passkey-pages.ts';
 import { signupPages } from './signup-pages.ts';
 import { recoveryPages } from './recovery-pages.ts';
 import { ssoPages } from './sso-pages.ts';
+import { ssoSetupPages } from './sso-setup-pages.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -94,5 +95,6 @@ export function webRoutes(rt: Runtime): FastifyPluginAsync {
     await app.register(recoveryPages(rt, csrf));
     await app.register(oidcInteractionPages(rt, csrf));
     await app.register(ssoPages(rt));
+    await app.register(ssoSetupPages(rt, csrf));
   };
 }
