@@ -147,6 +147,8 @@ export function createConnectionService(deps: ConnectionDeps) {
     async create(ctx: CommandContext, orgRef: string, input: ConnectionInput, options: { id?: string } = {}): Promise<Connection> {
       const name = checkName(input.name);
       const attributeMapping = checkAttributeMapping(input.attributeMapping);
+      // An unknown organization is refused before any metadata is fetched or key generated.
+      await identity.requireOrg(orgRef);
       // A setup link reserved its connection's id, so the SP addresses it showed stay true.
       const id = options.id ?? newId();
       // Network and key generation happen before the transaction opens.
@@ -299,6 +301,8 @@ export function createConnectionService(deps: ConnectionDeps) {
     /** Trusts one more IdP signing certificate (rollover); one already trusted records nothing. Throws `sso.certificate_invalid`, `sso.connection_invalid` on an OIDC connection. */
     async addCertificate(ctx: CommandContext, orgRef: string, id: string, certificate: string): Promise<Connection> {
       const org = await identity.requireOrg(orgRef);
+      // Which connection before what certificate: an unknown one is 404 whatever the body says.
+      await requireConnection(db, org, id);
       const cert = trusted(certificate, clock.now());
       return runUnlessUnchanged(runner, ctx, async (scope) => {
         const row = await requireConnection(scope.trx, org, id);
