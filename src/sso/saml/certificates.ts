@@ -48,7 +48,7 @@ export function readCertificate(input: string, now: Date): CertificateInfo {
   let cert: x509.X509Certificate;
   try {
     if (!der) throw new Error('not base64');
-    cert = new x509.X509Certificate(der);
+    cert = new x509.X509Certificate(new Uint8Array(der));
   } catch {
     throw new KeyledgerError('sso.certificate_invalid', 'The certificate is not a PEM or base64 DER X.509 certificate', { reason: 'malformed' });
   }

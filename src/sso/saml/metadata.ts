@@ -69,7 +69,7 @@ function readSigningCertificates(descriptor: Element): string[] {
       const b64 = textOf(certEl).replace(/\s+/g, '');
       let der: Uint8Array;
       try {
-        der = new Uint8Array(new x509.X509Certificate(Buffer.from(b64, 'base64')).rawData);
+        der = new Uint8Array(new x509.X509Certificate(new Uint8Array(Buffer.from(b64, 'base64'))).rawData);
       } catch {
         throw invalid('certificate_malformed', 'A signing KeyDescriptor holds something that is not an X.509 certificate');
       }
@@ -129,12 +129,14 @@ async function readCappedBody(res: Response): Promise<string> {
   if (declared > MAX_METADATA_BYTES) throw unreachable('too_large', `The metadata is larger than ${MAX_METADATA_BYTES} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
-  if (res.body) {
-    for await (const chunk of res.body) {
-      size += chunk.byteLength;
-      if (size > MAX_METADATA_BYTES) throw unreachable('too_large', `The metadata is larger than ${MAX_METADATA_BYTES} bytes`);
-      chunks.push(Buffer.from(chunk));
+  const reader = res.body?.getReader();
+  for (let part = await reader?.read(); part && !part.done; part = await reader!.read()) {
+    size += part.value.byteLength;
+    if (size > MAX_METADATA_BYTES) {
+      await reader!.cancel();
+      throw unreachable('too_large', `The metadata is larger than ${MAX_METADATA_BYTES} bytes`);
     }
+    chunks.push(Buffer.from(part.value));
   }
   return Buffer.concat(chunks).toString('utf8');
 }
