@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { inflateRawSync } from 'node:zlib';
 import * as samlify from 'samlify';
-import * as xmllint from '@authenio/samlify-node-xmllint';
 import { generateSpKeyPair } from '../../src/sso/saml/certificates.ts';
+import { validateSamlSchema } from './xmllint-worker.ts';
 import {
   CLASS_PASSWORD,
   NAMEID_EMAIL,
@@ -29,8 +29,9 @@ export type { SamlIdpUser } from './saml-idp-responses.ts';
  * SAMLResponse to the ACS, as Okta or Entra ID would after a login.
  */
 
-// samlify keeps its validator in module state; every AuthnRequest and metadata it parses is schema-checked.
-samlify.setSchemaValidator(xmllint);
+// samlify keeps its validator in module state; every AuthnRequest it parses is schema-checked
+// (@authenio/samlify-node-xmllint, run in a worker thread: see xmllint-worker.ts).
+samlify.setSchemaValidator({ validate: validateSamlSchema });
 
 const BINDING_REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
 const BINDING_POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
@@ -200,7 +201,7 @@ export async function startSamlIdp(opts: { encryptAssertions?: boolean } = {}): 
       { email: user.email },
       { customTagReplacement: () => ({ id: ids.responseId, context: xml }), relayState: o.relayState },
     );
-    await xmllint.validate(Buffer.from(result.context, 'base64').toString('utf8'));
+    await validateSamlSchema(Buffer.from(result.context, 'base64').toString('utf8'));
     return result.context;
   }
 

@@ -81,8 +81,8 @@ function idOf(el: Element): string | null {
  *   attacker's copy) → signature_invalid 'duplicate_id';
  * - no signature at all and nothing encrypted → signature_invalid 'unsigned';
  * - no assertion → saml_response_invalid 'no_assertion'; an unsigned assertion
- *   next to a signed one in an unsigned Response (XSW3) → 'xsw'; otherwise more
- *   than one → sso.saml_multiple_assertions.
+ *   next to a signed one (XSW3) → 'xsw'; otherwise more than one →
+ *   sso.saml_multiple_assertions.
  * Element names are matched by local name in any namespace, as node-saml and
  * xml-crypto look them up.
  */
@@ -128,9 +128,9 @@ export function checkSignedStructure(root: Element): void {
   }
   if (assertions.length === 0) throw responseInvalid('no_assertion', 'The Response carries no assertion');
   if (assertions.length > 1) {
-    const responseSigned = signedParents.has(root);
-    if (!responseSigned && assertions.some((a) => a.localName === 'Assertion' && !signedParents.has(a))) {
-      throw signatureInvalid('xsw', 'An unsigned assertion sits next to a signed one in an unsigned Response (signature wrapping)');
+    const plain = assertions.filter((a) => a.localName === 'Assertion');
+    if (plain.some((a) => signedParents.has(a)) && plain.some((a) => !signedParents.has(a))) {
+      throw signatureInvalid('xsw', 'An unsigned assertion sits next to a signed one (signature wrapping)');
     }
     throw new KeyledgerError('sso.saml_multiple_assertions', `The Response carries ${assertions.length} assertions; exactly one is accepted`, { count: assertions.length });
   }
