@@ -97,9 +97,8 @@ describe('SAML attack suite', () => {
     });
 
     it('refuses a signed assertion whose Audience was rewritten', async () => {
-      const forged = swapAudience(await signedXml('assertion'), config.spEntityId.replace('keyledger.test', 'other.test'));
-      const refusal = await refusalOf(validate(encodeSamlResponse(swapAudience(await signedXml('assertion'), 'https://other-sp.example.com'))));
-      expect(refusal).toMatchObject({ code: 'sso.saml_signature_invalid', details: { reason: 'altered' } });
+      const forged = swapAudience(await signedXml('assertion'), 'https://other-sp.example.com');
+      expect(forged).toContain('<saml:Audience>https://other-sp.example.com</saml:Audience>');
       await expectRefused(forged, 'sso.saml_signature_invalid', 'altered');
     });
 

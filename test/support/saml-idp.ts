@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { inflateRawSync } from 'node:zlib';
 import * as samlify from 'samlify';
 import { generateSpKeyPair } from '../../src/sso/saml/certificates.ts';
-import { validateSamlSchema } from './xmllint-worker.ts';
+import { validateSamlSchema, warmUpSamlSchema } from './xmllint-worker.ts';
 import {
   CLASS_PASSWORD,
   NAMEID_EMAIL,
@@ -146,7 +146,7 @@ export async function startSamlIdp(opts: { encryptAssertions?: boolean } = {}): 
     return { entity, privateKeyPem: keys.privateKeyPem, certificatePem: keys.certificatePem };
   };
 
-  let current = await makeKey();
+  let [current] = await Promise.all([makeKey(), warmUpSamlSchema()]);
   let previous: IdpKey | null = null;
   const sps = new Map<string, TrustedSp>();
   let lastSp: string | null = null;

@@ -58,3 +58,10 @@ export function validateSamlSchema(xml: string): Promise<string> {
     worker!.postMessage({ id, xml });
   });
 }
+
+/** Loads the validator ahead of the first real validation (the first load takes seconds; do it in a beforeAll). */
+export async function warmUpSamlSchema(): Promise<void> {
+  await validateSamlSchema(
+    '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_warm" Version="2.0" IssueInstant="2026-01-01T00:00:00Z"><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status></samlp:Response>',
+  );
+}
