@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthnRequest, type SamlConnectionConfig } from '../../src/sso/saml/service-provider.ts';
+import { createAuthnRequest, validateSamlResponse, type SamlConnectionConfig } from '../../src/sso/saml/service-provider.ts';
 import { generateSpKeyPair } from '../../src/sso/saml/certificates.ts';
 import { parseIdpMetadata } from '../../src/sso/saml/metadata.ts';
 import { startSamlIdp, type SamlIdp } from '../support/saml-idp.ts';
@@ -79,6 +79,17 @@ describe('SAML response validation against a samlify IdP', () => {
       const second = await validateAt(config, response, { requestIds: ['_request-1'] });
       expect(second.tokenId).toBe(first.tokenId);
       expect(second.expiresAt).toBe(first.expiresAt);
+    });
+
+    it('asks expectedRequestId only for an otherwise valid response, once', async () => {
+      const asked: string[] = [];
+      const expectedRequestId = async (id: string) => (asked.push(id), true);
+      const wrongAudience = await idp.loginResponse({ user: alice, requestId: '_once', audience: 'https://other-sp.example.com' });
+      expect((await refusalOf(validateSamlResponse(config, wrongAudience, { now: new Date(), expectedRequestId }))).code).toBe('sso.saml_audience_mismatch');
+      expect(asked).toEqual([]);
+      const good = await idp.loginResponse({ user: alice, requestId: '_once' });
+      await validateSamlResponse(config, good, { now: new Date(), expectedRequestId });
+      expect(asked).toEqual(['_once']);
     });
   });
 

@@ -158,8 +158,10 @@ function readAssertion(xml: string) {
  *   Destination present and ≠ acsUrl → saml_destination_mismatch;
  * - outside NotBefore/NotOnOrAfter at opts.now ± clockSkewSeconds (and, by
  *   node-saml, on the real clock) → saml_not_yet_valid / saml_expired;
+ * - no NameID → saml_response_invalid 'no_name_id';
  * - InResponseTo unknown to expectedRequestId, or absent when IdP-initiated
- *   sign-in is off → saml_request_unknown.
+ *   sign-in is off → saml_request_unknown. expectedRequestId is called only
+ *   when every other check has passed, at most once.
  * Replay is the caller's: record identity.tokenId until identity.expiresAt.
  */
 export async function validateSamlResponse(
@@ -178,6 +180,8 @@ export async function validateSamlResponse(
   const confirmation = findConfirmation(assertion, config.acsUrl);
   checkDestination(envelope.root, config.acsUrl);
   const expiresAt = checkValidity(assertion, confirmation, opts.now, config.clockSkewSeconds);
+  const identity = readFederatedIdentity(assertion, { inResponseTo: null, expiresAt });
+  // Last, so a caller whose expectedRequestId consumes the pending request only does so for an otherwise valid response.
   const inResponseTo = await checkInResponseTo(envelope.root, confirmation, config.allowIdpInitiated, opts.expectedRequestId);
-  return readFederatedIdentity(assertion, { inResponseTo, expiresAt });
+  return { ...identity, inResponseTo };
 }
