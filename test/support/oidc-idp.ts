@@ -58,6 +58,8 @@ export interface OidcIdp {
   registerClient(client: IdpClient): void;
   /** The account the next sign-in at this IdP is for (kept for later sign-ins until set again). */
   setNextAccount(account: IdpAccount): void;
+  /** Publish, under the signing key's kid, another key (true) or the real one (false): ID tokens then fail signature checks. */
+  publishWrongKey(on: boolean): void;
   /** Makes the next authorization answer `error=access_denied` instead of a code. */
   denyNext(description?: string): void;
   /** Every request the IdP received, in order. */
@@ -134,6 +136,9 @@ export async function startOidcIdp(opts: OidcIdpOptions = {}): Promise<OidcIdp> 
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const signingKey = { ...(await exportJWK(privateKey)), kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig' };
   const claimsInIdToken = opts.claimsInIdToken !== false;
+  const impostor = (await generateKeyPair('RS256', { extractable: true })).publicKey;
+  const wrongJwks = { keys: [{ ...(await exportJWK(impostor)), kid: signingKey.kid, alg: 'RS256', use: 'sig' }] };
+  let wrongKey = false;
 
   const configuration: Configuration = {
     adapter: memoryAdapter(clients) as unknown as Configuration['adapter'],
@@ -221,6 +226,11 @@ export async function startOidcIdp(opts: OidcIdpOptions = {}): Promise<OidcIdp> 
     const url = new URL(req.url ?? '/', issuer);
     const record: IdpRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams };
     requests.push(record);
+    if (url.pathname === '/jwks' && wrongKey) {
+      res.writeHead(200, { 'content-type': 'application/jwk-set+json' });
+      res.end(JSON.stringify(wrongJwks));
+      return;
+    }
     if (url.pathname === '/token' && req.method === 'POST') {
       serveToken(req, res, record).catch(() => res.destroy());
       return;
@@ -253,6 +263,9 @@ export async function startOidcIdp(opts: OidcIdpOptions = {}): Promise<OidcIdp> 
     setNextAccount(account) {
       nextAccount = account;
       accounts.set(account.sub, account);
+    },
+    publishWrongKey(on) {
+      wrongKey = on;
     },
     denyNext(description = 'The user declined to sign in.') {
       denial = description;

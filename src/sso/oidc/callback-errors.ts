@@ -3,6 +3,7 @@ import { KeyledgerError } from '../../platform/errors.ts';
 /** Which request to the IdP failed: the code exchange (and the ID token it returned), or userinfo. */
 export type CallbackStage = 'token' | 'userinfo';
 
+/** What openid-client throws: its own errors and oauth4webapi's, each with an OAUTH_* code. */
 interface LibraryError {
   name?: string;
   code?: string;
@@ -73,9 +74,9 @@ export function callbackFailure(err: unknown, stage: CallbackStage): unknown {
   }
   if (endpoint) return refused('code_exchange_failed', `The IdP's token endpoint refused the code${endpoint.error ? ` (${endpoint.error})` : ''}.`, endpoint);
   if (transport) return refused('code_exchange_failed', "The IdP's token endpoint could not be reached.", transport);
-  if (e.code === 'OAUTH_JWT_CLAIM_COMPARISON' || e.code === 'OAUTH_JWT_TIMESTAMP_CHECK') {
+  if (e.code === 'OAUTH_JWT_CLAIM_COMPARISON_FAILED' || e.code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED') {
     const claim = failedClaim(e);
-    if (e.code === 'OAUTH_JWT_TIMESTAMP_CHECK') {
+    if (e.code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED') {
       return claim === 'exp' ? refused('id_token_expired', 'The ID token has expired.') : refused('id_token_invalid', `The ID token's "${claim ?? 'time'}" claim failed its check.`, { claim });
     }
     const reason = (claim && CLAIM_REASONS[claim]) ?? 'id_token_invalid';

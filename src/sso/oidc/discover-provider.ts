@@ -24,7 +24,8 @@ export function chooseClientAuthMethod(metadata: Pick<client.ServerMetadata, 'to
  * configuration for this connection (the client secret lives only in the
  * client-authentication closure, never in the client metadata).
  *
- * Rules: the issuer must pass {@link parseIssuerUrl} (sso.connection_invalid);
+ * Rules: ID token signatures are checked against the IdP's JWKS (openid-client
+ * would otherwise rely on TLS to the token endpoint alone); the issuer must pass {@link parseIssuerUrl} (sso.connection_invalid);
  * plain http is allowed to the library only for a loopback issuer; the
  * document's `issuer` must equal the configured one; authorization, token and
  * JWKS endpoints must be there; the IdP must accept a client secret.
@@ -41,7 +42,8 @@ export async function discoverOidcProvider(config: OidcConnectionConfig, opts: {
   try {
     configuration = await client.discovery(issuer, config.clientId, undefined, auth, {
       timeout: (opts.timeoutMs ?? DEFAULT_OIDC_TIMEOUT_MS) / 1000,
-      execute: isLoopbackUrl(issuer) && issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [],
+      // ID tokens are verified against the IdP's JWKS too, not only trusted for arriving over TLS from the token endpoint.
+      execute: [client.enableNonRepudiationChecks, ...(isLoopbackUrl(issuer) && issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [])],
     });
   } catch (err) {
     throw discoveryFailure(config.issuer, err);
@@ -83,7 +85,7 @@ function discoveryFailure(issuer: string, err: unknown): KeyledgerError {
     if (typeof status === 'number') details.status = status;
   } else if (code === 'OAUTH_RESPONSE_IS_NOT_JSON' || code === 'OAUTH_PARSE_ERROR') {
     reason = 'not_json';
-  } else if (code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON') {
+  } else if (code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED') {
     reason = 'issuer_mismatch';
     const discovered = (e.cause as { body?: { issuer?: unknown } } | undefined)?.body?.issuer;
     if (typeof discovered === 'string') details.discovered = discovered;
