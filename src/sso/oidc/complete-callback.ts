@@ -27,6 +27,11 @@ export interface OidcCallback {
  * and maps the claims to a FederatedIdentity. Every protocol refusal is
  * sso.oidc_callback_invalid with details.reason. The tokens are used here
  * only and never returned.
+ *
+ * Requires: `configuration` discovered for `config` (discoverOidcProvider or
+ * the cache); `config.redirectUri` without query or fragment (openid-client
+ * sends the callback URL stripped of its query as redirect_uri); the caller
+ * has already matched `expectedState` to the browser and consumed it.
  */
 export async function completeOidcCallback(configuration: client.Configuration, config: OidcConnectionConfig, callback: OidcCallback): Promise<FederatedIdentity> {
   const query = callback.callbackUrl.searchParams;
