@@ -59,6 +59,13 @@ describe('OIDC SSO: the issuer URL rule (https, plain http on loopback only)', (
     expect((await refusalOf(discoverOidcProvider(connection('http://idp.example.com')))).details).toEqual({ field: 'issuer', reason: 'not_https', value: 'http://idp.example.com' });
     // The credentials are not echoed back.
     expect(JSON.stringify(await refusalOf(discoverOidcProvider(connection('https://admin:pw@idp.example.com'))))).not.toContain('pw');
+    // Plain http on this machine is discovered.
+    const local = await startServer((_req, res, base) => json(res, 200, document(base)));
+    try {
+      expect((await discoverOidcProvider(connection(local.base))).serverMetadata().token_endpoint).toBe(`${local.base}/token`);
+    } finally {
+      await local.close();
+    }
   });
 
   it('accepts https anywhere and http on 127.0.0.1, ::1 and localhost', () => {
@@ -92,7 +99,8 @@ describe('OIDC SSO: discovery failures say why', () => {
   afterAll(() => Promise.all(servers.map((s) => s.close())));
 
   it('an issuer nobody listens on', async () => {
-    const gone = await startServer(() => {});
+    const gone = await startServer((_req, res, base) => json(res, 200, document(base)));
+    expect((await discoverOidcProvider(connection(gone.base))).serverMetadata().issuer).toBe(gone.base);
     await gone.close();
     expect(await refusalOf(discoverOidcProvider(connection(gone.base)))).toMatchObject({ code: 'sso.metadata_unreachable', status: 422, details: { reason: 'unreachable', cause: 'ECONNREFUSED' } });
   });
@@ -115,11 +123,12 @@ describe('OIDC SSO: discovery failures say why', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
-  it('a document naming another issuer (mix-up), one without a token endpoint, one taking no client secret', async () => {
+  it('a document naming another issuer (mix-up), one without a token endpoint, one sending the browser over http, one taking no client secret', async () => {
     const server = await startServer((req, res, base) => {
       const path = req.url!.replace('/.well-known/openid-configuration', '');
       if (path === '/other') return json(res, 200, document('https://evil.example'));
       if (path === '/partial') return json(res, 200, { ...document(`${base}/partial`), token_endpoint: undefined });
+      if (path === '/http-auth') return json(res, 200, document(`${base}/http-auth`, { authorization_endpoint: 'http://login.example.com/auth' }));
       if (path === '/jwt-only') return json(res, 200, document(`${base}/jwt-only`, { token_endpoint_auth_methods_supported: ['private_key_jwt'] }));
       return json(res, 200, document(`${base}${path}`));
     });
@@ -127,6 +136,7 @@ describe('OIDC SSO: discovery failures say why', () => {
     expect((await refusalOf(discoverOidcProvider(connection(`${server.base}/other`)))).details).toEqual({ reason: 'issuer_mismatch', discovered: 'https://evil.example' });
     expect(await refusalOf(discoverOidcProvider(connection(`${server.base}/partial`)))).toMatchObject({ code: 'sso.metadata_unreachable', details: { reason: 'incomplete_metadata', missing: ['token_endpoint'] } });
     expect(await refusalOf(discoverOidcProvider(connection(`${server.base}/jwt-only`)))).toMatchObject({ code: 'sso.connection_invalid', details: { field: 'clientSecret', reason: 'client_auth_unsupported', supported: ['private_key_jwt'] } });
+    expect(await refusalOf(discoverOidcProvider(connection(`${server.base}/http-auth`)))).toMatchObject({ code: 'sso.metadata_unreachable', details: { reason: 'insecure_endpoint', field: 'authorization_endpoint' } });
     // The same server with a complete document is fine.
     expect((await discoverOidcProvider(connection(`${server.base}/fine`))).serverMetadata().issuer).toBe(`${server.base}/fine`);
   });

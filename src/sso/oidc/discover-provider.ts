@@ -28,7 +28,8 @@ export function chooseClientAuthMethod(metadata: Pick<client.ServerMetadata, 'to
  * would otherwise rely on TLS to the token endpoint alone); the issuer must pass {@link parseIssuerUrl} (sso.connection_invalid);
  * plain http is allowed to the library only for a loopback issuer; the
  * document's `issuer` must equal the configured one; authorization, token and
- * JWKS endpoints must be there; the IdP must accept a client secret.
+ * JWKS endpoints must be there, and every endpoint must be https (http only on
+ * loopback); the IdP must offer the code flow and accept a client secret.
  * Failures to fetch or read the document are sso.metadata_unreachable with details.reason.
  */
 export async function discoverOidcProvider(config: OidcConnectionConfig, opts: { timeoutMs?: number } = {}): Promise<client.Configuration> {
@@ -57,6 +58,15 @@ function checkDiscoveredMetadata(issuer: string, metadata: client.ServerMetadata
   const missing = (['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const).filter((field) => typeof metadata[field] !== 'string');
   if (missing.length > 0) {
     throw new KeyledgerError('sso.metadata_unreachable', `The discovery document of "${issuer}" has no ${missing.join(', ')}.`, { reason: 'incomplete_metadata', missing });
+  }
+  // The issuer rule holds for every endpoint used, the browser's (authorization) included.
+  for (const field of ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'userinfo_endpoint'] as const) {
+    const value = metadata[field];
+    if (typeof value !== 'string') continue;
+    const url = URL.canParse(value) ? new URL(value) : null;
+    if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackUrl(url)))) {
+      throw new KeyledgerError('sso.metadata_unreachable', `The discovery document of "${issuer}" gives ${field} "${value}", which is not https.`, { reason: 'insecure_endpoint', field });
+    }
   }
   const types = metadata.response_types_supported;
   if (Array.isArray(types) && !types.includes('code')) {
