@@ -171,7 +171,7 @@ describe('OIDC SSO: answers from another issuer (a second IdP instance)', () => 
     fromB.searchParams.set('iss', a.issuer);
     expect(await refusalOf(completeOidcCallback(tampered, config, { callbackUrl: fromB, expectedState: s.state, nonce: s.nonce, codeVerifier: s.codeVerifier }))).toMatchObject({
       code: 'sso.oidc_callback_invalid',
-      details: { reason: 'issuer_mismatch', claim: 'iss' },
+      details: { reason: 'issuer_mismatch', claim: 'iss', expected: a.issuer, received: b.issuer },
     });
     const good = beginSignIn(atA, config);
     expect((await completeOidcCallback(atA, config, { callbackUrl: await signInAtIdp(good.url, REDIRECT_URI), expectedState: good.state, nonce: good.nonce, codeVerifier: good.codeVerifier })).issuer).toBe(a.issuer);

@@ -73,13 +73,17 @@ export function callbackFailure(err: unknown, stage: CallbackStage): unknown {
     return err;
   }
   if (endpoint) return refused('code_exchange_failed', `The IdP's token endpoint refused the code${endpoint.error ? ` (${endpoint.error})` : ''}.`, endpoint);
-  if (transport) return refused('code_exchange_failed', "The IdP's token endpoint could not be reached.", transport);
+  if (transport) return refused('code_exchange_failed', 'The IdP could not be reached to redeem the code (or to fetch its signing keys).', transport);
   if (e.code === 'OAUTH_JWT_CLAIM_COMPARISON_FAILED' || e.code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED') {
     const claim = failedClaim(e);
     if (e.code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED') {
       return claim === 'exp' ? refused('id_token_expired', 'The ID token has expired.') : refused('id_token_invalid', `The ID token's "${claim ?? 'time'}" claim failed its check.`, { claim });
     }
     const reason = (claim && CLAIM_REASONS[claim]) ?? 'id_token_invalid';
+    if (claim === 'iss') {
+      const { expected, claims } = ((e.cause as { cause?: unknown } | undefined)?.cause ?? {}) as { expected?: unknown; claims?: { iss?: unknown } };
+      return refused(reason, `The ID token was issued by "${String(claims?.iss)}", expected "${String(expected)}".`, { claim, expected, received: claims?.iss });
+    }
     return refused(reason, `The ID token's "${claim ?? 'unknown'}" claim is not what this sign-in expected.`, { claim });
   }
   if (typeof e.code === 'string' && e.code.startsWith('OAUTH_')) {
