@@ -67,10 +67,10 @@ for (const dialect of DIALECTS) {
       for (const e of events) expect(JSON.parse(e.body).actor).toMatchObject({ type: 'system', id: 'cli' });
 
       // Without --json: the SP values and the DNS record, for a person.
-      const text = await cli('sso', 'create', '--org', 'acme', '--type', 'saml', '--metadata', metadataFile);
+      const text = await cli('sso', 'create', '--org', 'acme', '--type', 'saml', '--metadata', metadataFile, '--domain', 'eu.acme.test');
       expect(text.code).toBe(0);
       expect(text.stdout).toMatch(/ACS URL: +https:\/\/id\.acme-keyledger\.test\/sso\/saml\/[0-9a-f-]+\/acs/);
-      expect(text.stdout).not.toMatch(/TXT/);
+      expect(text.stdout).toMatch(/_keyledger-verification\.eu\.acme\.test TXT "keyledger-domain-verification=[A-Za-z0-9_-]+"/);
     });
 
     it('creates an OIDC connection checked by discovery; the client secret is never printed or stored in plaintext', async () => {
@@ -115,7 +115,7 @@ for (const dialect of DIALECTS) {
     it('lists connections and domains, and issues a setup link shown once and stored as a hash', async () => {
       const listed = parseJson(await cli('sso', 'list', '--org', 'acme', '--json'));
       expect(listed.connections.map((c: any) => c.type).sort()).toEqual(['oidc', 'saml', 'saml']);
-      expect(listed.domains.map((d: any) => [d.domain, d.verified])).toEqual([['acme.test', false]]);
+      expect(listed.domains.map((d: any) => [d.domain, d.verified])).toEqual([['acme.test', false], ['eu.acme.test', false]]);
       expect(JSON.stringify(listed)).not.toMatch(/PRIVATE KEY|clientSecret/);
       const text = await cli('sso', 'list', '--org', 'acme');
       expect(text.stdout).toContain('_keyledger-verification.acme.test');
