@@ -118,7 +118,7 @@ export function createFederatedSignIn(deps: FederatedSignInDeps) {
     // Kept past the token's expiry by the clock skew the checks allow, so a replay inside the skew is still caught.
     const keepUntil = new Date(Date.parse(expires) + 5 * 60 * 1000).toISOString();
     const r = await scope.trx.insertInto('sso_replays').values({ connection_id: conn.id, token_id: fid.tokenId, created_at: time, expires_at: keepUntil }).onConflict((oc) => oc.columns(['connection_id', 'token_id']).doNothing()).executeTakeFirst();
-    return Number((r as { numInsertedRows?: bigint }).numInsertedRows ?? 0n) === 1;
+    return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
   }
 
   async function finish(ctx: CommandContext, conn: SsoConnectionRow, state: SsoLoginStateRow | null, raw: FederatedIdentity): Promise<SignInCompletion> {
