@@ -53,9 +53,8 @@ for (const dialect of DIALECTS) {
       const members = await api('/api/v1/organizations/acme/members?limit=50');
       const ada = members.items.find((u: { email: string }) => u.email === 'ada@acme.test');
       expect(ada).toMatchObject({ name: 'Ada Lovelace', status: 'active' });
-      const events = await api(`/api/v1/audit/events?actionPrefix=sso.login.succeeded&limit=50`);
-      const list = events.items ?? events.events;
-      expect(list.some((e: { data: { userId: string; type: string } }) => e.data.userId === ada.id && e.data.type === 'saml')).toBe(true);
+      const events = await api('/api/v1/audit/events?action=sso.login.succeeded&limit=50');
+      expect(events.items.some((e: { data: { userId: string; type: string } }) => e.data.userId === ada.id && e.data.type === 'saml')).toBe(true);
       await context.close();
     });
 
