@@ -122,6 +122,52 @@ describe.each(DIALECTS)('SAML sign-in through an organization IdP on %s', (diale
     }
   });
 
+  it('an encrypted assertion is decrypted with the connection SP key and signs in', async () => {
+    const encrypting = await startSamlIdp({ encryptAssertions: true });
+    try {
+      await orgWithDomain(s.rt, 'cipher', 'cipher.test');
+      const c = await samlConnection(s.rt, 'cipher', encrypting);
+      const { samlResponse } = await samlResponseFromIdp(s, encrypting, c.id, { nameId: 'enc@cipher.test', email: 'enc@cipher.test' });
+      const xml = Buffer.from(samlResponse, 'base64').toString('utf8');
+      expect(xml).toContain('EncryptedAssertion');
+      expect(xml).not.toContain('enc@cipher.test');
+      const res = await postAcs(s, c.id, samlResponse);
+      expect(res.statusCode).toBe(303);
+      expect(sessionCookieOf(res)).not.toBeNull();
+      expect(await s.rt.identity.findUserByEmail('enc@cipher.test')).toBeDefined();
+    } finally {
+      await encrypting.close();
+    }
+  });
+
+  it('certificate rollover: both certificates work while both are trusted; once the old one is removed, its signature is refused', async () => {
+    const rolling = await startSamlIdp();
+    try {
+      await orgWithDomain(s.rt, 'roll', 'roll.test');
+      const c = await samlConnection(s.rt, 'roll', rolling);
+      await rolling.rolloverSigningKey();
+      const user = { nameId: 'rho@roll.test', email: 'rho@roll.test' };
+      const signIn = async (signedBy: 'current' | 'previous') => {
+        await samlResponseFromIdp(s, rolling, c.id, user);
+        const requestId = rolling.receivedRequests().at(-1)!.id;
+        return postAcs(s, c.id, await rolling.loginResponse({ user, requestId, signedBy }));
+      };
+      // Only the old certificate is trusted: the new key's signature is refused.
+      expect((await signIn('current')).statusCode).toBe(401);
+      const withBoth = await s.rt.sso.connections.addCertificate(ssoAdmin, 'roll', c.id, rolling.signingCertificatePem());
+      expect(withBoth.saml!.certificates).toHaveLength(2);
+      expect((await signIn('current')).statusCode).toBe(303);
+      expect((await signIn('previous')).statusCode).toBe(303);
+      await s.rt.sso.connections.removeCertificate(ssoAdmin, 'roll', c.id, withBoth.saml!.certificates[0].fingerprint);
+      const refused = await signIn('previous');
+      expect(refused.statusCode).toBe(401);
+      expect(refused.body).toContain('sso.saml_signature_invalid');
+      expect((await signIn('current')).statusCode).toBe(303);
+    } finally {
+      await rolling.close();
+    }
+  });
+
   it('serves the SP metadata with the SP entity id, ACS and certificate', async () => {
     const res = await s.app.inject({ method: 'GET', url: `/sso/saml/${conn.id}/metadata` });
     expect(res.statusCode).toBe(200);
