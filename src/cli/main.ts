@@ -7,6 +7,7 @@ import { KeyledgerError } from '../platform/errors.ts';
 import { auditCommands } from './audit-commands.ts';
 import { userCommands } from './user-commands.ts';
 import { scimCommands } from './scim-commands.ts';
+import { ssoCommands } from './sso-commands.ts';
 import { hrSourceCommands } from './hr-source-commands.ts';
 import { openDatabase } from '../platform/database.ts';
 import { migrateToLatest } from '../platform/migrations/index.ts';
@@ -96,6 +97,7 @@ org
 
 userCommands(program);
 scimCommands(program);
+ssoCommands(program);
 hrSourceCommands(program);
 auditCommands(program);
 

@@ -25,6 +25,7 @@ import { lifecycleRoutes } from '../lifecycle/routes.ts';
 import { hrWebhookRoutes } from '../lifecycle/hr-webhook-routes.ts';
 import { scimAdminRoutes } from '../scim/admin-routes.ts';
 import { scimRoutes } from '../scim/mount.ts';
+import { ssoAdminRoutes } from '../sso/routes.ts';
 
 export type App = FastifyInstance;
 
@@ -120,6 +121,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(accessRequestRoutes(rt));
       await api.register(lifecycleRoutes(rt));
       await api.register(scimAdminRoutes(rt));
+      await api.register(ssoAdminRoutes(rt));
     },
     { prefix: '/api/v1' },
   );

@@ -56,7 +56,8 @@ export function readMfaSettings(settings: Record<string, unknown> | null | undef
  * `signup` (who may create an account on their own) and the service account
  * credential ages (`serviceAccountCredentialMaxAgeDays`,
  * `serviceAccountCredentialUnusedDays`, 1–365) and the deprovisioning SLA
- * (`deprovisioningSlaHours`, 1–720). Other settings keys are free-form.
+ * (`deprovisioningSlaHours`, 1–720) and `ssoEnforced` (a boolean). Other
+ * settings keys are free-form.
  * Throws the policy's own code.
  */
 export function checkOrganizationSettings(settings: Record<string, unknown>): void {
@@ -77,4 +78,8 @@ export function checkOrganizationSettings(settings: Record<string, unknown>): vo
   readMfaSettings(settings);
   readCredentialPolicy(settings);
   readDeprovisioningSla(settings);
+  // Password sign-in is refused only for `true`: a "yes" or 1 would be stored and silently enforce nothing.
+  if (settings.ssoEnforced !== undefined && typeof settings.ssoEnforced !== 'boolean') {
+    throw settingsInvalid('ssoEnforced', `ssoEnforced must be true or false, got ${JSON.stringify(settings.ssoEnforced)}`, settings.ssoEnforced);
+  }
 }

@@ -14,6 +14,7 @@ import { fetchIdpMetadata, parseIdpMetadata } from './saml/metadata.ts';
 import { generateSpKeyPair, readCertificate } from './saml/certificates.ts';
 import type { SamlConnectionConfig } from './saml/service-provider.ts';
 import type { OidcConnectionConfig } from './oidc/index.ts';
+import { runUnlessUnchanged, Unchanged } from './unchanged.ts';
 
 const SP_KEY_PURPOSE = 'sso.sp_private_key';
 const CLIENT_SECRET_PURPOSE = 'sso.oidc_client_secret';
@@ -146,6 +147,8 @@ export function createConnectionService(deps: ConnectionDeps) {
     async create(ctx: CommandContext, orgRef: string, input: ConnectionInput, options: { id?: string } = {}): Promise<Connection> {
       const name = checkName(input.name);
       const attributeMapping = checkAttributeMapping(input.attributeMapping);
+      // An unknown organization is refused before any metadata is fetched or key generated.
+      await identity.requireOrg(orgRef);
       // A setup link reserved its connection's id, so the SP addresses it showed stay true.
       const id = options.id ?? newId();
       // Network and key generation happen before the transaction opens.
@@ -263,6 +266,7 @@ export function createConnectionService(deps: ConnectionDeps) {
         change('idpEntityId', saml.idpEntityId, next.idpEntityId);
         change('ssoUrl', saml.ssoUrl, next.ssoUrl);
         change('certificates', saml.certificates.map((c) => c.fingerprint), next.certificates.map((c) => c.fingerprint));
+        change('metadataUrl', saml.metadataUrl, next.metadataUrl);
         set.settings = JSON.stringify(next);
       } else {
         if (patch.allowIdpInitiated || patch.clockSkewSeconds !== undefined || patch.metadataXml !== undefined || patch.metadataUrl !== undefined) throw new KeyledgerError('sso.connection_invalid', 'IdP-initiated sign-in, clock skew and metadata belong to SAML connections', { field: 'metadataXml' });
@@ -288,24 +292,27 @@ export function createConnectionService(deps: ConnectionDeps) {
         }
         set.settings = JSON.stringify(next);
       }
+      // Nothing differs (the same name, the same metadata again): nothing is written or recorded.
+      if (Object.keys(after).length === 0) return view(current);
       const { result } = await runner.run(ctx, async (scope) => view(await update(scope, await requireConnection(scope.trx, org, id), set, before, after)));
       return result;
     },
 
-    /** Trusts one more IdP signing certificate (rollover). Throws `sso.certificate_invalid`, `sso.connection_invalid` on an OIDC connection. */
+    /** Trusts one more IdP signing certificate (rollover); one already trusted records nothing. Throws `sso.certificate_invalid`, `sso.connection_invalid` on an OIDC connection. */
     async addCertificate(ctx: CommandContext, orgRef: string, id: string, certificate: string): Promise<Connection> {
       const org = await identity.requireOrg(orgRef);
+      // Which connection before what certificate: an unknown one is 404 whatever the body says.
+      await requireConnection(db, org, id);
       const cert = trusted(certificate, clock.now());
-      const { result } = await runner.run(ctx, async (scope) => {
+      return runUnlessUnchanged(runner, ctx, async (scope) => {
         const row = await requireConnection(scope.trx, org, id);
         if (row.type !== 'saml') throw new KeyledgerError('sso.connection_invalid', 'certificates belong to SAML connections', { field: 'certificate' });
         const saml = readSamlSettings(row);
-        if (saml.certificates.some((c) => c.fingerprint === cert.fingerprint)) return view(row);
+        if (saml.certificates.some((c) => c.fingerprint === cert.fingerprint)) throw new Unchanged(view(row));
         const next = await update(scope, row, { settings: JSON.stringify({ ...saml, certificates: [...saml.certificates, cert] }) }, {}, {});
         scope.record({ action: 'sso.certificate.added', org: org.id, targets: [{ type: 'sso_connection', id, display: row.name }], data: { connectionId: id, fingerprint: cert.fingerprint, subject: cert.subject, notAfter: cert.notAfter } });
         return view(next);
       });
-      return result;
     },
 
     /** Stops trusting a certificate; the last one cannot go. Throws `sso.certificate_not_found`, `sso.certificate_last`. */

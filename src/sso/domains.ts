@@ -5,6 +5,7 @@ import type { SsoConnectionRow, SsoDomainRow } from '../platform/schema-sso.ts';
 import type { CommandRunner } from '../audit/command-runner.ts';
 import type { CommandContext } from '../audit/event.ts';
 import type { IdentityService } from '../identity/service.ts';
+import { runUnlessUnchanged, Unchanged } from './unchanged.ts';
 
 /** Where the verification TXT record is published, below the domain. */
 export const TXT_RECORD_LABEL = '_keyledger-verification';
@@ -78,16 +79,18 @@ export function createDomainService(deps: { db: Db; runner: CommandRunner; newId
     return row;
   }
 
+  /** Marks a domain verified; one already verified keeps how it was verified first, and nothing is recorded. */
   async function markVerified(ctx: CommandContext, row: SsoDomainRow, via: 'dns' | 'attestation', statement: string | null): Promise<Domain> {
-    const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
-      const current = await trx.selectFrom('sso_domains').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
-      if (current.verified_at) return toDomain(current);
+    return runUnlessUnchanged(runner, ctx, async ({ trx, now, record }) => {
+      const current = await trx.selectFrom('sso_domains').selectAll().where('id', '=', row.id).executeTakeFirst();
+      // Removed meanwhile.
+      if (!current) throw new KeyledgerError('sso.domain_not_found', `no domain "${row.id}"`);
+      if (current.verified_at) throw new Unchanged(toDomain(current));
       const time = now.toISOString();
       await trx.updateTable('sso_domains').set({ verified_at: time, verified_via: via }).where('id', '=', row.id).execute();
       record({ action: 'sso.domain.verified', org: row.org_id, targets: [{ type: 'sso_domain', id: row.id, display: row.domain }], data: { domain: row.domain, via, statement } });
       return toDomain({ ...current, verified_at: time, verified_via: via });
     });
-    return result;
   }
 
   return {

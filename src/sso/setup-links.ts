@@ -6,6 +6,7 @@ import type { SsoSetupLinkRow } from '../platform/schema-sso.ts';
 import type { CommandRunner } from '../audit/command-runner.ts';
 import type { CommandContext } from '../audit/event.ts';
 import type { IdentityService } from '../identity/service.ts';
+import { runUnlessUnchanged, Unchanged } from './unchanged.ts';
 
 export const SETUP_TOKEN_KIND = 'ssosetup';
 const SETUP_TOKEN_RE = /^kl_ssosetup_[A-Za-z0-9_-]{43}$/;
@@ -90,19 +91,18 @@ export function createSetupLinks(deps: { db: Db; runner: CommandRunner; clock: C
       return rows.map((r) => toLink(r, clock.now()));
     },
 
-    /** Revokes a link; it is refused from the next request on. Throws `sso.setup_link_invalid` for an unknown id. */
+    /** Revokes a link; it is refused from the next request on (revoking it again records nothing). Throws `sso.setup_link_invalid` for an unknown id. */
     async revoke(ctx: CommandContext, orgRef: string, id: string): Promise<SetupLink> {
-      const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
+      return runUnlessUnchanged(runner, ctx, async ({ trx, now, record }) => {
         const org = await identity.requireOrg(orgRef, trx);
         const row = await trx.selectFrom('sso_setup_links').selectAll().where('org_id', '=', org.id).where('id', '=', id).executeTakeFirst();
         if (!row) throw new KeyledgerError('sso.setup_link_invalid', `no setup link "${id}" in "${org.slug}"`);
-        if (row.revoked_at) return toLink(row, now);
+        if (row.revoked_at) throw new Unchanged(toLink(row, now));
         const time = now.toISOString();
         await trx.updateTable('sso_setup_links').set({ revoked_at: time }).where('id', '=', id).execute();
         record({ action: 'sso.setup_link.revoked', org: org.id, targets: [{ type: 'sso_setup_link', id, display: row.prefix }], data: { prefix: row.prefix } });
         return toLink({ ...row, revoked_at: time }, now);
       });
-      return result;
     },
 
     /** The live link a token names, touched as used; else `sso.setup_link_invalid` (unknown, expired or revoked alike). */

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.ts';
 import { createOrg, createRole, createServiceAccount, createUser, expectError, expectNothingChanged, grantRole, ok, startHttpSuite, type HttpSuite, type Response } from '../support/http.ts';
 import { pushGroup } from '../support/scim.ts';
+import { idpCertificatePem, samlBody } from '../support/sso-admin.ts';
 import { systemContext } from '../../src/audit/event.ts';
 import { API_ROUTES, expectDocumentedStatus, fillPath, findRoute, routeName } from './api-routes.ts';
 import { DEFAULT_SESSION_POLICY } from '../../src/sessions/session-policy.ts';
@@ -317,6 +318,84 @@ const BODY_CASES: BodyCase[] = [
     success: 201,
   },
   { route: 'DELETE /api/v1/organizations/{org}/scim-directories/{id}/group-mappings/{mappingId}', params: (f) => ({ org: 'acme', id: f.params.directoryId, mappingId: f.params.disposableMappingId }), valid: null, wrongTypes: () => [], missing: null, success: 204 },
+  {
+    route: 'POST /api/v1/organizations/{org}/sso-connections',
+    params: () => ({ org: 'acme' }),
+    valid: (f) => samlBody('Fresh IdP', f.params.idpCertificate),
+    wrongTypes: (f) => [
+      { ...samlBody('x', f.params.idpCertificate), type: 'ldap' },
+      { ...samlBody('x', f.params.idpCertificate), name: 5 },
+      { ...samlBody('x', f.params.idpCertificate), name: '   ' },
+      // Exactly one IdP source, and no field of the other protocol.
+      { ...samlBody('x', f.params.idpCertificate), metadataUrl: 'https://idp.acme.test/metadata' },
+      { ...samlBody('x', f.params.idpCertificate), issuer: 'https://idp.acme.test' },
+      { type: 'saml', name: 'x' },
+      { type: 'oidc', name: 'x', issuer: 'https://idp.acme.test', clientId: 'c' },
+      { type: 'oidc', name: 'x', issuer: 'https://idp.acme.test', clientId: 'c', clientSecret: 's', allowIdpInitiated: true },
+      { ...samlBody('x', f.params.idpCertificate), clockSkewSeconds: 301 },
+      { ...samlBody('x', f.params.idpCertificate), jitProvisioning: 'yes' },
+      { ...samlBody('x', f.params.idpCertificate), attributeMapping: { email: 5 } },
+      { ...samlBody('x', f.params.idpCertificate), attributeMapping: { department: 'dept' } },
+      { ...samlBody('x', f.params.idpCertificate), idp: { entityId: 'e', ssoUrl: 'https://idp.acme.test/sso', certificates: [] } },
+    ],
+    missing: { type: 'saml', idp: { entityId: 'e', ssoUrl: 'https://idp.acme.test/sso', certificates: ['x'] } },
+    success: 201,
+  },
+  {
+    route: 'PATCH /api/v1/organizations/{org}/sso-connections/{id}',
+    params: (f) => ({ org: 'acme', id: f.params.connectionId }),
+    valid: () => ({ name: 'Renamed IdP' }),
+    wrongTypes: () => [{ status: 'paused' }, { name: 5 }, { type: 'oidc' }, { metadataXml: '<a/>', metadataUrl: 'https://idp.acme.test/metadata' }, { clockSkewSeconds: -1 }, { scopes: 'openid' }, { idp: { entityId: 'e' } }, { attributeMapping: [] }],
+    missing: {},
+    success: 200,
+  },
+  { route: 'DELETE /api/v1/organizations/{org}/sso-connections/{id}', params: (f) => ({ org: 'acme', id: f.params.disposableConnectionId }), valid: null, wrongTypes: () => [], missing: null, success: 204 },
+  {
+    route: 'POST /api/v1/organizations/{org}/sso-connections/{id}/certificates',
+    params: (f) => ({ org: 'acme', id: f.params.connectionId }),
+    valid: (f) => ({ certificate: f.params.nextIdpCertificate }),
+    wrongTypes: () => [{ certificate: 5 }, { certificate: '' }, { certificate: ['x'] }, { certificate: null }],
+    missing: {},
+    success: 200,
+  },
+  { route: 'DELETE /api/v1/organizations/{org}/sso-connections/{id}/certificates/{fingerprint}', params: (f) => ({ org: 'acme', id: f.params.twoCertificateConnectionId, fingerprint: f.params.removableFingerprint }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
+  {
+    route: 'POST /api/v1/organizations/{org}/sso-connections/{id}/group-mappings',
+    params: (f) => ({ org: 'acme', id: f.params.connectionId }),
+    valid: () => ({ group: 'Eng', role: 'viewer' }),
+    wrongTypes: () => [{ group: 5, role: 'viewer' }, { group: 'Eng', role: 5 }, { group: '', role: 'viewer' }, { group: '  ', role: 'viewer' }, { group: 'Eng', role: '' }, { group: 'x'.repeat(513), role: 'viewer' }, { group: ['Eng'], role: 'viewer' }],
+    missing: { group: 'Eng' },
+    success: 201,
+  },
+  { route: 'DELETE /api/v1/organizations/{org}/sso-connections/{id}/group-mappings/{mappingId}', params: (f) => ({ org: 'acme', id: f.params.connectionId, mappingId: f.params.disposableSsoMappingId }), valid: null, wrongTypes: () => [], missing: null, success: 204 },
+  {
+    route: 'POST /api/v1/organizations/{org}/sso-domains',
+    params: () => ({ org: 'acme' }),
+    valid: () => ({ domain: 'fresh.acme.test' }),
+    wrongTypes: () => [{ domain: 5 }, { domain: '' }, { domain: ['fresh.acme.test'] }, { domain: 'x'.repeat(254) }, { domain: 'fresh.acme.test', verified: true }],
+    missing: {},
+    success: 201,
+  },
+  // An attested domain: verifying it again answers 200 without asking DNS.
+  { route: 'POST /api/v1/organizations/{org}/sso-domains/{id}/verify', params: (f) => ({ org: 'acme', id: f.params.verifiedDomainId }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
+  {
+    route: 'POST /api/v1/organizations/{org}/sso-domains/{id}/attest',
+    params: (f) => ({ org: 'acme', id: f.params.domainId }),
+    valid: () => ({ statement: 'Checked with the registrar' }),
+    wrongTypes: () => [{ statement: 5 }, { statement: '' }, { statement: '   ' }, { statement: 'x'.repeat(501) }, { statement: null }],
+    missing: {},
+    success: 200,
+  },
+  { route: 'DELETE /api/v1/organizations/{org}/sso-domains/{id}', params: (f) => ({ org: 'acme', id: f.params.disposableDomainId }), valid: null, wrongTypes: () => [], missing: null, success: 204 },
+  {
+    route: 'POST /api/v1/organizations/{org}/sso-setup-links',
+    params: () => ({ org: 'acme' }),
+    valid: () => ({ email: 'it@acme.test', expiresInDays: 3 }),
+    wrongTypes: () => [{ expiresInDays: 0 }, { expiresInDays: 31 }, { expiresInDays: '3' }, { expiresInDays: 1.5 }, { email: 5 }, { email: 'not-an-address' }, { email: null }],
+    missing: null,
+    success: 201,
+  },
+  { route: 'POST /api/v1/organizations/{org}/sso-setup-links/{id}/revoke', params: (f) => ({ org: 'acme', id: f.params.setupLinkId }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
 ];
 
 const OVERSIZE = 'x'.repeat(257 * 1024);
@@ -365,10 +444,22 @@ for (const dialect of DIALECTS) {
       const scimToken = await ok(s, 201, 'POST', `/api/v1/organizations/acme/scim-directories/${directory.id}/tokens`);
       await pushGroup(s, directory.id, scimToken.token, 'Eng');
       const disposableMapping = await ok(s, 201, 'POST', `/api/v1/organizations/acme/scim-directories/${directory.id}/group-mappings`, { group: 'Eng', role: 'editor' });
+      // SSO: a SAML connection, one to delete, one trusting two certificates; a group rule to remove; domains; a setup link.
+      const [idpCert, nextIdpCert, otherIdpCert] = await Promise.all(['IdP', 'IdP next', 'IdP other'].map((cn) => idpCertificatePem(cn)));
+      const connection = await ok(s, 201, 'POST', '/api/v1/organizations/acme/sso-connections', samlBody('Okta', idpCert));
+      const disposableConnection = await ok(s, 201, 'POST', '/api/v1/organizations/acme/sso-connections', samlBody('Old IdP', idpCert));
+      const twoCertificates = await ok(s, 201, 'POST', '/api/v1/organizations/acme/sso-connections', samlBody('Rolling IdP', idpCert, otherIdpCert));
+      const disposableSsoMapping = await ok(s, 201, 'POST', `/api/v1/organizations/acme/sso-connections/${connection.id}/group-mappings`, { group: 'Eng', role: 'editor' });
+      const domain = await ok(s, 201, 'POST', '/api/v1/organizations/acme/sso-domains', { domain: 'acme.test' });
+      const verifiedDomain = await ok(s, 201, 'POST', '/api/v1/organizations/acme/sso-domains', { domain: 'verified.acme.test' });
+      await ok(s, 200, 'POST', `/api/v1/organizations/acme/sso-domains/${verifiedDomain.id}/attest`, { statement: 'ours' });
+      const disposableDomain = await ok(s, 201, 'POST', '/api/v1/organizations/acme/sso-domains', { domain: 'old.acme.test' });
+      const setupLink = await ok(s, 201, 'POST', '/api/v1/organizations/acme/sso-setup-links', {});
       f = {
         memberToKeep: keep.id,
         nonMember: outsider.id,
-        params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, doomedServiceAccountId: doomed.id, keyedServiceAccountId: keyed.id, rotatableCredentialId: rotatable.credential.id, revocableCredentialId: revocable.credential.id, assignmentId: assignment.id, invitationId: invitation.invitation.id, unverifiedId: unverified.id, factorId: factor.factorId, sessionId: session.session.id, applicationId: application.application.id, disposableApplicationId: disposable.application.id, leavingId: leaving.id, goneId: gone.id, hrSourceId: hrSource.source.id, disposableHrSourceId: disposableHrSource.source.id, directoryId: directory.id, disabledDirectoryId: toDisable.id, revocableTokenId: scimToken.tokenInfo.id, disposableMappingId: disposableMapping.id },
+        params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, doomedServiceAccountId: doomed.id, keyedServiceAccountId: keyed.id, rotatableCredentialId: rotatable.credential.id, revocableCredentialId: revocable.credential.id, assignmentId: assignment.id, invitationId: invitation.invitation.id, unverifiedId: unverified.id, factorId: factor.factorId, sessionId: session.session.id, applicationId: application.application.id, disposableApplicationId: disposable.application.id, leavingId: leaving.id, goneId: gone.id, hrSourceId: hrSource.source.id, disposableHrSourceId: disposableHrSource.source.id, directoryId: directory.id, disabledDirectoryId: toDisable.id, revocableTokenId: scimToken.tokenInfo.id, disposableMappingId: disposableMapping.id,
+          idpCertificate: idpCert, nextIdpCertificate: nextIdpCert, connectionId: connection.id, disposableConnectionId: disposableConnection.id, twoCertificateConnectionId: twoCertificates.id, removableFingerprint: twoCertificates.saml.certificates[1].fingerprint, disposableSsoMappingId: disposableSsoMapping.id, domainId: domain.id, verifiedDomainId: verifiedDomain.id, disposableDomainId: disposableDomain.id, setupLinkId: setupLink.link.id },
       };
       doc = (await s.request('GET', '/api/v1/openapi.json')).json();
     });

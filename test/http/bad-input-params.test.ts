@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.ts';
 import { createOrg, createRole, createServiceAccount, createUser, expectError, expectNothingChanged, grantRole, ok, startHttpSuite, type HttpSuite } from '../support/http.ts';
 import { pushGroup } from '../support/scim.ts';
+import { idpCertificatePem, samlBody } from '../support/sso-admin.ts';
 import { API_ROUTES, expectDocumentedStatus, fillPath, routeName, type ApiRoute } from './api-routes.ts';
 import { systemContext } from '../../src/audit/event.ts';
 import { DEFAULT_SESSION_POLICY } from '../../src/sessions/session-policy.ts';
@@ -42,6 +43,13 @@ const PASSABLE_BODY: Record<string, unknown> = {
   'PATCH /api/v1/organizations/{org}/scim-directories/{id}': { status: 'disabled' },
   'POST /api/v1/organizations/{org}/scim-directories/{id}/tokens/rotate': { overlapSeconds: 0 },
   'POST /api/v1/organizations/{org}/scim-directories/{id}/group-mappings': { group: 'Eng', role: 'viewer' },
+  'POST /api/v1/organizations/{org}/sso-connections': { type: 'oidc', name: 'never', issuer: 'https://never.test', clientId: 'c', clientSecret: 's' },
+  'PATCH /api/v1/organizations/{org}/sso-connections/{id}': { name: 'N' },
+  'POST /api/v1/organizations/{org}/sso-connections/{id}/certificates': { certificate: 'not a certificate' },
+  'POST /api/v1/organizations/{org}/sso-connections/{id}/group-mappings': { group: 'Eng', role: 'viewer' },
+  'POST /api/v1/organizations/{org}/sso-domains': { domain: 'never.test' },
+  'POST /api/v1/organizations/{org}/sso-domains/{id}/attest': { statement: 's' },
+  'POST /api/v1/organizations/{org}/sso-setup-links': {},
 };
 
 /** Query strings a route requires, so that a GET with good parameters can succeed. */
@@ -58,6 +66,7 @@ const BAD_PARAMS: Record<string, string[]> = {
   credentialId: ['not-a-uuid', '00000000-0000-7000-8000-00000000000g'],
   tokenId: ['not-a-uuid', '00000000-0000-7000-8000-00000000000g'],
   mappingId: ['not-a-uuid', '00000000-0000-7000-8000-00000000000'],
+  fingerprint: ['not-hex', 'ab'.repeat(31), 'g'.repeat(64), 'ab:'.repeat(31) + 'a'],
   org: ['a'.repeat(65)],
   role: ['r'.repeat(65)],
   size: ['abc', '0', '-1', '1.5'],
@@ -104,6 +113,16 @@ for (const dialect of DIALECTS) {
       await pushGroup(s, directory.id, scimToken.token, 'Eng');
       const mapping = await ok(s, 201, 'POST', `/api/v1/organizations/acme/scim-directories/${directory.id}/group-mappings`, { group: 'Eng', role: 'viewer' });
       await ok(s, 201, 'POST', `/api/v1/organizations/acme/scim-directories/${directory.id}/group-mappings`, { group: 'Eng', role: 'editor' });
+      // Two SSO connections (one with two certificates), two group rules, two domains and two setup links, so those lists have items.
+      const [idpCert, otherIdpCert] = await Promise.all([idpCertificatePem('IdP'), idpCertificatePem('IdP other')]);
+      const connection = await ok(s, 201, 'POST', '/api/v1/organizations/acme/sso-connections', samlBody('Okta', idpCert, otherIdpCert));
+      const otherConnection = await ok(s, 201, 'POST', '/api/v1/organizations/acme/sso-connections', samlBody('Entra', idpCert));
+      const ssoMapping = await ok(s, 201, 'POST', `/api/v1/organizations/acme/sso-connections/${connection.id}/group-mappings`, { group: 'Eng', role: 'viewer' });
+      await ok(s, 201, 'POST', `/api/v1/organizations/acme/sso-connections/${connection.id}/group-mappings`, { group: 'Eng', role: 'editor' });
+      const domain = await ok(s, 201, 'POST', '/api/v1/organizations/acme/sso-domains', { domain: 'acme.test' });
+      await ok(s, 201, 'POST', '/api/v1/organizations/acme/sso-domains', { domain: 'acme-corp.test' });
+      const setupLink = await ok(s, 201, 'POST', '/api/v1/organizations/acme/sso-setup-links', {});
+      await ok(s, 201, 'POST', '/api/v1/organizations/acme/sso-setup-links', {});
       const viewerRole = await ok(s, 200, 'GET', '/api/v1/organizations/acme/roles/viewer');
       const editorRole = await ok(s, 200, 'GET', '/api/v1/organizations/acme/roles/editor');
       for (const roleId of [viewerRole.id, editorRole.id]) {
@@ -113,7 +132,7 @@ for (const dialect of DIALECTS) {
       const session = await s.rt.sessions.create(setup, { userId: u1.id, orgId: org.id, amr: ['pwd'], acr: 'urn:keyledger:acr:pwd', ip: null, userAgent: null, policy: { ...DEFAULT_SESSION_POLICY } });
       const [event] = (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).items;
       const cp = await s.rt.sequencer.integrateAll();
-      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id, hrSourceId: hrSource.source.id, directoryId: directory.id, otherDirectoryId: otherDirectory.id, tokenId: scimToken.tokenInfo.id, mappingId: mapping.id };
+      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id, hrSourceId: hrSource.source.id, directoryId: directory.id, otherDirectoryId: otherDirectory.id, tokenId: scimToken.tokenInfo.id, mappingId: mapping.id, connectionId: connection.id, otherConnectionId: otherConnection.id, ssoMappingId: ssoMapping.id, fingerprint: connection.saml.certificates[0].fingerprint, domainId: domain.id, setupLinkId: setupLink.link.id };
       cursors = {
         organization: (await ok(s, 200, 'GET', '/api/v1/organizations?limit=1')).nextCursor,
         events: (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).nextCursor,
@@ -142,8 +161,14 @@ for (const dialect of DIALECTS) {
                       ? good.hrSourceId
                       : route.path.includes('scim-directories')
                         ? good.directoryId
-                        : good.id;
-      return { ...good, id };
+                        : route.path.includes('sso-connections')
+                          ? good.connectionId
+                          : route.path.includes('sso-domains')
+                            ? good.domainId
+                            : route.path.includes('sso-setup-links')
+                              ? good.setupLinkId
+                              : good.id;
+      return { ...good, id, ...(route.path.includes('sso-connections') ? { mappingId: good.ssoMappingId } : {}) };
     };
 
     const refused = (route: ApiRoute, url: string, status: number, code: string) =>
@@ -178,7 +203,7 @@ for (const dialect of DIALECTS) {
 
     it('every list refuses a bad limit, an unknown query parameter and a cursor it did not issue', async () => {
       const lists = API_ROUTES.filter((r) => r.paged);
-      expect(lists.length).toBe(16);
+      expect(lists.length).toBe(17);
       for (const route of lists) {
         const base = fillPath(route.path, goodParams(route));
         for (const q of ['limit=abc', 'limit=0', 'limit=201', 'limit=1.5', 'limit=', 'unknown=1']) await refused(route, `${base}?${q}`, 400, 'request.invalid');
@@ -328,6 +353,7 @@ for (const dialect of DIALECTS) {
         // A token or a mapping is found only under its own directory.
         ['DELETE /api/v1/organizations/{org}/scim-directories/{id}/tokens/{tokenId}', { org: 'acme', id: good.otherDirectoryId, tokenId: good.tokenId }, 404, 'scim.token_not_found'],
         ['DELETE /api/v1/organizations/{org}/scim-directories/{id}/group-mappings/{mappingId}', { org: 'acme', id: good.otherDirectoryId, mappingId: good.mappingId }, 404, 'scim.group_mapping_not_found'],
+        ...ssoNotFound(none),
       ];
       for (const [name, params, status, code] of cases) {
         const route = API_ROUTES.find((r) => routeName(r) === name)!;
@@ -337,6 +363,42 @@ for (const dialect of DIALECTS) {
       await refused(mfaStatus, `/api/v1/users/${good.id}/mfa-status?org=no-such-org`, 404, 'organization.not_found');
       await refused(mfaStatus, `/api/v1/users/${good.id}/mfa-status?org=globex`, 404, 'membership.not_found');
     });
+
+    /** SSO references that do not exist, or belong to another organization or connection. */
+    const ssoNotFound = (none: string): Array<[string, Record<string, string>, number, string]> => {
+      const conn = '/api/v1/organizations/{org}/sso-connections';
+      const cases: Array<[string, Record<string, string>, number, string]> = [
+        [`POST ${conn}`, { org: 'no-such-org' }, 404, 'organization.not_found'],
+        [`GET ${conn}`, { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['POST /api/v1/organizations/{org}/sso-domains', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['GET /api/v1/organizations/{org}/sso-domains', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['POST /api/v1/organizations/{org}/sso-setup-links', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['GET /api/v1/organizations/{org}/sso-setup-links', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        [`DELETE ${conn}/{id}/certificates/{fingerprint}`, { org: 'acme', id: good.connectionId, fingerprint: 'ab'.repeat(32) }, 404, 'sso.certificate_not_found'],
+        // A group rule is found only under its own connection.
+        [`DELETE ${conn}/{id}/group-mappings/{mappingId}`, { org: 'acme', id: good.connectionId, mappingId: none }, 404, 'sso.group_mapping_not_found'],
+        [`DELETE ${conn}/{id}/group-mappings/{mappingId}`, { org: 'acme', id: good.otherConnectionId, mappingId: good.ssoMappingId }, 404, 'sso.group_mapping_not_found'],
+      ];
+      // Each route under a connection, a domain or a link: an unknown id, and another organization's.
+      for (const [path, not, id, extra] of [
+        [`GET ${conn}/{id}`, 'sso.connection_not_found', good.connectionId, {}],
+        [`PATCH ${conn}/{id}`, 'sso.connection_not_found', good.connectionId, {}],
+        [`DELETE ${conn}/{id}`, 'sso.connection_not_found', good.connectionId, {}],
+        [`POST ${conn}/{id}/certificates`, 'sso.connection_not_found', good.connectionId, {}],
+        [`DELETE ${conn}/{id}/certificates/{fingerprint}`, 'sso.connection_not_found', good.connectionId, { fingerprint: good.fingerprint }],
+        [`GET ${conn}/{id}/tests`, 'sso.connection_not_found', good.connectionId, {}],
+        [`POST ${conn}/{id}/group-mappings`, 'sso.connection_not_found', good.connectionId, {}],
+        [`GET ${conn}/{id}/group-mappings`, 'sso.connection_not_found', good.connectionId, {}],
+        [`DELETE ${conn}/{id}/group-mappings/{mappingId}`, 'sso.connection_not_found', good.connectionId, { mappingId: good.ssoMappingId }],
+        ['POST /api/v1/organizations/{org}/sso-domains/{id}/verify', 'sso.domain_not_found', good.domainId, {}],
+        ['POST /api/v1/organizations/{org}/sso-domains/{id}/attest', 'sso.domain_not_found', good.domainId, {}],
+        ['DELETE /api/v1/organizations/{org}/sso-domains/{id}', 'sso.domain_not_found', good.domainId, {}],
+        ['POST /api/v1/organizations/{org}/sso-setup-links/{id}/revoke', 'sso.setup_link_invalid', good.setupLinkId, {}],
+      ] as Array<[string, string, string, Record<string, string>]>) {
+        cases.push([path, { org: 'acme', id: none, ...extra }, 404, not], [path, { org: 'globex', id, ...extra }, 404, not]);
+      }
+      return cases;
+    };
 
     it('unknown routes and methods answer route.not_found, with or without a key', async () => {
       for (const [method, url] of [

@@ -27,6 +27,9 @@ for (const dialect of DIALECTS) {
       ['a step-up window of null', { stepUpFreshnessMinutes: null }, 'organization.settings_invalid'],
       ['an unknown signup mode', { signup: { mode: 'public' } }, 'organization.settings_invalid'],
       ['a signup domain that is not a lower-case domain name', { signup: { mode: 'open', allowedDomains: ['*.acme.com'] } }, 'organization.settings_invalid'],
+      ['SSO enforcement given as text', { ssoEnforced: 'true' }, 'organization.settings_invalid'],
+      ['SSO enforcement given as a number', { ssoEnforced: 1 }, 'organization.settings_invalid'],
+      ['SSO enforcement of null', { ssoEnforced: null }, 'organization.settings_invalid'],
     ];
     for (const [label, settings, code] of refused) {
       it(`refuses ${label} on create and on update (422 ${code}), changing nothing`, async () => {
@@ -38,7 +41,7 @@ for (const dialect of DIALECTS) {
     }
 
     it('accepts policies within the floors and stores them as given', async () => {
-      const settings = { sessionPolicy: { idleTimeoutMinutes: 15, absoluteTimeoutHours: 8 }, passwordPolicy: { minLength: 8, mfaRequired: true }, mfaPolicy: 'required', signup: { mode: 'open', allowedDomains: ['acme.com'] }, brand: 'blue' };
+      const settings = { sessionPolicy: { idleTimeoutMinutes: 15, absoluteTimeoutHours: 8 }, passwordPolicy: { minLength: 8, mfaRequired: true }, mfaPolicy: 'required', signup: { mode: 'open', allowedDomains: ['acme.com'] }, ssoEnforced: false, brand: 'blue' };
       const org = await ok(s, 200, 'PATCH', '/api/v1/organizations/acme', { settings });
       expect(org.settings).toEqual(settings);
       // The bounds are inclusive.

@@ -36,10 +36,11 @@ export interface HttpSuite {
 
 /**
  * A runtime on a fresh database of `dialect` with its HTTP app, and (unless
- * `adminKey: false`) an API key holding every scope.
+ * `adminKey: false`) an API key holding every scope; `env` adds configuration
+ * (e.g. KEYLEDGER_DNS_SERVERS).
  */
-export async function startHttpSuite(dialect: Dialect, options: { clock?: Clock; adminKey?: boolean } = {}): Promise<HttpSuite> {
-  const t = await createTestRuntime(dialect, { clock: options.clock });
+export async function startHttpSuite(dialect: Dialect, options: { clock?: Clock; adminKey?: boolean; env?: Record<string, string> } = {}): Promise<HttpSuite> {
+  const t = await createTestRuntime(dialect, { clock: options.clock, env: options.env });
   const app = await buildApp(t.rt);
   const issueKey = async (name: string, scopes: Scope[], expiresAt: string | null = null) => {
     const created = await t.rt.apiKeys.create(systemContext('test', 'http test setup'), { name, scopes, expiresAt });
@@ -93,12 +94,14 @@ const MUTABLE_TABLES = [
   'organizations', 'users', 'memberships', 'service_accounts', 'roles', 'role_assignments', 'api_keys', 'bootstrap_tokens', 'sessions', 'totp_factors', 'recovery_codes', 'invitations', 'email_tokens', 'password_credentials', 'service_account_credentials', 'oidc_applications',
   'scim_directories', 'scim_tokens', 'scim_users', 'scim_user_values', 'scim_groups', 'scim_group_members', 'scim_group_role_mappings',
   'leavers', 'hr_sources', 'hr_events', 'scheduled_terminations', 'access_requests',
+  'sso_connections', 'sso_domains', 'sso_group_role_mappings', 'sso_login_states', 'sso_replays', 'sso_identities', 'sso_setup_links', 'sso_connection_tests',
 ] as const;
 /** Tables without an `id` column, and the columns that order them. */
 const ORDER_BY: Partial<Record<(typeof MUTABLE_TABLES)[number], string>> = {
   password_credentials: 'user_id',
   scim_user_values: 'scim_user_id, attribute, ordinal',
   scim_group_members: 'group_id, scim_user_id',
+  sso_replays: 'connection_id, token_id',
 };
 
 /** Every row of every mutable table, ordered, with api_keys.last_used_at left out (reads may touch it). */
