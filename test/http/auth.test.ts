@@ -6,7 +6,7 @@ import { ALL_SCOPES } from '../../src/http/scopes.ts';
 import { API_ROUTES, fillPath, routeName } from './api-routes.ts';
 
 const SOME_ID = '00000000-0000-7000-8000-000000000000';
-const anyUrl = (path: string) => fillPath(path, { id: SOME_ID, userId: SOME_ID, factorId: SOME_ID, credentialId: SOME_ID, tokenId: SOME_ID, mappingId: SOME_ID, org: 'acme', role: 'viewer', size: '1' }) + (path.endsWith('consistency') ? '?from=1' : '');
+const anyUrl = (path: string) => fillPath(path, { id: SOME_ID, userId: SOME_ID, factorId: SOME_ID, credentialId: SOME_ID, tokenId: SOME_ID, mappingId: SOME_ID, fingerprint: 'ab'.repeat(32), org: 'acme', role: 'viewer', size: '1' }) + (path.endsWith('consistency') ? '?from=1' : '');
 
 for (const dialect of DIALECTS) {
   describe(`API key authentication and scopes on ${dialect}`, () => {
