@@ -4,7 +4,7 @@ import { startHttpSuite, type HttpSuite } from '../support/http.ts';
 import { PageClient } from '../support/page-client.ts';
 import { startOidcIdp, type OidcIdp } from '../support/oidc-idp.ts';
 import { signInAtIdp } from '../support/oidc-idp-signin.ts';
-import { countRows, orgWithDomain, ssoAdmin } from '../support/sso.ts';
+import { actionEvents, countRows, orgWithDomain, ssoAdmin } from '../support/sso.ts';
 import type { Connection } from '../../src/sso/connection-settings.ts';
 
 const SECRET = 'globex-client-secret-0123456789abcdef';
@@ -18,7 +18,7 @@ describe.each(DIALECTS)('OIDC connection sign-in on %s', (dialect) => {
   let s: HttpSuite;
   let idp: OidcIdp;
   let conn: Connection;
-  const events = async (action: string) => (await s.rt.ledger.listEvents({ actionPrefix: action }, { limit: 1000 })).events.filter((e) => e.action === action);
+  const events = (action: string) => actionEvents(s.rt, action);
 
   /** Starts a sign-in in `browser` and brings back the IdP's callback URL (as a path on Keyledger). */
   async function callbackFor(browser: PageClient): Promise<string> {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.ts';
 import { startHttpSuite, type HttpSuite } from '../support/http.ts';
 import { startSamlIdp, type SamlIdp } from '../support/saml-idp.ts';
-import { countRows, orgWithDomain, postAcs, samlConnection, samlResponseFromIdp, sessionCookieOf, ssoAdmin } from '../support/sso.ts';
+import { actionEvents, countRows, orgWithDomain, postAcs, samlConnection, samlResponseFromIdp, sessionCookieOf, ssoAdmin } from '../support/sso.ts';
 import type { Connection } from '../../src/sso/connection-settings.ts';
 
 /**
@@ -14,7 +14,7 @@ describe.each(DIALECTS)('SAML sign-in through an organization IdP on %s', (diale
   let s: HttpSuite;
   let idp: SamlIdp;
   let conn: Connection;
-  const events = async (action: string) => (await s.rt.ledger.listEvents({ actionPrefix: action }, { limit: 1000 })).events.filter((e) => e.action === action);
+  const events = (action: string) => actionEvents(s.rt, action);
 
   beforeAll(async () => {
     s = await startHttpSuite(dialect);

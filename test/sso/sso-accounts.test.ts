@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.ts';
 import { startHttpSuite, type HttpSuite } from '../support/http.ts';
 import { startSamlIdp, type SamlIdp } from '../support/saml-idp.ts';
-import { countRows, orgWithDomain, postAcs, samlConnection, samlResponseFromIdp, sessionCookieOf, ssoAdmin } from '../support/sso.ts';
+import { actionEvents, countRows, orgWithDomain, postAcs, samlConnection, samlResponseFromIdp, sessionCookieOf, ssoAdmin } from '../support/sso.ts';
 import type { Connection } from '../../src/sso/connection-settings.ts';
 
 /**
@@ -16,7 +16,7 @@ describe.each(DIALECTS)('SSO accounts and group rules on %s', (dialect) => {
   let conn: Connection;
   let engineerRoleId: string;
   const activeRoles = async (userId: string) => (await s.rt.access.listAssignments('acme', { principalId: userId, active: true }, { limit: 50 })).items.map((a) => a.roleId);
-  const events = async (action: string) => (await s.rt.ledger.listEvents({ actionPrefix: action }, { limit: 1000 })).events.filter((e) => e.action === action);
+  const events = (action: string) => actionEvents(s.rt, action);
   const signIn = async (user: { nameId: string; email?: string; groups?: string[] }, connection = conn) => {
     const { samlResponse } = await samlResponseFromIdp(s, idp, connection.id, user);
     return postAcs(s, connection.id, samlResponse);

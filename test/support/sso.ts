@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { systemContext } from '../../src/audit/event.ts';
 import type { Runtime } from '../../src/runtime.ts';
+import type { LedgerEvent } from '../../src/audit/event.ts';
 import type { Connection } from '../../src/sso/connection-settings.ts';
 import type { HttpSuite, Response } from './http.ts';
 import type { SamlIdp, SamlIdpUser } from './saml-idp.ts';
@@ -55,4 +56,9 @@ export function sessionCookieOf(res: Response): string | null {
 export async function countRows(rt: Runtime, table: 'sessions' | 'users' | 'sso_identities' | 'role_assignments' | 'access_requests'): Promise<number> {
   const r = await rt.database.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(r.n);
+}
+
+/** The ledger events of exactly this action, oldest first. */
+export async function actionEvents(rt: Runtime, action: string): Promise<LedgerEvent[]> {
+  return (await rt.ledger.listEvents({ actionPrefix: action }, { limit: 1000 })).events.filter((e) => e.action === action);
 }
