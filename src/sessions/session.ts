@@ -27,11 +27,13 @@ export interface Session {
 }
 
 /**
- * RFC 8176 "Authentication Method Reference Values" (IANA registry). Only these
- * are accepted, so a typo ("otp " or "TOTP") cannot enter the ledger as a method.
+ * RFC 8176 "Authentication Method Reference Values" (IANA registry), plus
+ * `fed`: a sign-in federated to an organization's identity provider (the value
+ * Microsoft Entra ID emits for the same thing). Only these are accepted, so a
+ * typo ("otp " or "TOTP") cannot enter the ledger as a method.
  */
 export const AMR_VALUES: ReadonlySet<string> = new Set([
-  'face', 'fpt', 'geo', 'hwk', 'iris', 'kba', 'mca', 'mfa', 'otp', 'pin', 'pop', 'pwd', 'rba', 'retina', 'sc', 'sms', 'swk', 'tel', 'user', 'vbm', 'wia',
+  'face', 'fed', 'fpt', 'geo', 'hwk', 'iris', 'kba', 'mca', 'mfa', 'otp', 'pin', 'pop', 'pwd', 'rba', 'retina', 'sc', 'sms', 'swk', 'tel', 'user', 'vbm', 'wia',
 ]);
 
 /** Returns `amr` without duplicates, in first-seen order; throws `session.amr_invalid` unless it is a non-empty list of RFC 8176 values. */

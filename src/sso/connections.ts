@@ -9,7 +9,7 @@ import type { CommandContext } from '../audit/event.ts';
 import type { IdentityService } from '../identity/service.ts';
 import type { Organization } from '../identity/views.ts';
 import { checkAttributeMapping, checkClockSkew, checkScopes, readOidcSettings, readSamlSettings, toConnection, type AttributeMapping, type Connection, type OidcSettings, type SamlSettings, type TrustedCertificate } from './connection-settings.ts';
-import { connectionUrls, isLoopbackUrl } from './urls.ts';
+import { checkConnectionUrl, connectionUrls } from './urls.ts';
 import { fetchIdpMetadata, parseIdpMetadata } from './saml/metadata.ts';
 import { generateSpKeyPair, readCertificate } from './saml/certificates.ts';
 import type { SamlConnectionConfig } from './saml/service-provider.ts';
@@ -72,18 +72,9 @@ function checkName(name: unknown): string {
   return name.trim();
 }
 
-/** An IdP endpoint URL: https, or http on this machine only. Throws `sso.connection_invalid`. */
+/** An IdP endpoint URL as stored: https, or http on this machine only. Throws `sso.connection_invalid`. */
 export function checkEndpointUrl(value: unknown, field: string): string {
-  let url: URL;
-  try {
-    url = new URL(String(value));
-  } catch {
-    throw new KeyledgerError('sso.connection_invalid', `${field} is not a URL`, { field });
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackUrl(url))) {
-    throw new KeyledgerError('sso.connection_invalid', `${field} must be an https URL`, { field });
-  }
-  return url.toString();
+  return checkConnectionUrl(String(value), field).toString();
 }
 
 /**

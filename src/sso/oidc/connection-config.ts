@@ -1,4 +1,7 @@
 import { KeyledgerError } from '../../platform/errors.ts';
+import { isLoopbackUrl } from '../urls.ts';
+
+export { isLoopbackUrl };
 
 /** What an organization's OIDC connection says about its identity provider and Keyledger as its client. */
 export interface OidcConnectionConfig {
@@ -18,13 +21,6 @@ export const DEFAULT_OIDC_SCOPES: readonly string[] = ['openid', 'email', 'profi
 export function resolveOidcScopes(config: Pick<OidcConnectionConfig, 'scopes'>): string[] {
   const asked = config.scopes && config.scopes.length > 0 ? config.scopes : DEFAULT_OIDC_SCOPES;
   return [...new Set(['openid', ...asked.map((s) => s.trim()).filter(Boolean)])];
-}
-
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
-
-/** Whether a URL's host is this machine (the only place plain http is accepted: development and tests). */
-export function isLoopbackUrl(url: URL): boolean {
-  return LOOPBACK_HOSTS.has(url.hostname);
 }
 
 /**

@@ -1,5 +1,6 @@
 import * as x509 from '@peculiar/x509';
 import type { Element } from '@xmldom/xmldom';
+import { checkConnectionUrl } from '../urls.ts';
 import { KeyledgerError } from '../../platform/errors.ts';
 import { derToPem } from './certificates.ts';
 import { NS, attr, childElement, childElements, descendants, parseXml, textOf } from './xml.ts';
@@ -100,21 +101,6 @@ export function parseIdpMetadata(xml: string): IdpMetadata {
   if (!entityId) throw invalid('no_entity_id', 'The EntityDescriptor has no entityID');
   const descriptor = findIdpDescriptor(entity);
   return { entityId, ...pickSsoService(descriptor), certificates: readSigningCertificates(descriptor) };
-}
-
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
-
-/**
- * Checks a URL an SSO connection will call or send browsers to: https, or
- * plain http only to a loopback host (local development and tests).
- * Throws sso.connection_invalid with details.field and details.reason.
- */
-export function checkConnectionUrl(value: string, field: string): URL {
-  if (!URL.canParse(value)) throw new KeyledgerError('sso.connection_invalid', `${field} "${value}" is not a URL`, { field, reason: 'not_a_url' });
-  const url = new URL(value);
-  if (url.protocol === 'https:') return url;
-  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return url;
-  throw new KeyledgerError('sso.connection_invalid', `${field} must be an https URL (http only for 127.0.0.1, ::1 or localhost), got "${value}"`, { field, reason: 'not_https' });
 }
 
 const MAX_REDIRECTS = 3;
