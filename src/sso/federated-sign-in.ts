@@ -39,7 +39,7 @@ export interface ConnectionTestResult {
 }
 
 export type SignInCompletion =
-  | { kind: 'session'; user: User; session: Session; sessionToken: string; returnTo: string; provisioned: boolean }
+  | { kind: 'session'; user: User; session: Session; sessionToken: string; returnTo: string; provisioned: boolean; idpInitiated: boolean }
   | { kind: 'test'; result: ConnectionTestResult; setupLinkId: string | null; returnTo: string };
 
 export interface FederatedSignInDeps {
@@ -148,7 +148,7 @@ export function createFederatedSignIn(deps: FederatedSignInDeps) {
           targets: [{ type: 'user', id: linked.user.id, display: linked.user.email }, { type: 'sso_connection', id: conn.id, display: conn.name }, { type: 'session', id: opened.session.id }],
           data: { connectionId: conn.id, type: conn.type, subject: fid.subject, issuer: fid.issuer, tokenId: fid.tokenId, userId: linked.user.id, sessionId: opened.session.id, provisioned: linked.provisioned, idpMfa: fid.mfa, idpInitiated: state === null },
         });
-        return { kind: 'session', user: linked.user, ...opened, returnTo: state?.return_to ?? '/account', provisioned: linked.provisioned };
+        return { kind: 'session', user: linked.user, ...opened, returnTo: state?.return_to ?? '/account', provisioned: linked.provisioned, idpInitiated: state === null };
       });
       return result;
     } catch (err) {
@@ -185,6 +185,8 @@ export function createFederatedSignIn(deps: FederatedSignInDeps) {
         target = { redirectUrl: createOidcAuthorizationUrl(configuration, config, { state, nonce, codeVerifier, loginHint: input.loginHint ?? undefined }).toString() };
       }
       const now = clock.now();
+      // Sign-ins abandoned at the IdP are forgotten an hour after they expired.
+      await db.deleteFrom('sso_login_states').where('expires_at', '<', new Date(now.getTime() - 60 * 60 * 1000).toISOString()).execute();
       await db
         .insertInto('sso_login_states')
         .values({ id: newId(), connection_id: conn.id, org_id: conn.org_id, state_hash: hashToken(state), purpose: input.purpose ?? 'login', request_id: requestId, return_to: input.returnTo, setup_link_id: input.setupLinkId ?? null, created_at: now.toISOString(), expires_at: new Date(now.getTime() + LOGIN_STATE_TTL_MS).toISOString(), consumed_at: null })

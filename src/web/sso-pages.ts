@@ -91,7 +91,7 @@ export function ssoPages(rt: Runtime): FastifyPluginAsync {
       try {
         const done = await rt.sso.signIn.completeSaml(visitorContext(request), connectionIdOf(request), { samlResponse: typeof body.SAMLResponse === 'string' ? body.SAMLResponse : '' });
         // An IdP-initiated sign-in may name where to go in RelayState; only a path inside Keyledger is followed.
-        if (done.kind === 'session' && done.returnTo === '/account' && typeof body.RelayState === 'string') done.returnTo = safeReturnTo(body.RelayState);
+        if (done.kind === 'session' && done.idpInitiated && typeof body.RelayState === 'string') done.returnTo = safeReturnTo(body.RelayState);
         return await land(reply, done);
       } catch (err) {
         return refused(reply, err);
