@@ -164,6 +164,10 @@ export function createConnectionService(deps: ConnectionDeps) {
       }
       const { result } = await runner.run(ctx, async ({ trx, now: at, record }) => {
         const org = await loadOrg(trx, orgRef);
+        // A setup link configures one connection: saving it twice (two tabs, a double click) is refused, not a database error.
+        if (options.id && (await trx.selectFrom('sso_connections').select('id').where('id', '=', id).executeTakeFirst())) {
+          throw new KeyledgerError('sso.connection_invalid', 'this setup link has configured its connection already; change it from the setup page or the admin API', { field: 'id', reason: 'exists' });
+        }
         const time = at.toISOString();
         const row: SsoConnectionRow = {
           id,

@@ -89,6 +89,10 @@ describe.each(DIALECTS)('SSO routing, enforcement and self-serve setup on %s', (
     const saved = await page.post('/sso/setup/saml', { metadata_url: idp.metadataUrl, metadata_xml: '' });
     expect(saved.statusCode).toBe(200);
     expect(visibleText(saved.body)).toContain('The SAML connection is saved.');
+    // Saving again (a second tab still showing the form) is refused with a message, not a server error.
+    const twice = await page.post('/sso/setup/saml', { _csrf: page.csrfToken(), metadata_url: idp.metadataUrl, metadata_xml: '' });
+    expect(twice.statusCode).toBe(422);
+    expect(visibleText(twice.body)).toContain('configured its connection already');
     const connection = await s.rt.sso.connections.get('initech', link.connectionId);
     expect(connection.saml?.idpEntityId).toBe(idp.entityId);
     const created = (await s.rt.ledger.listEvents({ actionPrefix: 'sso.connection.created', orgId: fresh.orgId }, { limit: 10 })).events[0];
