@@ -11,6 +11,7 @@ import { authnBench } from './authn-bench.ts';
 import { oidcBench } from './oidc-bench.ts';
 import { scimBench } from './scim-bench.ts';
 import { deprovisionBench } from './deprovision-bench.ts';
+import { ssoBench } from './sso-bench.ts';
 import { printTable } from './harness.ts';
 
 async function reachable(url: string): Promise<boolean> {
@@ -28,7 +29,7 @@ const pgUrl = process.env.KEYLEDGER_BENCH_PG_URL ?? process.env.KEYLEDGER_TEST_P
 const usePg = await reachable(pgUrl);
 console.log(`# Keyledger benchmarks — node ${process.version}, ${new Date().toISOString()}${usePg ? '' : ' (PostgreSQL not reachable: SQLite only)'}`);
 
-// BENCH_ONLY=oidc (or ledger, authn, scim, deprovision) runs one section; several are comma-separated.
+// BENCH_ONLY=oidc (or ledger, authn, scim, deprovision, sso) runs one section; several are comma-separated.
 const only = process.env.BENCH_ONLY ?? '';
 const wants = (section: string) => only === '' || only.split(',').includes(section);
 
@@ -64,4 +65,15 @@ if (wants('deprovision')) {
   // Real HTTP on 127.0.0.1: each removal is measured alone, from sending the request to the last credential refused.
   const deprovisionRows = await deprovisionBench({ users: Number(process.env.BENCH_DEPROVISION_USERS ?? 100) });
   printTable('Deprovisioning latency (SQLite)', deprovisionRows);
+}
+
+if (wants('sso')) {
+  // Signed IdP-initiated responses from the loopback test IdP, generated before each timed part.
+  const ssoRows = await ssoBench({
+    responses: Number(process.env.BENCH_SSO_RESPONSES ?? 300),
+    signIns: Number(process.env.BENCH_SSO_SIGNINS ?? 120),
+    concurrency: availableParallelism(),
+    pgUrl: usePg ? pgUrl : null,
+  });
+  printTable('Enterprise SSO (SAML)', ssoRows);
 }
