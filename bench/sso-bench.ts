@@ -1,4 +1,3 @@
-import { MessagePort } from 'node:worker_threads';
 import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
 import { systemContext } from '../src/audit/event.ts';
 import { OWASP_ARGON2ID } from '../src/authn/password/password-hasher.ts';
@@ -195,17 +194,6 @@ async function signInRows(mem: RssLedger, idp: SamlIdp, label: string, pgUrl: st
   }
 }
 
-/**
- * The test IdP schema-checks every response in a worker thread
- * (test/support/xmllint-worker.ts) that it unrefs before adding its 'message'
- * listener, which refs the worker's port again: the process would never exit.
- * Once the IdP is closed nothing here waits on a port, so they are let go.
- */
-function releaseWorkerPorts(): void {
-  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
-  for (const h of handles) if (h instanceof MessagePort) h.unref();
-}
-
 const signed = (bytes: number) => `${bytes >= 0 ? '+' : '−'}${fmt(mb(Math.abs(bytes)))} MB`;
 
 /** SAML response validation against node-saml alone; full SAML sign-ins through the ACS against password sign-ins (SQLite, and PostgreSQL when given); RSS over the section. */
@@ -227,6 +215,5 @@ export async function ssoBench(options: { responses: number; signIns: number; co
     return rows;
   } finally {
     await idp.close();
-    releaseWorkerPorts();
   }
 }

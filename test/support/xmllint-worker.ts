@@ -32,7 +32,6 @@ const pending = new Map<number, { resolve: (v: string) => void; reject: (e: Erro
 function startWorker(): Worker {
   const xmllintPath = createRequire(import.meta.url).resolve('@authenio/samlify-node-xmllint');
   const w = new Worker(WORKER_CODE, { eval: true, workerData: { xmllintPath }, stdout: true, stderr: true });
-  w.unref();
   w.on('message', ({ id, ok, error }: { id: number; ok: boolean; error?: string }) => {
     const p = pending.get(id);
     pending.delete(id);
@@ -46,6 +45,8 @@ function startWorker(): Worker {
   };
   w.on('error', fail);
   w.on('exit', (code) => fail(new Error(`the xmllint worker exited (${code})`)));
+  // After the listeners: adding a 'message' listener refs the worker again, and an idle worker must not keep a process alive.
+  w.unref();
   return w;
 }
 
