@@ -35,7 +35,7 @@ export interface Domain {
   createdAt: string;
 }
 
-function toDomain(row: SsoDomainRow): Domain {
+function domainView(row: SsoDomainRow): Domain {
   return {
     id: row.id,
     orgId: row.org_id,
@@ -85,11 +85,11 @@ export function createDomainService(deps: { db: Db; runner: CommandRunner; newId
       const current = await trx.selectFrom('sso_domains').selectAll().where('id', '=', row.id).executeTakeFirst();
       // Removed meanwhile.
       if (!current) throw new KeyledgerError('sso.domain_not_found', `no domain "${row.id}"`);
-      if (current.verified_at) throw new Unchanged(toDomain(current));
+      if (current.verified_at) throw new Unchanged(domainView(current));
       const time = now.toISOString();
       await trx.updateTable('sso_domains').set({ verified_at: time, verified_via: via }).where('id', '=', row.id).execute();
       record({ action: 'sso.domain.verified', org: row.org_id, targets: [{ type: 'sso_domain', id: row.id, display: row.domain }], data: { domain: row.domain, via, statement } });
-      return toDomain({ ...current, verified_at: time, verified_via: via });
+      return domainView({ ...current, verified_at: time, verified_via: via });
     });
   }
 
@@ -103,7 +103,7 @@ export function createDomainService(deps: { db: Db; runner: CommandRunner; newId
         if (taken) throw new KeyledgerError('sso.domain_taken', taken.org_id === org.id ? `${domain} is already claimed by this organization` : `${domain} is claimed by another organization`);
         const row: SsoDomainRow = { id: newId(), org_id: org.id, domain, verification_token: randomBytes(24).toString('base64url'), verified_at: null, verified_via: null, created_at: now.toISOString() };
         await trx.insertInto('sso_domains').values(row).execute();
-        const view = toDomain(row);
+        const view = domainView(row);
         record({ action: 'sso.domain.added', org: org.id, targets: [{ type: 'sso_domain', id: row.id, display: domain }], data: { domain, txtRecordName: view.txtRecord.name } });
         return view;
       });
@@ -112,14 +112,14 @@ export function createDomainService(deps: { db: Db; runner: CommandRunner; newId
 
     async list(orgRef: string): Promise<Domain[]> {
       const org = await identity.requireOrg(orgRef);
-      return (await db.selectFrom('sso_domains').selectAll().where('org_id', '=', org.id).orderBy('domain').execute()).map(toDomain);
+      return (await db.selectFrom('sso_domains').selectAll().where('org_id', '=', org.id).orderBy('domain').execute()).map(domainView);
     },
 
     /** Looks for the TXT record and marks the domain verified when it is there. Throws `sso.domain_verification_failed` (details.found). */
     async verifyByDns(ctx: CommandContext, orgRef: string, id: string): Promise<Domain> {
       const org = await identity.requireOrg(orgRef);
       const row = await requireDomain(org.id, org.slug, id);
-      if (row.verified_at) return toDomain(row);
+      if (row.verified_at) return domainView(row);
       const name = `${TXT_RECORD_LABEL}.${row.domain}`;
       let found: string[] = [];
       try {
