@@ -75,3 +75,17 @@ export function findActiveRolesByPrincipal(db: Reader, now: string, criteria: { 
 export function findRolesWithMfaPolicy(db: Reader, orgId: string): Promise<RoleRow[]> {
   return db.selectFrom('roles').selectAll().where('org_id', '=', orgId).where('mfa_policy', 'is not', null).orderBy('key').execute();
 }
+
+/** A principal's assignments active at `now`, with their role's key, privileged flag and permissions, across organizations. */
+export function findActiveAssignmentsWithRoles(db: Reader, now: string, criteria: { principalType: RoleAssignmentRow['principal_type']; principalId: string }) {
+  return db
+    .selectFrom('role_assignments')
+    .innerJoin('roles', 'roles.id', 'role_assignments.role_id')
+    .select(['role_assignments.id', 'role_assignments.org_id', 'role_assignments.role_id', 'role_assignments.expires_at', 'roles.key as role_key', 'roles.privileged', 'roles.permissions'])
+    .where('role_assignments.principal_type', '=', criteria.principalType)
+    .where('role_assignments.principal_id', '=', criteria.principalId)
+    .where('role_assignments.ended_at', 'is', null)
+    .where((eb) => eb.or([eb('role_assignments.expires_at', 'is', null), eb('role_assignments.expires_at', '>', now)]))
+    .orderBy('role_assignments.id')
+    .execute();
+}

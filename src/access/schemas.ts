@@ -1,9 +1,35 @@
 import { Type } from 'typebox';
 import { Nullable, PageQuery, Timestamp, Uuid } from '../http/schemas.ts';
 import { MFA_POLICIES } from '../identity/organization-settings.ts';
+import { APPROVER_KINDS, GOVERNANCE_BOUNDS } from './role-governance.ts';
 
 const RoleKey = Type.String({ pattern: '^[a-z][a-z0-9_.:-]{0,63}$', description: 'lowercase key, e.g. billing-admin' });
 const Permission = Type.String({ pattern: '^[A-Za-z0-9_.:*/-]{1,128}$' });
+const ApproverKind = Type.String({ enum: [...APPROVER_KINDS], description: "manager: the requester's manager; owner: the role's owner; named: one of the role's named approvers" });
+const b = GOVERNANCE_BOUNDS;
+const GovernanceFields = {
+  ownerId: Type.Optional(Nullable(Uuid)),
+  approval: Type.Optional(
+    Type.Object(
+      {
+        approvers: Type.Optional(Type.Array(ApproverKind, { minItems: 1, maxItems: 3, uniqueItems: true })),
+        namedApprovers: Type.Optional(Type.Array(Uuid, { maxItems: b.namedApprovers.max, uniqueItems: true })),
+        approvalsRequired: Type.Optional(Nullable(Type.Integer({ minimum: b.approvalsRequired.min, maximum: b.approvalsRequired.max, description: 'null: the default (2 for a privileged role, 1 otherwise)' }))),
+      },
+      { additionalProperties: false },
+    ),
+  ),
+  elevation: Type.Optional(
+    Type.Object(
+      {
+        maxActivationMinutes: Type.Optional(Type.Integer({ minimum: b.maxActivationMinutes.min, maximum: b.maxActivationMinutes.max })),
+        activationRequiresApproval: Type.Optional(Type.Boolean()),
+      },
+      { additionalProperties: false },
+    ),
+  ),
+  allowStanding: Type.Optional(Type.Boolean({ description: 'accept standing (non-JIT) assignments of this privileged role instead of reporting them' })),
+};
 const RoleMfaPolicy = Nullable(Type.String({ enum: [...MFA_POLICIES], description: 'MFA the role demands of its holders; null: the organization policy applies (the strictest of the two wins)' }));
 
 export const RoleSchema = Type.Object({
@@ -15,6 +41,15 @@ export const RoleSchema = Type.Object({
   permissions: Type.Array(Type.String()),
   privileged: Type.Boolean(),
   mfaPolicy: RoleMfaPolicy,
+  ownerId: Nullable(Uuid),
+  approval: Type.Object({
+    approvers: Type.Array(ApproverKind),
+    namedApprovers: Type.Array(Uuid),
+    approvalsRequired: Type.Integer(),
+    approvalsRequiredDefault: Type.Boolean({ description: 'true when approvalsRequired is the default (2 for a privileged role, 1 otherwise)' }),
+  }),
+  elevation: Type.Object({ maxActivationMinutes: Type.Integer(), activationRequiresApproval: Type.Boolean() }),
+  allowStanding: Type.Boolean(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -26,6 +61,7 @@ export const CreateRoleBody = Type.Object(
     permissions: Type.Array(Permission, { maxItems: 500 }),
     privileged: Type.Optional(Type.Boolean()),
     mfaPolicy: Type.Optional(RoleMfaPolicy),
+    ...GovernanceFields,
   },
   { additionalProperties: false },
 );
@@ -36,6 +72,7 @@ export const UpdateRoleBody = Type.Object(
     permissions: Type.Optional(Type.Array(Permission, { maxItems: 500 })),
     privileged: Type.Optional(Type.Boolean()),
     mfaPolicy: Type.Optional(RoleMfaPolicy),
+    ...GovernanceFields,
   },
   { additionalProperties: false, minProperties: 1 },
 );

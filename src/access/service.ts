@@ -10,6 +10,7 @@ import { diffFields } from '../identity/views.ts';
 import { MFA_POLICIES } from '../identity/organization-settings.ts';
 import * as repo from './repository.ts';
 import { toAssignment, toRole, type Role, type RoleAssignment } from './views.ts';
+import { governanceColumns, type RoleGovernanceInput } from './role-governance.ts';
 
 export interface RoleInput {
   key: string;
@@ -21,6 +22,8 @@ export interface RoleInput {
   mfaPolicy?: RoleRow['mfa_policy'];
 }
 
+export type RoleDefinitionInput = RoleInput & RoleGovernanceInput;
+
 export interface GrantInput {
   role: string;
   principalType: 'user' | 'service_account';
@@ -31,6 +34,17 @@ export interface GrantInput {
 }
 
 type Page = { limit: number; cursor?: string };
+
+/** A role held now, through one active assignment. */
+export interface HeldRole {
+  orgId: string;
+  roleId: string;
+  roleKey: string;
+  privileged: boolean;
+  assignmentId: string;
+  expiresAt: string | null;
+  permissions: string[];
+}
 
 /** Roles (the documented role definitions) and role assignments (who holds what, granted by whom, until when). */
 export function createAccessService(deps: { db: Db; runner: CommandRunner; clock: Clock; newId: () => string; identity: IdentityService }) {
@@ -126,43 +140,46 @@ export function createAccessService(deps: { db: Db; runner: CommandRunner; clock
     endAssignmentsOf,
     endAllAssignmentsOf,
 
-    async createRole(ctx: CommandContext, orgRef: string, input: RoleInput): Promise<Role> {
+    async createRole(ctx: CommandContext, orgRef: string, input: RoleDefinitionInput): Promise<Role> {
       const org = await identity.requireOrg(orgRef);
       checkRoleMfaPolicy(input.mfaPolicy);
+      const governance = governanceColumns(null, input);
       const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
         if (await repo.findRoleByRef(trx, org.id, input.key)) throw new KeyledgerError('role.key_taken', `a role with key "${input.key}" already exists in "${org.slug}"`);
+        await checkGovernanceUsers(trx, org.id, governance);
         const time = now.toISOString();
         const permissions = [...new Set(input.permissions)].sort();
-        const row: RoleRow = { id: newId(), org_id: org.id, key: input.key, name: input.name, description: input.description, permissions: JSON.stringify(permissions), privileged: input.privileged ? 1 : 0, mfa_policy: input.mfaPolicy ?? null, created_at: time, updated_at: time };
+        const row: RoleRow = { id: newId(), org_id: org.id, key: input.key, name: input.name, description: input.description, permissions: JSON.stringify(permissions), privileged: input.privileged ? 1 : 0, mfa_policy: input.mfaPolicy ?? null, ...governance, created_at: time, updated_at: time };
         await trx.insertInto('roles').values(row).execute();
-        record({ action: 'access.role.created', org: org.id, targets: [{ type: 'role', id: row.id, display: row.key }], data: { key: row.key, name: row.name, description: row.description, permissions, privileged: row.privileged === 1, mfaPolicy: row.mfa_policy } });
-        return toRole(row);
+        const role = toRole(row);
+        record({ action: 'access.role.created', org: org.id, targets: [{ type: 'role', id: row.id, display: row.key }], data: definitionData(role) });
+        return role;
       });
       return result;
     },
 
-    async updateRole(ctx: CommandContext, orgRef: string, ref: string, patch: Partial<Omit<RoleInput, 'key'>>): Promise<Role> {
+    async updateRole(ctx: CommandContext, orgRef: string, ref: string, patch: Partial<Omit<RoleDefinitionInput, 'key'>>): Promise<Role> {
       const org = await identity.requireOrg(orgRef);
       checkRoleMfaPolicy(patch.mfaPolicy);
       const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
-        const before = toRole(await requireRole(trx, org.id, ref));
-        const after: Role = {
-          ...before,
-          name: patch.name ?? before.name,
-          description: patch.description ?? before.description,
-          permissions: patch.permissions ? [...new Set(patch.permissions)].sort() : before.permissions,
-          privileged: patch.privileged ?? before.privileged,
-          mfaPolicy: patch.mfaPolicy !== undefined ? patch.mfaPolicy : before.mfaPolicy,
-          updatedAt: now.toISOString(),
+        const current = await requireRole(trx, org.id, ref);
+        const before = toRole(current);
+        const governance = governanceColumns(current, patch);
+        await checkGovernanceUsers(trx, org.id, governance);
+        const row: RoleRow = {
+          ...current,
+          name: patch.name ?? current.name,
+          description: patch.description ?? current.description,
+          permissions: patch.permissions ? JSON.stringify([...new Set(patch.permissions)].sort()) : current.permissions,
+          privileged: patch.privileged !== undefined ? (patch.privileged ? 1 : 0) : current.privileged,
+          mfa_policy: patch.mfaPolicy !== undefined ? patch.mfaPolicy : current.mfa_policy,
+          ...governance,
+          updated_at: now.toISOString(),
         };
-        await trx
-          .updateTable('roles')
-          .set({ name: after.name, description: after.description, permissions: JSON.stringify(after.permissions), privileged: after.privileged ? 1 : 0, mfa_policy: after.mfaPolicy, updated_at: after.updatedAt })
-          .where('id', '=', before.id)
-          .execute();
-        const { updatedAt: _b, ...b } = before;
-        const { updatedAt: _a, ...a } = after;
-        record({ action: 'access.role.updated', org: org.id, targets: [{ type: 'role', id: before.id, display: before.key }], data: diffFields(b, a) });
+        const { id: _id, org_id: _org, key: _key, created_at: _created, ...changes } = row;
+        await trx.updateTable('roles').set(changes).where('id', '=', current.id).execute();
+        const after = toRole(row);
+        record({ action: 'access.role.updated', org: org.id, targets: [{ type: 'role', id: before.id, display: before.key }], data: diffFields(definitionData(before), definitionData(after)) });
         return after;
       });
       return result;
@@ -219,6 +236,12 @@ export function createAccessService(deps: { db: Db; runner: CommandRunner; clock
 
     endAssignmentInScope,
 
+    /** The roles a principal holds now (assignments not ended or expired), across organizations, read afresh on every call. */
+    async heldRoles(principalType: 'user' | 'service_account', principalId: string): Promise<HeldRole[]> {
+      const held = await repo.findActiveAssignmentsWithRoles(db, clock.now().toISOString(), { principalType, principalId });
+      return held.map((h) => ({ orgId: h.org_id, roleId: h.role_id, roleKey: h.role_key, privileged: h.privileged === 1, assignmentId: h.id, expiresAt: h.expires_at, permissions: JSON.parse(h.permissions) as string[] }));
+    },
+
     async getAssignment(orgRef: string, id: string): Promise<RoleAssignment> {
       const org = await identity.requireOrg(orgRef);
       const row = await db.selectFrom('role_assignments').selectAll().where('org_id', '=', org.id).where('id', '=', id).executeTakeFirst();
@@ -237,6 +260,17 @@ export function createAccessService(deps: { db: Db; runner: CommandRunner; clock
     },
   };
 
+  /** The owner and every named approver must be active members of the organization (`role.governance_invalid`). */
+  async function checkGovernanceUsers(trx: CommandScope['trx'], orgId: string, g: Pick<RoleRow, 'owner_id' | 'named_approvers'>): Promise<void> {
+    const users = [...(g.owner_id ? [g.owner_id] : []), ...(JSON.parse(g.named_approvers) as string[])];
+    for (const id of users) {
+      const user = await trx.selectFrom('users').select('status').where('id', '=', id).executeTakeFirst();
+      if (!user || user.status !== 'active' || !(await identity.isMember(orgId, id, trx))) {
+        throw new KeyledgerError('role.governance_invalid', `user "${id}" (role owner or named approver) is not an active member of this organization`);
+      }
+    }
+  }
+
   /** A principal may hold roles in an organization only while it is an active member or service account of it. */
   async function checkPrincipal(trx: CommandScope['trx'], orgId: string, type: 'user' | 'service_account', id: string): Promise<string> {
     if (type === 'user') {
@@ -253,3 +287,22 @@ export function createAccessService(deps: { db: Db; runner: CommandRunner; clock
 }
 
 export type AccessService = ReturnType<typeof createAccessService>;
+
+/** What `access.role.created` records and `access.role.updated` diffs: the whole documented definition. */
+function definitionData(role: Role): Record<string, unknown> {
+  return {
+    key: role.key,
+    name: role.name,
+    description: role.description,
+    permissions: role.permissions,
+    privileged: role.privileged,
+    mfaPolicy: role.mfaPolicy,
+    ownerId: role.ownerId,
+    approvers: role.approval.approvers,
+    namedApprovers: role.approval.namedApprovers,
+    approvalsRequired: role.approval.approvalsRequiredDefault ? null : role.approval.approvalsRequired,
+    maxActivationMinutes: role.elevation.maxActivationMinutes,
+    activationRequiresApproval: role.elevation.activationRequiresApproval,
+    allowStanding: role.allowStanding,
+  };
+}

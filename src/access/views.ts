@@ -1,4 +1,5 @@
 import type { RoleAssignmentRow, RoleRow } from '../platform/schema.ts';
+import { approvalPolicyOf, elevationPolicyOf, type ApprovalPolicy, type ElevationPolicy } from './role-governance.ts';
 
 export interface Role {
   id: string;
@@ -10,6 +11,12 @@ export interface Role {
   privileged: boolean;
   /** The MFA the role demands of its holders, or null (the organization's policy applies). */
   mfaPolicy: RoleRow['mfa_policy'];
+  /** The user who owns the role: approves requests for it and reviews its holders. */
+  ownerId: string | null;
+  approval: ApprovalPolicy;
+  elevation: ElevationPolicy;
+  /** A privileged role whose standing (non-JIT) assignments are accepted rather than reported. */
+  allowStanding: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -40,6 +47,10 @@ export function toRole(row: RoleRow): Role {
     permissions: JSON.parse(row.permissions) as string[],
     privileged: row.privileged === 1,
     mfaPolicy: row.mfa_policy ?? null,
+    ownerId: row.owner_id,
+    approval: approvalPolicyOf(row),
+    elevation: elevationPolicyOf(row),
+    allowStanding: row.allow_standing === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

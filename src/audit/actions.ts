@@ -40,7 +40,7 @@ export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
   'access.role.created': {
     v: 1,
     description: 'A role was defined.',
-    data: { key: 'role key', name: 'name', description: 'documented definition', permissions: 'permission list', privileged: 'whether the role is privileged', mfaPolicy: 'MFA the role demands of its holders (optional, required, phishing_resistant), or null when the organization policy applies' },
+    data: { key: 'role key', name: 'name', description: 'documented definition', permissions: 'permission list', privileged: 'whether the role is privileged', mfaPolicy: 'MFA the role demands of its holders (optional, required, phishing_resistant), or null when the organization policy applies', ownerId: 'user who owns the role, or null', approvers: 'who may approve requests (manager, owner, named)', namedApprovers: 'named approver user ids', approvalsRequired: 'distinct approvals a request needs, or null for the default (2 privileged, 1 otherwise)', maxActivationMinutes: 'longest just-in-time activation', activationRequiresApproval: 'whether an activation needs an approved request', allowStanding: 'whether standing privileged assignments are accepted' },
   },
   'access.role.updated': { v: 1, description: 'A role’s definition changed.', data: BEFORE_AFTER },
   'access.role.deleted': { v: 1, description: 'A role with no active assignments was deleted.', data: { key: 'role key' } },

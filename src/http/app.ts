@@ -26,6 +26,7 @@ import { hrWebhookRoutes } from '../lifecycle/hr-webhook-routes.ts';
 import { scimAdminRoutes } from '../scim/admin-routes.ts';
 import { scimRoutes } from '../scim/mount.ts';
 import { ssoAdminRoutes } from '../sso/routes.ts';
+import { meRoutes } from '../access/me-routes.ts';
 
 export type App = FastifyInstance;
 
@@ -86,7 +87,12 @@ export async function buildApp(rt: Runtime): Promise<App> {
       openapi: '3.1.0',
       info: { title: 'Keyledger admin API', version: '1', description: 'Organizations, principals, roles, assignments, API keys and the tamper-evident audit ledger.' },
       servers: [{ url: rt.config.publicUrl }],
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An admin API key (kl_key_…)' } } },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An admin API key (kl_key_…)' },
+          session: { type: 'apiKey', in: 'cookie', name: 'kl_session', description: 'A signed-in Keyledger session (the self-service API under /api/v1/me); changes must come from this site with a JSON body' },
+        },
+      },
       security: [{ apiKey: [] }],
     },
   });
@@ -122,6 +128,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(lifecycleRoutes(rt));
       await api.register(scimAdminRoutes(rt));
       await api.register(ssoAdminRoutes(rt));
+      await api.register(meRoutes(rt));
     },
     { prefix: '/api/v1' },
   );

@@ -98,6 +98,19 @@ export interface RolesTable {
   privileged: number;
   /** The MFA this role demands of its holders, or null (the organization's policy applies). */
   mfa_policy: 'optional' | 'required' | 'phishing_resistant' | null;
+  /** The user who owns the role (approves requests for it, reviews its holders), or null. */
+  owner_id: string | null;
+  /** JSON list of who may approve a request: `manager`, `owner`, `named`. */
+  approvers: string;
+  /** JSON list of named approver user ids. */
+  named_approvers: string;
+  /** Distinct approvals a request needs; null: 2 for a privileged role, 1 otherwise. */
+  approvals_required: number | null;
+  max_activation_minutes: number;
+  /** 0/1: a just-in-time activation needs an approved request too. */
+  activation_requires_approval: number;
+  /** 0/1: standing (non-JIT) assignments of this privileged role are accepted, not findings. */
+  allow_standing: number;
   created_at: string;
   updated_at: string;
 }

@@ -122,6 +122,15 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'POST', path: '/api/v1/organizations/{org}/sso-setup-links/{id}/revoke', scope: 'admin:write', body: false },
 ];
 
+/** Every self-service operation (signed-in session, not API key) under /api/v1/me: the table the session-guard suite iterates. */
+export interface SessionRoute {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  path: string;
+  body: boolean;
+}
+
+export const SESSION_ROUTES: SessionRoute[] = [{ method: 'GET', path: '/api/v1/me', body: false }];
+
 export const routeName = (r: Pick<ApiRoute, 'method' | 'path'>) => `${r.method} ${r.path}`;
 
 export function findRoute(name: string): ApiRoute {

@@ -4,7 +4,7 @@ import addFormatsModule from 'ajv-formats';
 import { DIALECTS } from '../support/databases.ts';
 import { startHttpSuite, type HttpSuite } from '../support/http.ts';
 import { ERROR_CATALOGUE } from '../../src/platform/errors.ts';
-import { API_ROUTES, routeName } from './api-routes.ts';
+import { API_ROUTES, SESSION_ROUTES, routeName } from './api-routes.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
@@ -175,9 +175,11 @@ for (const dialect of DIALECTS) {
       expect(schemas).toBeGreaterThan(100);
     });
 
-    it('lists exactly the admin API operations the suites test, the public ledger key and the signed HR webhook', () => {
+    it('lists exactly the admin and self-service API operations the suites test, the public ledger key and the signed HR webhook', () => {
       const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
-      expect(documented.sort()).toEqual([...API_ROUTES.map(routeName), 'GET /.well-known/keyledger/ledger-key', 'POST /api/v1/lifecycle/hr-events'].sort());
+      expect(documented.sort()).toEqual([...API_ROUTES.map(routeName), ...SESSION_ROUTES.map(routeName), 'GET /.well-known/keyledger/ledger-key', 'POST /api/v1/lifecycle/hr-events'].sort());
+      // The self-service API is authorized by the session cookie, never by an API key.
+      for (const route of SESSION_ROUTES) expect(doc.paths[route.path][route.method.toLowerCase()].security).toEqual([{ session: [] }]);
       expect(doc.paths['/.well-known/keyledger/ledger-key'].get.security).toEqual([]);
       // The HR webhook is authenticated by its signature, not an API key.
       expect(doc.paths['/api/v1/lifecycle/hr-events'].post.security).toEqual([]);

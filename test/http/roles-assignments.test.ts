@@ -1,3 +1,4 @@
+import { systemContext } from '../../src/audit/event.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.ts';
 import {
@@ -42,8 +43,27 @@ for (const dialect of DIALECTS) {
       const role = res.json();
       expect(role).toMatchObject({ orgId: org.id, key: 'billing-admin', permissions: ['invoice:read', 'invoice:write'], privileged: true, mfaPolicy: null });
       expect(events.map((e) => [e.action, e.data])).toEqual([
-        ['access.role.created', { key: 'billing-admin', name: 'Billing admin', description: 'Manages invoices', permissions: ['invoice:read', 'invoice:write'], privileged: true, mfaPolicy: null }],
+        [
+          'access.role.created',
+          {
+            key: 'billing-admin',
+            name: 'Billing admin',
+            description: 'Manages invoices',
+            permissions: ['invoice:read', 'invoice:write'],
+            privileged: true,
+            mfaPolicy: null,
+            ownerId: null,
+            approvers: ['manager', 'owner', 'named'],
+            namedApprovers: [],
+            approvalsRequired: null,
+            maxActivationMinutes: 60,
+            activationRequiresApproval: false,
+            allowStanding: false,
+          },
+        ],
       ]);
+      // A privileged role needs two approvals unless it says otherwise.
+      expect(role.approval).toEqual({ approvers: ['manager', 'owner', 'named'], namedApprovers: [], approvalsRequired: 2, approvalsRequiredDefault: true });
       expect(await ok(s, 200, 'GET', '/api/v1/organizations/acme/roles/billing-admin')).toEqual(role);
       expect(await ok(s, 200, 'GET', `/api/v1/organizations/${org.id}/roles/${role.id}`)).toEqual(role);
 
@@ -51,6 +71,36 @@ for (const dialect of DIALECTS) {
       expect(changed.res.statusCode).toBe(200);
       expect(changed.res.json()).toMatchObject({ id: role.id, privileged: false });
       expect(changed.events.map((e) => [e.action, e.data])).toEqual([['access.role.updated', { before: { privileged: true }, after: { privileged: false } }]]);
+    });
+
+    it('a role carries its governance: owner, approvers, approvals required, elevation limits; members only, bounds checked', async () => {
+      const created = await ok(s, 201, 'POST', '/api/v1/organizations/acme/roles', {
+        key: 'ops-admin',
+        name: 'Ops admin',
+        description: 'Operates infrastructure',
+        permissions: ['ops:*'],
+        privileged: true,
+        ownerId: alice.id,
+        approval: { approvers: ['owner', 'named'], namedApprovers: [bob.id], approvalsRequired: 1 },
+        elevation: { maxActivationMinutes: 120, activationRequiresApproval: true },
+      });
+      expect(created).toMatchObject({ ownerId: alice.id, approval: { approvers: ['owner', 'named'], namedApprovers: [bob.id], approvalsRequired: 1, approvalsRequiredDefault: false }, elevation: { maxActivationMinutes: 120, activationRequiresApproval: true }, allowStanding: false });
+      const changed = await eventsDuring(s, () => s.request('PATCH', '/api/v1/organizations/acme/roles/ops-admin', { body: { approval: { approvalsRequired: null }, allowStanding: true } }));
+      expect(changed.res.json()).toMatchObject({ approval: { approvers: ['owner', 'named'], approvalsRequired: 2, approvalsRequiredDefault: true }, allowStanding: true });
+      expect(changed.events.map((e) => [e.action, e.data])).toEqual([['access.role.updated', { before: { approvalsRequired: 1, allowStanding: false }, after: { approvalsRequired: null, allowStanding: true } }]]);
+
+      const outsider = await createUser(s, { email: 'mallory@elsewhere.test' });
+      await expectNothingChanged(s.rt, async () => {
+        expectError(await s.request('PATCH', '/api/v1/organizations/acme/roles/ops-admin', { body: { ownerId: outsider.id } }), 422, 'role.governance_invalid');
+        expectError(await s.request('PATCH', '/api/v1/organizations/acme/roles/ops-admin', { body: { approval: { namedApprovers: [outsider.id] } } }), 422, 'role.governance_invalid');
+        expectError(await s.request('POST', '/api/v1/organizations/acme/roles', { body: { key: 'x', name: 'X', description: 'd', permissions: [], ownerId: outsider.id } }), 422, 'role.governance_invalid');
+        for (const bad of [{ approval: { approvers: [] } }, { approval: { approvers: ['boss'] } }, { approval: { approvalsRequired: 0 } }, { approval: { approvalsRequired: 6 } }, { elevation: { maxActivationMinutes: 1 } }, { elevation: { maxActivationMinutes: 2000 } }, { approval: { extra: 1 } }]) {
+          expectError(await s.request('PATCH', '/api/v1/organizations/acme/roles/ops-admin', { body: bad }), 400, 'request.invalid');
+        }
+      });
+      // Callers past the HTTP schema are checked by the service too.
+      await expect(s.rt.access.updateRole(systemContext('test', 'direct'), 'acme', 'ops-admin', { approval: { approvalsRequired: 9 } })).rejects.toMatchObject({ code: 'role.governance_invalid' });
+      await expect(s.rt.access.updateRole(systemContext('test', 'direct'), 'acme', 'ops-admin', { approval: { approvers: ['boss' as never] } })).rejects.toMatchObject({ code: 'role.governance_invalid' });
     });
 
     it('a role carries its own MFA policy: recorded when defined, changed with before/after, cleared with null, refused when unknown', async () => {
