@@ -119,7 +119,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const hooks: MembershipRemovalHook[] = [];
     const deactivationHooks: UserDeactivationHook[] = [];
     const identity = createIdentityService({ db: database.db, runner, newId, membershipRemovalHooks: hooks, userDeactivationHooks: deactivationHooks });
-    const access = createAccessService({ db: database.db, runner, clock, newId, identity });
+    const ledger = createLedgerQueries(database.db);
+    const access = createAccessService({ db: database.db, runner, clock, newId, identity, ledger });
     hooks.push((scope, orgId, userId) => access.endAssignmentsOf(scope, orgId, 'user', userId, 'membership ended'));
     const serviceAccounts = createServiceAccountService({ db: database.db, runner, clock, newId, identity, access });
     // An owner who leaves or is deactivated leaves their service accounts ownerless (a finding), in the same transaction.
@@ -197,7 +198,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       runner,
       signer,
       sequencer: seq,
-      ledger: createLedgerQueries(database.db),
+      ledger,
       identity,
       access,
       accessRequests,

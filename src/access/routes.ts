@@ -5,6 +5,7 @@ import { commandContext, requireScope } from '../http/auth-guard.ts';
 import { errors, OrgParams, PageQuery, Paged } from '../http/schemas.ts';
 import * as s from './schemas.ts';
 import type { GrantInput } from './service.ts';
+import { roleDefinitionsCsv, roleDefinitionsMarkdown } from './role-definitions.ts';
 
 type Page = { limit: number; cursor?: string };
 
@@ -19,7 +20,7 @@ export function accessRoutes(rt: Runtime): FastifyPluginAsync {
 
     app.post('/organizations/:org/roles', {
       onRequest: write,
-      schema: { tags: roleTags, summary: 'Define a role', params: OrgParams, body: s.CreateRoleBody, response: { 201: s.RoleSchema, ...errors(400, 401, 403, 404, 409, 413, 415) } },
+      schema: { tags: roleTags, summary: 'Define a role', params: OrgParams, body: s.CreateRoleBody, response: { 201: s.RoleSchema, ...errors(400, 401, 403, 404, 409, 413, 415, 422) } },
       handler: async (req, reply) => reply.status(201).send(await access.createRole(commandContext(req), (req.params as { org: string }).org, req.body as never)),
     });
     app.get('/organizations/:org/roles', {
@@ -37,7 +38,7 @@ export function accessRoutes(rt: Runtime): FastifyPluginAsync {
     });
     app.patch('/organizations/:org/roles/:role', {
       onRequest: write,
-      schema: { tags: roleTags, summary: 'Change a role definition', params: s.RoleParams, body: s.UpdateRoleBody, response: { 200: s.RoleSchema, ...errors(400, 401, 403, 404, 413, 415) } },
+      schema: { tags: roleTags, summary: 'Change a role definition', params: s.RoleParams, body: s.UpdateRoleBody, response: { 200: s.RoleSchema, ...errors(400, 401, 403, 404, 413, 415, 422) } },
       handler: async (req) => {
         const p = req.params as { org: string; role: string };
         return access.updateRole(commandContext(req), p.org, p.role, req.body as never);
@@ -50,6 +51,28 @@ export function accessRoutes(rt: Runtime): FastifyPluginAsync {
         const p = req.params as { org: string; role: string };
         await access.deleteRole(commandContext(req), p.org, p.role);
         return reply.status(204).send();
+      },
+    });
+
+    app.get('/organizations/:org/role-definitions', {
+      onRequest: read,
+      schema: {
+        tags: roleTags,
+        summary: 'Export the documented role definitions with their change history from the ledger (JSON, CSV or Markdown)',
+        params: OrgParams,
+        querystring: s.RoleDefinitionsQuery,
+        response: {
+          200: { description: 'the role definitions', content: { 'application/json': { schema: s.RoleDefinitionsSchema }, 'text/csv': { schema: Type.String() }, 'text/markdown': { schema: Type.String() } } },
+          ...errors(400, 401, 403, 404),
+        },
+      },
+      handler: async (req, reply) => {
+        const { format = 'json' } = req.query as { format?: 'json' | 'csv' | 'markdown' };
+        const doc = await access.roleDefinitions((req.params as { org: string }).org);
+        const name = `role-definitions-${doc.org.slug}`;
+        if (format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`).send(roleDefinitionsCsv(doc));
+        if (format === 'markdown') return reply.type('text/markdown; charset=utf-8').header('content-disposition', `attachment; filename="${name}.md"`).send(roleDefinitionsMarkdown(doc));
+        return doc;
       },
     });
 

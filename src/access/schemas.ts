@@ -110,3 +110,27 @@ export const AssignmentListQuery = Type.Object(
   { additionalProperties: false },
 );
 export const AssignmentParams = Type.Object({ org: Type.String({ maxLength: 64 }), id: Uuid });
+
+export const RoleDefinitionsQuery = Type.Object({ format: Type.Optional(Type.String({ enum: ['json', 'csv', 'markdown'] })) }, { additionalProperties: false });
+const RoleChangeSchema = Type.Object({
+  eventId: Uuid,
+  seq: Type.Integer(),
+  time: Timestamp,
+  action: Type.String(),
+  actor: Type.Object({ type: Type.String(), id: Type.String(), display: Type.Optional(Type.String()) }),
+  data: Type.Record(Type.String(), Type.Unknown()),
+});
+export const RoleDefinitionsSchema = Type.Object({
+  org: Type.Object({ id: Uuid, slug: Type.String(), name: Type.String() }),
+  generatedAt: Timestamp,
+  ledgerSeq: Nullable(Type.Integer()),
+  roles: Type.Array(
+    Type.Object({
+      role: RoleSchema,
+      owner: Nullable(Type.Object({ id: Uuid, email: Type.String() })),
+      holders: Type.Integer(),
+      history: Type.Array(RoleChangeSchema),
+    }),
+  ),
+  deletedRoles: Type.Array(Type.Object({ roleId: Uuid, key: Type.String(), history: Type.Array(RoleChangeSchema) })),
+});

@@ -11,6 +11,9 @@ import { MFA_POLICIES } from '../identity/organization-settings.ts';
 import * as repo from './repository.ts';
 import { toAssignment, toRole, type Role, type RoleAssignment } from './views.ts';
 import { governanceColumns, type RoleGovernanceInput } from './role-governance.ts';
+import type { LedgerQueries } from '../audit/ledger-queries.ts';
+import { exportRoleDefinitions } from './role-definitions-export.ts';
+import type { RoleDefinitionsDocument } from './role-definitions.ts';
 
 export interface RoleInput {
   key: string;
@@ -47,8 +50,8 @@ export interface HeldRole {
 }
 
 /** Roles (the documented role definitions) and role assignments (who holds what, granted by whom, until when). */
-export function createAccessService(deps: { db: Db; runner: CommandRunner; clock: Clock; newId: () => string; identity: IdentityService }) {
-  const { db, runner, clock, newId, identity } = deps;
+export function createAccessService(deps: { db: Db; runner: CommandRunner; clock: Clock; newId: () => string; identity: IdentityService; ledger: LedgerQueries }) {
+  const { db, runner, clock, newId, identity, ledger } = deps;
 
   async function requireRole(reader: Db | CommandScope['trx'], orgId: string, ref: string): Promise<RoleRow> {
     const role = await repo.findRoleByRef(reader, orgId, ref);
@@ -197,6 +200,11 @@ export function createAccessService(deps: { db: Db; runner: CommandRunner; clock
         await trx.deleteFrom('roles').where('id', '=', role.id).execute();
         record({ action: 'access.role.deleted', org: org.id, targets: [{ type: 'role', id: role.id, display: role.key }], data: { key: role.key } });
       });
+    },
+
+    /** The documented role definitions of an organization, with their change history from the ledger. Throws `organization.not_found`. */
+    async roleDefinitions(orgRef: string): Promise<RoleDefinitionsDocument> {
+      return exportRoleDefinitions({ db, clock, identity, ledger }, orgRef);
     },
 
     async getRole(orgRef: string, ref: string): Promise<Role> {
