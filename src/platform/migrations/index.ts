@@ -17,6 +17,7 @@ import { scimDirectoriesMigration } from './2026-11-29-scim-directories.ts';
 import { lifecycleMigration } from './2026-11-29-lifecycle.ts';
 import { scimIndexesMigration } from './2026-11-29-scim-indexes.ts';
 import { ssoConnectionsMigration } from './2026-11-30-sso-connections.ts';
+import { schedulerNotificationsMigration } from './2026-11-30-scheduler-notifications.ts';
 
 /** Every migration, in order. Never edit one that has landed; add a new one. */
 export function listMigrations(dialect: Dialect): Record<string, Migration> {
@@ -37,6 +38,7 @@ export function listMigrations(dialect: Dialect): Record<string, Migration> {
     '2026-11-29-0014-lifecycle': lifecycleMigration(dialect),
     '2026-11-29-0015-scim-indexes': scimIndexesMigration(dialect),
     '2026-11-30-0016-sso-connections': ssoConnectionsMigration(dialect),
+    '2026-11-30-0021-scheduler-notifications': schedulerNotificationsMigration(dialect),
   };
 }
 
