@@ -26,6 +26,7 @@ import { hrWebhookRoutes } from '../lifecycle/hr-webhook-routes.ts';
 import { scimAdminRoutes } from '../scim/admin-routes.ts';
 import { scimRoutes } from '../scim/mount.ts';
 import { ssoAdminRoutes } from '../sso/routes.ts';
+import { notifyRoutes } from '../notify/routes.ts';
 
 export type App = FastifyInstance;
 
@@ -122,6 +123,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(lifecycleRoutes(rt));
       await api.register(scimAdminRoutes(rt));
       await api.register(ssoAdminRoutes(rt));
+      await api.register(notifyRoutes(rt));
     },
     { prefix: '/api/v1' },
   );
