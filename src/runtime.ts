@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { resolveRateLimitStore, type Config } from './platform/config.ts';
 import { openDatabase, type DatabaseHandle } from './platform/database.ts';
 import { migrateToLatest } from './platform/migrations/index.ts';
@@ -36,8 +38,6 @@ import { createSsoService, type SsoService } from './sso/service.ts';
 import { createScimService, type ScimService } from './scim/service.ts';
 import { createScheduler, type Scheduler } from './platform/scheduler.ts';
 import { createNotifyService, type NotifyService } from './notify/service.ts';
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {

@@ -206,6 +206,16 @@ for (const dialect of DIALECTS) {
       expect((await outbox()).filter((r) => ids.includes(r.notification_id)).every((r) => r.status === 'delivered' && r.attempts === 1)).toBe(true);
     });
 
+    it("the runtime's scheduler delivers notifications on its tick, next to the scheduled terminations job", async () => {
+      expect(s.rt.scheduler.status().jobs).toEqual(['lifecycle.scheduled_terminations', 'notify.deliver']);
+      await notifyInCommand(note({ recipients: [] }));
+      const tick = await s.rt.scheduler.tick();
+      expect(tick).toMatchObject({ leader: true, failed: [] });
+      expect(tick.ran).toContain('notify.deliver');
+      expect(receiver.received).toHaveLength(1);
+      await s.rt.scheduler.stop();
+    });
+
     it('refuses bad URLs with notify.webhook_url_invalid and stores nothing', async () => {
       for (const [url, reason] of [
         ['http://hooks.acme.test/keyledger', 'not_https'],
