@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { ExpressionBuilder } from 'kysely';
+import type { Database } from '../platform/schema.ts';
 import type { Db } from '../platform/database.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -47,7 +49,8 @@ export function createDelivery(deps: { db: Db; clock: Clock; logger: Logger; mai
   const send = deps.fetch ?? fetch;
   const random = deps.random ?? Math.random;
 
-  const dueFilter = (time: string) => (eb: any) => eb.or([eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', time)]), eb.and([eb('status', '=', 'sending'), eb('claimed_until', '<=', time)])]);
+  /** Due: pending and its time has come, or claimed by a node whose claim lapsed (it died mid-send). */
+  const dueFilter = (time: string) => (eb: ExpressionBuilder<Database, 'notification_outbox'>) => eb.or([eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', time)]), eb.and([eb('status', '=', 'sending'), eb('claimed_until', '<=', time)])]);
 
   async function claim(id: string): Promise<{ row: NotificationOutboxRow; token: string } | null> {
     const now = clock.now();

@@ -1,4 +1,6 @@
+import type { ExpressionBuilder } from 'kysely';
 import type { Db } from './database.ts';
+import type { Database } from './schema.ts';
 import type { Clock } from './clock.ts';
 import type { Logger } from './logger.ts';
 import type { Trx } from '../audit/command-runner.ts';
@@ -120,7 +122,8 @@ export function createScheduler(deps: SchedulerDeps) {
     const { everySeconds } = jobs.get(name)!;
     const claimed = await claim(name, everySeconds, token, now);
     if (!claimed) return 'skipped';
-    const ownRun = (eb: any) => eb.and([eb('name', '=', name), eb('last_run_at', '=', claimed.startedAt), eb('last_fencing_token', '=', token)]);
+    // Results are written only onto this run's own claim (never over a newer run's).
+    const ownRun = (eb: ExpressionBuilder<Database, 'scheduler_jobs'>) => eb.and([eb('name', '=', name), eb('last_run_at', '=', claimed.startedAt), eb('last_fencing_token', '=', token)]);
     try {
       const result = await job({ now, fencingToken: token, checkFence: (reader) => lease.checkFence(reader, token, clock.now()) });
       const value = typeof result === 'number' ? result : null;
