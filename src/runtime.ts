@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { resolveRateLimitStore, type Config } from './platform/config.ts';
 import { openDatabase, type DatabaseHandle } from './platform/database.ts';
 import { migrateToLatest } from './platform/migrations/index.ts';
@@ -34,6 +36,8 @@ import { createAccessRequestService, type AccessRequestService } from './access/
 import { createLifecycleService, type LifecycleService } from './lifecycle/service.ts';
 import { createSsoService, type SsoService } from './sso/service.ts';
 import { createScimService, type ScimService } from './scim/service.ts';
+import { createScheduler, type Scheduler } from './platform/scheduler.ts';
+import { createNotifyService, type NotifyService } from './notify/service.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -79,6 +83,10 @@ export interface Runtime {
   /** The master key secrets at rest are encrypted under (TOTP secrets, the ledger signing key). */
   master: MasterKey;
   metrics: Metrics;
+  /** Periodic jobs under a database lease, run by one node at a time (created here, started by `keyledger start`). */
+  scheduler: Scheduler;
+  /** Governance notifications: notifyInScope (inside a command), webhooks, and deliverDue (a scheduler job). */
+  notify: NotifyService;
   close(): Promise<void>;
 }
 
@@ -89,6 +97,8 @@ export interface RuntimeOptions {
   database?: DatabaseHandle;
   /** Migrate on open (the default); `keyledger migrate` and tests may do it themselves. */
   migrate?: boolean;
+  /** This node's name in the scheduler lease (default: host name, process id and a random suffix). */
+  nodeId?: string;
 }
 
 /** Opens the database, migrates it, loads the ledger key and wires the services. */
@@ -188,6 +198,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     deactivationHooks.push(lifecycle.onUserDeactivated);
     const scim = createScimService({ db: database.db, dialect: database.dialect, runner, clock, newId, identity, access, lifecycle, requests: accessRequests, publicUrl: config.publicUrl });
     const sso = createSsoService({ db: database.db, runner, clock, newId, master, identity, access, requests: accessRequests, openSessionInScope: authn.openSessionInScope, publicUrl: config.publicUrl, dnsServers: config.dnsServers });
+    const notify = createNotifyService({ db: database.db, runner, clock, newId, logger, master, identity, mailer });
+    const scheduler = createScheduler({ db: database.db, clock, logger, nodeId: options.nodeId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}` });
+    // Everything periodic runs through the scheduler; each job keeps its own per-item claims as well.
+    scheduler.register('lifecycle.scheduled_terminations', () => lifecycle.runDue(), { everySeconds: 60 });
+    scheduler.register('notify.deliver', () => notify.deliverDue(), { everySeconds: 10 });
     const seq = sequencer;
     return {
       config,
@@ -219,9 +234,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       revocation: createPrincipalRevocation({ runner, sessions, oidc }),
       master,
       metrics,
+      scheduler,
+      notify,
       async close() {
         // Links already promised to someone (sign-up, reset) are delivered before the database goes away.
         await enrollment.mailIdle();
+        await scheduler.stop();
         await lifecycle.stop();
         oidc.stop();
         await seq.stop();

@@ -16,8 +16,9 @@ export async function startServer(given: Config, options: { json: boolean }): Pr
   await app.listen({ port: config.port, host: config.host });
   rt.sequencer.start();
   await rt.sequencer.integrateAll();
-  // Future-dated HR terminations are carried out by this process's ticker (started here only, never at runtime creation).
-  rt.lifecycle.start();
+  // Periodic jobs (future-dated HR terminations, notification delivery, …) run under the scheduler's lease, on one node
+  // at a time; started here only, never at runtime creation.
+  rt.scheduler.start(5_000);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const listening = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;

@@ -6,7 +6,7 @@ import type { MailOutboxRow } from '../platform/schema.ts';
 import { KeyledgerError } from '../platform/errors.ts';
 
 /** What a message is for; the dev outbox and the log say it, so a developer finds the right link. */
-export type MailKind = 'invitation' | 'email_verification' | 'password_reset' | 'account_unlock';
+export type MailKind = 'invitation' | 'email_verification' | 'password_reset' | 'account_unlock' | 'notification';
 
 export interface MailMessage {
   kind: MailKind;

@@ -130,6 +130,8 @@ export const ERROR_CATALOGUE = {
   'scim.group_mapping_exists': { status: 409, description: 'This directory group already grants this role.' },
   'sso.connection_not_found': { status: 404, description: 'No SSO connection with this id in this organization.' },
   'sso.connection_disabled': { status: 409, description: 'The SSO connection is disabled; nobody can sign in through it until it is enabled again.' },
+  'notify.webhook_not_found': { status: 404, description: 'No notification webhook with this id in this organization (or it was deleted).' },
+  'notify.webhook_url_invalid': { status: 422, description: 'The webhook URL is refused: not a URL, not https (plain http is allowed only to 127.0.0.1, ::1 or localhost), or it carries a user name or password (details.reason says which); nothing was stored.' },
   'sso.connection_invalid': { status: 422, description: 'The SSO connection settings are refused (details.field says which: a URL that is not https outside loopback, no signing certificate, an unknown attribute mapping key).' },
   'sso.metadata_invalid': { status: 422, description: 'The SAML metadata is not an EntityDescriptor with an IDPSSODescriptor, a SingleSignOnService location and at least one signing certificate.' },
   'sso.metadata_unreachable': { status: 422, description: 'The SAML metadata URL (or the OIDC issuer discovery document) could not be fetched; details.reason says why.' },

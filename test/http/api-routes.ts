@@ -121,6 +121,12 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'POST', path: '/api/v1/organizations/{org}/sso-setup-links', scope: 'admin:write', body: true },
   { method: 'GET', path: '/api/v1/organizations/{org}/sso-setup-links', scope: 'admin:read', body: false },
   { method: 'POST', path: '/api/v1/organizations/{org}/sso-setup-links/{id}/revoke', scope: 'admin:write', body: false },
+  { method: 'POST', path: '/api/v1/organizations/{org}/notification-webhooks', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/notification-webhooks', scope: 'admin:read', body: false, paged: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/notification-webhooks/{id}', scope: 'admin:read', body: false },
+  { method: 'DELETE', path: '/api/v1/organizations/{org}/notification-webhooks/{id}', scope: 'admin:write', body: false },
+  { method: 'POST', path: '/api/v1/organizations/{org}/notification-webhooks/{id}/rotate-secret', scope: 'admin:write', body: false },
+  { method: 'GET', path: '/api/v1/organizations/{org}/notification-webhooks/{id}/deliveries', scope: 'admin:read', body: false, paged: true },
 ];
 
 /** Every self-service operation (signed-in session, not API key) under /api/v1/me: the table the session-guard suite iterates. */

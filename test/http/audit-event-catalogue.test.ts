@@ -80,6 +80,9 @@ const SCENARIO_ACTIONS = [
   'lifecycle.hr_source.secret_rotated',
   'lifecycle.hr_source.deleted',
   'lifecycle.hr_event.unmatched',
+  'notify.webhook.created',
+  'notify.webhook.secret_rotated',
+  'notify.webhook.deleted',
 ];
 
 describe('docs/audit-events.md and the action catalogue', () => {
@@ -167,6 +170,9 @@ for (const dialect of DIALECTS) {
       expect(delivered.statusCode).toBe(202);
       await call(200, 'POST', `/api/v1/organizations/acme/hr-sources/${hr.source.id}/rotate-secret`, { overlapSeconds: 60 });
       await call(204, 'DELETE', `/api/v1/organizations/acme/hr-sources/${hr.source.id}`);
+      const webhook = await call(201, 'POST', '/api/v1/organizations/acme/notification-webhooks', { url: 'https://hooks.acme.test/keyledger?team=7', events: ['access.'], description: 'Approvals' });
+      await call(200, 'POST', `/api/v1/organizations/acme/notification-webhooks/${webhook.webhook.id}/rotate-secret`);
+      await call(204, 'DELETE', `/api/v1/organizations/acme/notification-webhooks/${webhook.webhook.id}`);
       // Refused requests add nothing, so they cannot add uncatalogued events either.
       await s.request('POST', '/api/v1/organizations', { key, body: { slug: 'acme', name: 'Again' } });
       events = await listEventsViaApi(s, '', key);

@@ -396,6 +396,24 @@ const BODY_CASES: BodyCase[] = [
     success: 201,
   },
   { route: 'POST /api/v1/organizations/{org}/sso-setup-links/{id}/revoke', params: (f) => ({ org: 'acme', id: f.params.setupLinkId }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
+  {
+    route: 'POST /api/v1/organizations/{org}/notification-webhooks',
+    params: () => ({ org: 'acme' }),
+    valid: () => ({ url: 'https://hooks.acme.test/keyledger', events: ['access.'], description: 'Approvals' }),
+    wrongTypes: () => [
+      { url: 5, events: ['access.'] },
+      { url: '', events: ['access.'] },
+      { url: 'https://hooks.acme.test/k', events: 'access.' },
+      { url: 'https://hooks.acme.test/k', events: [] },
+      { url: 'https://hooks.acme.test/k', events: ['Access.'] },
+      { url: 'https://hooks.acme.test/k', events: ['access.'], description: '' },
+      { url: 'https://hooks.acme.test/k', events: ['access.'], secret: 'mine' },
+    ],
+    missing: { events: ['access.'] },
+    success: 201,
+  },
+  { route: 'POST /api/v1/organizations/{org}/notification-webhooks/{id}/rotate-secret', params: (f) => ({ org: 'acme', id: f.params.webhookId }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
+  { route: 'DELETE /api/v1/organizations/{org}/notification-webhooks/{id}', params: (f) => ({ org: 'acme', id: f.params.disposableWebhookId }), valid: null, wrongTypes: () => [], missing: null, success: 204 },
 ];
 
 const OVERSIZE = 'x'.repeat(257 * 1024);
@@ -455,11 +473,13 @@ for (const dialect of DIALECTS) {
       await ok(s, 200, 'POST', `/api/v1/organizations/acme/sso-domains/${verifiedDomain.id}/attest`, { statement: 'ours' });
       const disposableDomain = await ok(s, 201, 'POST', '/api/v1/organizations/acme/sso-domains', { domain: 'old.acme.test' });
       const setupLink = await ok(s, 201, 'POST', '/api/v1/organizations/acme/sso-setup-links', {});
+      const webhook = await ok(s, 201, 'POST', '/api/v1/organizations/acme/notification-webhooks', { url: 'https://hooks.acme.test/keyledger', events: ['access.'] });
+      const disposableWebhook = await ok(s, 201, 'POST', '/api/v1/organizations/acme/notification-webhooks', { url: 'https://old-hooks.acme.test/keyledger', events: ['*'] });
       f = {
         memberToKeep: keep.id,
         nonMember: outsider.id,
         params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, doomedServiceAccountId: doomed.id, keyedServiceAccountId: keyed.id, rotatableCredentialId: rotatable.credential.id, revocableCredentialId: revocable.credential.id, assignmentId: assignment.id, invitationId: invitation.invitation.id, unverifiedId: unverified.id, factorId: factor.factorId, sessionId: session.session.id, applicationId: application.application.id, disposableApplicationId: disposable.application.id, leavingId: leaving.id, goneId: gone.id, hrSourceId: hrSource.source.id, disposableHrSourceId: disposableHrSource.source.id, directoryId: directory.id, disabledDirectoryId: toDisable.id, revocableTokenId: scimToken.tokenInfo.id, disposableMappingId: disposableMapping.id,
-          idpCertificate: idpCert, nextIdpCertificate: nextIdpCert, connectionId: connection.id, disposableConnectionId: disposableConnection.id, twoCertificateConnectionId: twoCertificates.id, removableFingerprint: twoCertificates.saml.certificates[1].fingerprint, disposableSsoMappingId: disposableSsoMapping.id, domainId: domain.id, verifiedDomainId: verifiedDomain.id, disposableDomainId: disposableDomain.id, setupLinkId: setupLink.link.id },
+          idpCertificate: idpCert, nextIdpCertificate: nextIdpCert, connectionId: connection.id, disposableConnectionId: disposableConnection.id, twoCertificateConnectionId: twoCertificates.id, removableFingerprint: twoCertificates.saml.certificates[1].fingerprint, disposableSsoMappingId: disposableSsoMapping.id, domainId: domain.id, verifiedDomainId: verifiedDomain.id, disposableDomainId: disposableDomain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, disposableWebhookId: disposableWebhook.webhook.id },
       };
       doc = (await s.request('GET', '/api/v1/openapi.json')).json();
     });

@@ -50,6 +50,7 @@ const PASSABLE_BODY: Record<string, unknown> = {
   'POST /api/v1/organizations/{org}/sso-domains': { domain: 'never.test' },
   'POST /api/v1/organizations/{org}/sso-domains/{id}/attest': { statement: 's' },
   'POST /api/v1/organizations/{org}/sso-setup-links': {},
+  'POST /api/v1/organizations/{org}/notification-webhooks': { url: 'https://never.test/hook', events: ['access.'] },
 };
 
 /** Query strings a route requires, so that a GET with good parameters can succeed. */
@@ -123,6 +124,13 @@ for (const dialect of DIALECTS) {
       await ok(s, 201, 'POST', '/api/v1/organizations/acme/sso-domains', { domain: 'acme-corp.test' });
       const setupLink = await ok(s, 201, 'POST', '/api/v1/organizations/acme/sso-setup-links', {});
       await ok(s, 201, 'POST', '/api/v1/organizations/acme/sso-setup-links', {});
+      // Two notification webhooks, one with a delivery, so those lists have items to page through.
+      const webhook = await ok(s, 201, 'POST', '/api/v1/organizations/acme/notification-webhooks', { url: 'https://hooks.acme.test/keyledger', events: ['access.'] });
+      await ok(s, 201, 'POST', '/api/v1/organizations/acme/notification-webhooks', { url: 'https://hooks.acme.test/other', events: ['*'] });
+      await s.rt.runner.run(setup, async (scope) => {
+        await s.rt.notify.notifyInScope(scope, { orgId: org.id, type: 'access.request.pending', recipients: [], subject: 's', text: 't', data: {} });
+        scope.record({ action: 'identity.organization.updated', org: org.id, targets: [{ type: 'organization', id: org.id }], data: { before: {}, after: {} } });
+      });
       const viewerRole = await ok(s, 200, 'GET', '/api/v1/organizations/acme/roles/viewer');
       const editorRole = await ok(s, 200, 'GET', '/api/v1/organizations/acme/roles/editor');
       for (const roleId of [viewerRole.id, editorRole.id]) {
@@ -132,7 +140,7 @@ for (const dialect of DIALECTS) {
       const session = await s.rt.sessions.create(setup, { userId: u1.id, orgId: org.id, amr: ['pwd'], acr: 'urn:keyledger:acr:pwd', ip: null, userAgent: null, policy: { ...DEFAULT_SESSION_POLICY } });
       const [event] = (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).items;
       const cp = await s.rt.sequencer.integrateAll();
-      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id, hrSourceId: hrSource.source.id, directoryId: directory.id, otherDirectoryId: otherDirectory.id, tokenId: scimToken.tokenInfo.id, mappingId: mapping.id, connectionId: connection.id, otherConnectionId: otherConnection.id, ssoMappingId: ssoMapping.id, fingerprint: connection.saml.certificates[0].fingerprint, domainId: domain.id, setupLinkId: setupLink.link.id };
+      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id, hrSourceId: hrSource.source.id, directoryId: directory.id, otherDirectoryId: otherDirectory.id, tokenId: scimToken.tokenInfo.id, mappingId: mapping.id, connectionId: connection.id, otherConnectionId: otherConnection.id, ssoMappingId: ssoMapping.id, fingerprint: connection.saml.certificates[0].fingerprint, domainId: domain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id };
       cursors = {
         organization: (await ok(s, 200, 'GET', '/api/v1/organizations?limit=1')).nextCursor,
         events: (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).nextCursor,
@@ -167,7 +175,9 @@ for (const dialect of DIALECTS) {
                             ? good.domainId
                             : route.path.includes('sso-setup-links')
                               ? good.setupLinkId
-                              : good.id;
+                              : route.path.includes('notification-webhooks')
+                                ? good.webhookId
+                                : good.id;
       return { ...good, id, ...(route.path.includes('sso-connections') ? { mappingId: good.ssoMappingId } : {}) };
     };
 
@@ -203,7 +213,7 @@ for (const dialect of DIALECTS) {
 
     it('every list refuses a bad limit, an unknown query parameter and a cursor it did not issue', async () => {
       const lists = API_ROUTES.filter((r) => r.paged);
-      expect(lists.length).toBe(17);
+      expect(lists.length).toBe(19);
       for (const route of lists) {
         const base = fillPath(route.path, goodParams(route));
         for (const q of ['limit=abc', 'limit=0', 'limit=201', 'limit=1.5', 'limit=', 'unknown=1']) await refused(route, `${base}?${q}`, 400, 'request.invalid');
@@ -354,6 +364,14 @@ for (const dialect of DIALECTS) {
         ['DELETE /api/v1/organizations/{org}/scim-directories/{id}/tokens/{tokenId}', { org: 'acme', id: good.otherDirectoryId, tokenId: good.tokenId }, 404, 'scim.token_not_found'],
         ['DELETE /api/v1/organizations/{org}/scim-directories/{id}/group-mappings/{mappingId}', { org: 'acme', id: good.otherDirectoryId, mappingId: good.mappingId }, 404, 'scim.group_mapping_not_found'],
         ...ssoNotFound(none),
+        ['POST /api/v1/organizations/{org}/notification-webhooks', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['GET /api/v1/organizations/{org}/notification-webhooks', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        // Each route under a webhook: an unknown id, and another organization's webhook through this one.
+        ...['GET {id}', 'DELETE {id}', 'POST {id}/rotate-secret', 'GET {id}/deliveries'].flatMap((r): Array<[string, Record<string, string>, number, string]> => {
+          const [method, rest] = r.split(' ');
+          const name = `${method} /api/v1/organizations/{org}/notification-webhooks/${rest}`;
+          return [[name, { org: 'acme', id: none }, 404, 'notify.webhook_not_found'], [name, { org: 'globex', id: good.webhookId }, 404, 'notify.webhook_not_found']];
+        }),
       ];
       for (const [name, params, status, code] of cases) {
         const route = API_ROUTES.find((r) => routeName(r) === name)!;

@@ -121,6 +121,12 @@ const DOMAIN_STATUSES: Record<string, number[]> = {
   'POST /api/v1/organizations/{org}/sso-setup-links': [404],
   'GET /api/v1/organizations/{org}/sso-setup-links': [404],
   'POST /api/v1/organizations/{org}/sso-setup-links/{id}/revoke': [404],
+  'POST /api/v1/organizations/{org}/notification-webhooks': [404, 422],
+  'GET /api/v1/organizations/{org}/notification-webhooks': [404],
+  'GET /api/v1/organizations/{org}/notification-webhooks/{id}': [404],
+  'DELETE /api/v1/organizations/{org}/notification-webhooks/{id}': [404],
+  'POST /api/v1/organizations/{org}/notification-webhooks/{id}/rotate-secret': [404],
+  'GET /api/v1/organizations/{org}/notification-webhooks/{id}/deliveries': [404],
 };
 const QUERY_ONLY = new Set(['GET /api/v1/audit/events/{id}/proof', 'GET /api/v1/audit/consistency', 'GET /api/v1/mail/outbox']);
 
