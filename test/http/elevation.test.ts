@@ -225,6 +225,20 @@ for (const dialect of DIALECTS) {
       expect(await ok(s, 200, 'GET', `/api/v1/organizations/acme/role-eligibilities/${erins.id}`)).toMatchObject({ active: false, endReason: 'user deprovisioned' });
     });
 
+    it('two activations of one eligibility at once: exactly one starts', async () => {
+      await createRole(s, 'acme', 'db-read', { privileged: true, elevation: { maxActivationMinutes: 30 } });
+      const e = await eligible(bob.id, 'db-read');
+      const seq = await ledgerNextSeq(s.rt);
+      // Two commands side by side (two nodes, two tabs): on PostgreSQL each has its own connection and transaction.
+      const start = () => s.rt.runner.run(systemContext('test', 'race'), (scope) => s.rt.elevation.activateInScope(scope, { eligibilityId: e.id, principalId: bob.id, justification, durationMinutes: 10, approvalRef: null, session: null }));
+      const both = await Promise.allSettled([start(), start()]);
+      expect(both.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+      expect((both.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ code: 'elevation.already_active' });
+      expect((await eventsSince(seq)).map((x) => x.action)).toEqual(['access.elevation.activated']);
+      const rows = await s.rt.database.db.selectFrom('role_assignments').select('id').where('eligibility_id', '=', e.id).execute();
+      expect(rows).toHaveLength(1);
+    });
+
     it('findings: a standing assignment of a privileged role that does not allow standing holders, citing its grant; activations and allowed roles are not findings', async () => {
       const org = await ok(s, 200, 'GET', '/api/v1/organizations/acme');
       await createRole(s, 'acme', 'break-glass', { privileged: true, allowStanding: true });
