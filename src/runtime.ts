@@ -38,6 +38,9 @@ import { createSsoService, type SsoService } from './sso/service.ts';
 import { createScimService, type ScimService } from './scim/service.ts';
 import { createScheduler, type Scheduler } from './platform/scheduler.ts';
 import { createNotifyService, type NotifyService } from './notify/service.ts';
+import { createEligibilityService, type EligibilityService } from './access/eligibilities.ts';
+import { createElevationService, type ElevationService } from './access/elevation.ts';
+import { createElevationFindings } from './access/elevation-findings.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -52,6 +55,13 @@ export interface Runtime {
   ledger: LedgerQueries;
   identity: IdentityService;
   access: AccessService;
+  /** Role eligibilities: who may activate which role just in time (admin API, approved requests). */
+  eligibilities: EligibilityService;
+  /**
+   * Just-in-time elevation: activation (fresh passkey step-up), early deactivation, `endExpired`
+   * (the expiry job, for the scheduler) and `listElevationFindings`.
+   */
+  elevation: ElevationService & ReturnType<typeof createElevationFindings>;
   /** Pending access requests (at most one per principal and role), cancelled when the principal leaves. */
   accessRequests: AccessRequestService;
   /** Deprovisioning with SLA evidence, reactivation, HR sources and their webhook, scheduled terminations. */
@@ -196,6 +206,16 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const lifecycle = createLifecycleService({ db: database.db, runner, clock, newId, logger, master, publicUrl: config.publicUrl, identity, access, accessRequests });
     // Deprovisioning (however it comes) ends every role assignment and pending request and writes the leaver record, after the revocations above.
     deactivationHooks.push(lifecycle.onUserDeactivated);
+    const eligibilities = createEligibilityService({ db: database.db, runner, clock, newId, identity, access });
+    const elevation = { ...createElevationService({ db: database.db, runner, clock, newId, logger, identity, access, eligibilities }), ...createElevationFindings({ db: database.db, clock, identity }) };
+    // A leaver can no longer activate anything: their eligibilities end with their membership or account (after their assignments above).
+    hooks.push(async (scope, orgId, userId) => {
+      await eligibilities.endEligibilitiesOfInScope(scope, orgId, userId, 'membership ended');
+      return [];
+    });
+    deactivationHooks.push(async (scope, userId, status) => {
+      if (status === 'deprovisioned') await eligibilities.endEligibilitiesOfInScope(scope, null, userId, 'user deprovisioned');
+    });
     const scim = createScimService({ db: database.db, dialect: database.dialect, runner, clock, newId, identity, access, lifecycle, requests: accessRequests, publicUrl: config.publicUrl });
     const sso = createSsoService({ db: database.db, runner, clock, newId, master, identity, access, requests: accessRequests, openSessionInScope: authn.openSessionInScope, publicUrl: config.publicUrl, dnsServers: config.dnsServers });
     const notify = createNotifyService({ db: database.db, runner, clock, newId, logger, master, identity, mailer });
@@ -216,6 +236,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       ledger,
       identity,
       access,
+      eligibilities,
+      elevation,
       accessRequests,
       lifecycle,
       scim,

@@ -59,30 +59,43 @@ export function createAccessService(deps: { db: Db; runner: CommandRunner; clock
     return role;
   }
 
-  /** Ends the given active assignments now, recording `access.assignment.revoked` for each. */
-  async function endAssignments(scope: CommandScope, active: RoleAssignmentRow[], reason: string): Promise<string[]> {
+  /**
+   * Ends the given active assignments now, recording `access.assignment.revoked` for each, and for
+   * a just-in-time activation also `access.elevation.ended` (with `elevationReason`: `revoked` by an
+   * administrator, `principal_left` when membership or the account ended).
+   */
+  async function endAssignments(scope: CommandScope, active: RoleAssignmentRow[], reason: string, elevationReason: 'revoked' | 'principal_left' = 'revoked'): Promise<string[]> {
     const now = scope.now.toISOString();
     for (const a of active) {
       await scope.trx.updateTable('role_assignments').set({ ended_at: now, end_reason: reason }).where('id', '=', a.id).execute();
       const role = await scope.trx.selectFrom('roles').select('key').where('id', '=', a.role_id).executeTakeFirstOrThrow();
+      const targets = [{ type: a.principal_type, id: a.principal_id }, { type: 'role_assignment', id: a.id }, { type: 'role', id: a.role_id, display: role.key }];
       scope.record({
         action: 'access.assignment.revoked',
         org: a.org_id,
-        targets: [{ type: a.principal_type, id: a.principal_id }, { type: 'role_assignment', id: a.id }, { type: 'role', id: a.role_id, display: role.key }],
+        targets,
         data: { roleId: a.role_id, roleKey: role.key, principalType: a.principal_type, principalId: a.principal_id, reason },
       });
+      if (a.kind === 'activation') {
+        scope.record({
+          action: 'access.elevation.ended',
+          org: a.org_id,
+          targets: a.eligibility_id ? [...targets, { type: 'role_eligibility', id: a.eligibility_id }] : targets,
+          data: { assignmentId: a.id, eligibilityId: a.eligibility_id, roleId: a.role_id, roleKey: role.key, principalId: a.principal_id, reason: elevationReason, detail: reason, endedAt: now, expiredAt: null },
+        });
+      }
     }
     return active.map((a) => a.id);
   }
 
   /** Ends every active assignment of a principal in an organization (used when membership ends). */
   async function endAssignmentsOf(scope: CommandScope, orgId: string, principalType: 'user' | 'service_account', principalId: string, reason: string): Promise<string[]> {
-    return endAssignments(scope, await repo.findActiveAssignments(scope.trx, scope.now.toISOString(), { orgId, principalType, principalId }), reason);
+    return endAssignments(scope, await repo.findActiveAssignments(scope.trx, scope.now.toISOString(), { orgId, principalType, principalId }), reason, 'principal_left');
   }
 
   /** Ends every active assignment of a principal in every organization (deprovisioning), each recorded in its organization. */
   async function endAllAssignmentsOf(scope: CommandScope, principalType: 'user' | 'service_account', principalId: string, reason: string): Promise<string[]> {
-    return endAssignments(scope, await repo.findActiveAssignments(scope.trx, scope.now.toISOString(), { principalType, principalId }), reason);
+    return endAssignments(scope, await repo.findActiveAssignments(scope.trx, scope.now.toISOString(), { principalType, principalId }), reason, 'principal_left');
   }
 
   /** The HTTP schema checks the value; the CLI and other callers come through here too, and the column's check is only the backstop. */
@@ -115,6 +128,9 @@ export function createAccessService(deps: { db: Db; runner: CommandRunner; clock
       granted_by_id: grantedBy.id,
       approval_ref: input.approvalRef ?? null,
       reason: input.reason ?? null,
+      kind: 'standing' as const,
+      eligibility_id: null,
+      justification: null,
       expires_at: input.expiresAt ? new Date(input.expiresAt).toISOString() : null,
       created_at: now.toISOString(),
       ended_at: null,

@@ -29,6 +29,12 @@ export interface RoleAssignment {
   grantedBy: { type: string; id: string };
   approvalRef: string | null;
   reason: string | null;
+  /** `standing` (granted outright) or `activation` (just-in-time, from an eligibility). */
+  kind: RoleAssignmentRow['kind'];
+  /** The eligibility an activation came from; null for a standing assignment. */
+  eligibilityId: string | null;
+  /** The user's reason for an activation; null for a standing assignment. */
+  justification: string | null;
   expiresAt: string | null;
   createdAt: string;
   endedAt: string | null;
@@ -65,6 +71,9 @@ export function toAssignment(row: RoleAssignmentRow, now: Date): RoleAssignment 
     grantedBy: { type: row.granted_by_type, id: row.granted_by_id },
     approvalRef: row.approval_ref,
     reason: row.reason,
+    kind: row.kind,
+    eligibilityId: row.eligibility_id,
+    justification: row.justification,
     expiresAt: row.expires_at,
     createdAt: row.created_at,
     endedAt: row.ended_at,

@@ -68,6 +68,36 @@ export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
     description: 'A request for a role was opened and is pending (at most one pending request per principal and role).',
     data: { requestId: 'the request', roleId: 'role id', roleKey: 'role key', principalType: 'user | service_account', principalId: 'who would hold the role', requestedBy: '{ type, id } of who asked', reason: 'business reason, or null', source: 'where it came from, e.g. scim_group or api', sourceRef: 'the source’s reference (e.g. the directory group), or null' },
   },
+  'access.eligibility.granted': {
+    v: 1,
+    description: 'A user was made eligible to activate a role just in time (not granted it).',
+    data: { eligibilityId: 'the eligibility', roleId: 'role id', roleKey: 'role key', privileged: 'whether the role is privileged', principalType: 'user', principalId: 'the eligible user', approvalRef: 'reference to the approval that authorized the eligibility, or null', reason: 'business reason, or null', expiresAt: 'when the eligibility ends by itself, or null' },
+  },
+  'access.eligibility.revoked': {
+    v: 1,
+    description: 'An eligibility was ended before its expiry (by an administrator, or because its user left the organization or was deprovisioned).',
+    data: { eligibilityId: 'the eligibility', roleId: 'role id', roleKey: 'role key', principalId: 'the user', reason: 'why' },
+  },
+  'access.eligibility.expired': {
+    v: 1,
+    description: 'An eligibility reached its expiry and was closed by the expiry job.',
+    data: { eligibilityId: 'the eligibility', roleId: 'role id', roleKey: 'role key', principalId: 'the user', expiredAt: 'when it expired' },
+  },
+  'access.elevation.activated': {
+    v: 1,
+    description: 'An eligible user activated a role just in time: a role assignment of kind activation that ends by itself.',
+    data: { eligibilityId: 'the eligibility it came from', assignmentId: 'the activation (a role assignment)', roleId: 'role id', roleKey: 'role key', privileged: 'whether the role is privileged', principalId: 'the user', justification: 'the user’s reason', durationMinutes: 'how long it was asked for', expiresAt: 'when it ends by itself', approvalRef: 'the approved request that started it, or null (started directly)', sessionId: 'the session it was started from, or null', sessionAmr: 'the methods that session proved (the phishing-resistant step-up), or null' },
+  },
+  'access.elevation.ended': {
+    v: 1,
+    description: 'A just-in-time activation ended: deactivated early by its user, revoked by an administrator, expired, or its user left.',
+    data: { assignmentId: 'the activation', eligibilityId: 'the eligibility it came from', roleId: 'role id', roleKey: 'role key', principalId: 'the user', reason: 'deactivated | revoked | expired | principal_left', detail: 'the free-text reason given, or null', endedAt: 'when it ended', expiredAt: 'its expiry time when it ran out, else null' },
+  },
+  'access.assignment.expired': {
+    v: 1,
+    description: 'A standing role assignment reached its expiry and was closed by the expiry job (it was no longer effective from its expiry on).',
+    data: { assignmentId: 'the assignment', roleId: 'role id', roleKey: 'role key', principalType: 'user | service_account', principalId: 'principal id', expiredAt: 'when it expired' },
+  },
   'access.request.cancelled': { v: 1, description: 'A pending access request was cancelled (withdrawn, or its principal was deprovisioned).', data: { requestId: 'the request', roleId: 'role id', principalType: 'user | service_account', principalId: 'principal id', reason: 'why' } },
   'platform.api_key.created': { v: 1, description: 'An admin API key was issued (the key itself is never recorded).', data: { name: 'name', prefix: 'non-secret key prefix', scopes: 'granted scopes', expiresAt: 'expiry or null' } },
   'platform.api_key.revoked': { v: 1, description: 'An admin API key was revoked.', data: { name: 'name', prefix: 'non-secret key prefix' } },

@@ -28,6 +28,8 @@ import { scimRoutes } from '../scim/mount.ts';
 import { ssoAdminRoutes } from '../sso/routes.ts';
 import { meRoutes } from '../access/me-routes.ts';
 import { notifyRoutes } from '../notify/routes.ts';
+import { eligibilityRoutes } from '../access/eligibility-routes.ts';
+import { elevationRoutes } from '../access/elevation-routes.ts';
 
 export type App = FastifyInstance;
 
@@ -131,6 +133,8 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(ssoAdminRoutes(rt));
       await api.register(meRoutes(rt));
       await api.register(notifyRoutes(rt));
+      await api.register(eligibilityRoutes(rt));
+      await api.register(elevationRoutes(rt));
     },
     { prefix: '/api/v1' },
   );

@@ -3,13 +3,14 @@ import type { DirectoryTables } from './schema-directory.ts';
 import type { LifecycleTables } from './schema-lifecycle.ts';
 import type { SsoTables } from './schema-sso.ts';
 import type { SchedulingTables } from './schema-scheduling.ts';
+import type { AssignmentKind, ElevationTables } from './schema-elevation.ts';
 
 /**
  * Table shapes shared by SQLite and PostgreSQL. Times are RFC 3339 UTC text
  * (sortable, identical on both engines), JSON is text, booleans are 0/1
  * integers, hashes and keys are bytes.
  */
-export interface Database extends DirectoryTables, LifecycleTables, SsoTables, SchedulingTables {
+export interface Database extends DirectoryTables, LifecycleTables, SsoTables, SchedulingTables, ElevationTables {
   organizations: OrganizationsTable;
   users: UsersTable;
   memberships: MembershipsTable;
@@ -126,6 +127,11 @@ export interface RoleAssignmentsTable {
   granted_by_id: string;
   approval_ref: string | null;
   reason: string | null;
+  /** `standing` (granted outright) or `activation` (just-in-time, from `eligibility_id`). */
+  kind: AssignmentKind;
+  eligibility_id: string | null;
+  /** Why the user activated the role (activations only). */
+  justification: string | null;
   expires_at: string | null;
   created_at: string;
   ended_at: string | null;

@@ -50,6 +50,10 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'GET', path: '/api/v1/organizations/{org}/role-assignments', scope: 'admin:read', body: false, paged: true },
   { method: 'GET', path: '/api/v1/organizations/{org}/role-assignments/{id}', scope: 'admin:read', body: false },
   { method: 'POST', path: '/api/v1/organizations/{org}/role-assignments/{id}/revoke', scope: 'admin:write', body: true },
+  { method: 'POST', path: '/api/v1/organizations/{org}/role-eligibilities', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/role-eligibilities', scope: 'admin:read', body: false, paged: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/role-eligibilities/{id}', scope: 'admin:read', body: false },
+  { method: 'POST', path: '/api/v1/organizations/{org}/role-eligibilities/{id}/revoke', scope: 'admin:write', body: true },
   { method: 'GET', path: '/api/v1/audit/events', scope: 'audit:read', body: false, paged: true },
   { method: 'GET', path: '/api/v1/audit/events/{id}', scope: 'audit:read', body: false },
   { method: 'GET', path: '/api/v1/audit/events/{id}/proof', scope: 'audit:read', body: false },
@@ -136,7 +140,12 @@ export interface SessionRoute {
   body: boolean;
 }
 
-export const SESSION_ROUTES: SessionRoute[] = [{ method: 'GET', path: '/api/v1/me', body: false }];
+export const SESSION_ROUTES: SessionRoute[] = [
+  { method: 'GET', path: '/api/v1/me', body: false },
+  { method: 'GET', path: '/api/v1/me/eligibilities', body: false },
+  { method: 'POST', path: '/api/v1/me/elevations', body: true },
+  { method: 'POST', path: '/api/v1/me/elevations/{id}/deactivate', body: true },
+];
 
 export const routeName = (r: Pick<ApiRoute, 'method' | 'path'>) => `${r.method} ${r.path}`;
 

@@ -86,7 +86,7 @@ for (const dialect of DIALECTS) {
         action: 'access.role.created',
         org: org.id,
         targets: [{ type: 'role', id: role.id, display: 'admin' }],
-        data: { key: 'admin', name: 'Admin', description: 'Everything', permissions: ['*'], privileged: true, mfaPolicy: null },
+        data: { key: 'admin', name: 'Admin', description: 'Everything', permissions: ['*'], privileged: true, mfaPolicy: null, ownerId: null, approvers: ['manager', 'owner', 'named'], namedApprovers: [], approvalsRequired: null, maxActivationMinutes: 60, activationRequiresApproval: false, allowStanding: false },
       });
 
       clock.advance(1000);

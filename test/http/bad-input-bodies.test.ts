@@ -164,6 +164,28 @@ const BODY_CASES: BodyCase[] = [
     missing: null,
     success: 200,
   },
+  {
+    route: 'POST /api/v1/organizations/{org}/role-eligibilities',
+    params: () => ({ org: 'acme' }),
+    valid: (f) => ({ role: 'viewer', principalId: f.memberToKeep, reason: 'on-call rota' }),
+    wrongTypes: (f) => [
+      { role: 'viewer', principalId: 5 },
+      { role: 'viewer', principalId: f.memberToKeep, expiresAt: 'tomorrow' },
+      { role: 'viewer', principalId: f.memberToKeep, principalType: 'service_account' },
+      { role: '', principalId: f.memberToKeep },
+      { role: 'viewer', principalId: f.memberToKeep, reason: 'x'.repeat(1001) },
+    ],
+    missing: { role: 'viewer' },
+    success: 201,
+  },
+  {
+    route: 'POST /api/v1/organizations/{org}/role-eligibilities/{id}/revoke',
+    params: (f) => ({ org: 'acme', id: f.params.eligibilityId }),
+    valid: () => ({ reason: 'rota ended' }),
+    wrongTypes: () => [{ reason: 5 }, { reason: ['done'] }],
+    missing: null,
+    success: 200,
+  },
   { route: 'DELETE /api/v1/users/{id}/factors/totp/{factorId}', params: (f) => ({ id: f.nonMember, factorId: f.params.factorId }), valid: null, wrongTypes: () => [], missing: null, success: 204 },
   {
     route: 'POST /api/v1/users/{id}/factors/reset',
@@ -433,6 +455,7 @@ for (const dialect of DIALECTS) {
       await createRole(s, 'acme', 'editor');
       await createRole(s, 'acme', 'disposable');
       const assignment = await grantRole(s, 'acme', 'editor', keep.id);
+      const eligibility = await ok(s, 201, 'POST', '/api/v1/organizations/acme/role-eligibilities', { role: 'editor', principalId: keep.id });
       const sa = await createServiceAccount(s, 'acme', 'bot', keep.id);
       const doomed = await createServiceAccount(s, 'acme', 'doomed-bot', keep.id);
       const keyed = await createServiceAccount(s, 'acme', 'keyed-bot', keep.id);
@@ -478,7 +501,7 @@ for (const dialect of DIALECTS) {
       f = {
         memberToKeep: keep.id,
         nonMember: outsider.id,
-        params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, doomedServiceAccountId: doomed.id, keyedServiceAccountId: keyed.id, rotatableCredentialId: rotatable.credential.id, revocableCredentialId: revocable.credential.id, assignmentId: assignment.id, invitationId: invitation.invitation.id, unverifiedId: unverified.id, factorId: factor.factorId, sessionId: session.session.id, applicationId: application.application.id, disposableApplicationId: disposable.application.id, leavingId: leaving.id, goneId: gone.id, hrSourceId: hrSource.source.id, disposableHrSourceId: disposableHrSource.source.id, directoryId: directory.id, disabledDirectoryId: toDisable.id, revocableTokenId: scimToken.tokenInfo.id, disposableMappingId: disposableMapping.id,
+        params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, doomedServiceAccountId: doomed.id, keyedServiceAccountId: keyed.id, rotatableCredentialId: rotatable.credential.id, revocableCredentialId: revocable.credential.id, assignmentId: assignment.id, eligibilityId: eligibility.id, invitationId: invitation.invitation.id, unverifiedId: unverified.id, factorId: factor.factorId, sessionId: session.session.id, applicationId: application.application.id, disposableApplicationId: disposable.application.id, leavingId: leaving.id, goneId: gone.id, hrSourceId: hrSource.source.id, disposableHrSourceId: disposableHrSource.source.id, directoryId: directory.id, disabledDirectoryId: toDisable.id, revocableTokenId: scimToken.tokenInfo.id, disposableMappingId: disposableMapping.id,
           idpCertificate: idpCert, nextIdpCertificate: nextIdpCert, connectionId: connection.id, disposableConnectionId: disposableConnection.id, twoCertificateConnectionId: twoCertificates.id, removableFingerprint: twoCertificates.saml.certificates[1].fingerprint, disposableSsoMappingId: disposableSsoMapping.id, domainId: domain.id, verifiedDomainId: verifiedDomain.id, disposableDomainId: disposableDomain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, disposableWebhookId: disposableWebhook.webhook.id },
       };
       doc = (await s.request('GET', '/api/v1/openapi.json')).json();

@@ -26,6 +26,8 @@ const PASSABLE_BODY: Record<string, unknown> = {
   'PATCH /api/v1/organizations/{org}/roles/{role}': { name: 'N' },
   'POST /api/v1/organizations/{org}/role-assignments': { role: 'viewer', principalType: 'user', principalId: '00000000-0000-7000-8000-000000000000' },
   'POST /api/v1/organizations/{org}/role-assignments/{id}/revoke': { reason: 'r' },
+  'POST /api/v1/organizations/{org}/role-eligibilities': { role: 'viewer', principalId: '00000000-0000-7000-8000-000000000000' },
+  'POST /api/v1/organizations/{org}/role-eligibilities/{id}/revoke': { reason: 'r' },
   'POST /api/v1/users/{id}/factors/reset': { reason: 'r' },
   'POST /api/v1/users/{id}/sessions/revoke': { reason: 'r' },
   'POST /api/v1/users/{id}/revoke-access': { reason: 'r' },
@@ -91,6 +93,8 @@ for (const dialect of DIALECTS) {
       await createRole(s, 'acme', 'editor');
       const a = await grantRole(s, 'acme', 'viewer', u1.id);
       await grantRole(s, 'acme', 'editor', u1.id);
+      const eligibility = await ok(s, 201, 'POST', '/api/v1/organizations/acme/role-eligibilities', { role: 'viewer', principalId: u2.id });
+      await ok(s, 201, 'POST', '/api/v1/organizations/acme/role-eligibilities', { role: 'editor', principalId: u2.id });
       const invitation = await ok(s, 201, 'POST', '/api/v1/organizations/acme/invitations', { email: 'invitee@acme.test' });
       await ok(s, 201, 'POST', '/api/v1/organizations/acme/invitations', { email: 'invitee-2@acme.test' });
       const app = await ok(s, 201, 'POST', '/api/v1/organizations/acme/applications', { name: 'portal', type: 'web', redirectUris: ['https://portal.acme.test/cb'] });
@@ -140,7 +144,7 @@ for (const dialect of DIALECTS) {
       const session = await s.rt.sessions.create(setup, { userId: u1.id, orgId: org.id, amr: ['pwd'], acr: 'urn:keyledger:acr:pwd', ip: null, userAgent: null, policy: { ...DEFAULT_SESSION_POLICY } });
       const [event] = (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).items;
       const cp = await s.rt.sequencer.integrateAll();
-      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id, hrSourceId: hrSource.source.id, directoryId: directory.id, otherDirectoryId: otherDirectory.id, tokenId: scimToken.tokenInfo.id, mappingId: mapping.id, connectionId: connection.id, otherConnectionId: otherConnection.id, ssoMappingId: ssoMapping.id, fingerprint: connection.saml.certificates[0].fingerprint, domainId: domain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id };
+      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eligibilityId: eligibility.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id, hrSourceId: hrSource.source.id, directoryId: directory.id, otherDirectoryId: otherDirectory.id, tokenId: scimToken.tokenInfo.id, mappingId: mapping.id, connectionId: connection.id, otherConnectionId: otherConnection.id, ssoMappingId: ssoMapping.id, fingerprint: connection.saml.certificates[0].fingerprint, domainId: domain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id };
       cursors = {
         organization: (await ok(s, 200, 'GET', '/api/v1/organizations?limit=1')).nextCursor,
         events: (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).nextCursor,
@@ -157,6 +161,8 @@ for (const dialect of DIALECTS) {
           ? good.saId
           : route.path.includes('role-assignments')
             ? good.assignmentId
+            : route.path.includes('role-eligibilities')
+              ? good.eligibilityId
             : route.path.startsWith('/api/v1/audit')
               ? good.eventId
               : route.path.startsWith('/api/v1/sessions')
@@ -213,7 +219,7 @@ for (const dialect of DIALECTS) {
 
     it('every list refuses a bad limit, an unknown query parameter and a cursor it did not issue', async () => {
       const lists = API_ROUTES.filter((r) => r.paged);
-      expect(lists.length).toBe(19);
+      expect(lists.length).toBe(20);
       for (const route of lists) {
         const base = fillPath(route.path, goodParams(route));
         for (const q of ['limit=abc', 'limit=0', 'limit=201', 'limit=1.5', 'limit=', 'unknown=1']) await refused(route, `${base}?${q}`, 400, 'request.invalid');
@@ -235,6 +241,8 @@ for (const dialect of DIALECTS) {
         ['GET /api/v1/users', `/api/v1/users?org=${'o'.repeat(65)}`],
         ['GET /api/v1/organizations/{org}/role-assignments', '/api/v1/organizations/acme/role-assignments?active=maybe'],
         ['GET /api/v1/organizations/{org}/role-assignments', '/api/v1/organizations/acme/role-assignments?principalId=nope'],
+        ['GET /api/v1/organizations/{org}/role-eligibilities', '/api/v1/organizations/acme/role-eligibilities?active=maybe'],
+        ['GET /api/v1/organizations/{org}/role-eligibilities', '/api/v1/organizations/acme/role-eligibilities?principalId=nope'],
         ['GET /api/v1/audit/events', '/api/v1/audit/events?since=yesterday'],
         ['GET /api/v1/audit/events', '/api/v1/audit/events?until=5'],
         ['GET /api/v1/audit/events', `/api/v1/audit/events?action=${'a'.repeat(101)}`],
@@ -290,6 +298,10 @@ for (const dialect of DIALECTS) {
         ['POST /api/v1/organizations/{org}/service-accounts/{id}/credentials/{credentialId}/rotate', { org: 'acme', id: good.otherSaId, credentialId: good.credentialId }, 404, 'service_account.credential_not_found'],
         ['GET /api/v1/organizations/{org}/role-assignments/{id}', { org: 'acme', id: none }, 404, 'assignment.not_found'],
         ['POST /api/v1/organizations/{org}/role-assignments/{id}/revoke', { org: 'acme', id: none }, 404, 'assignment.not_found'],
+        ['GET /api/v1/organizations/{org}/role-eligibilities/{id}', { org: 'acme', id: none }, 404, 'eligibility.not_found'],
+        ['GET /api/v1/organizations/{org}/role-eligibilities/{id}', { org: 'globex', id: good.eligibilityId }, 404, 'eligibility.not_found'],
+        ['POST /api/v1/organizations/{org}/role-eligibilities/{id}/revoke', { org: 'acme', id: none }, 404, 'eligibility.not_found'],
+        ['GET /api/v1/organizations/{org}/role-eligibilities', { org: 'no-such-org' }, 404, 'organization.not_found'],
         ['POST /api/v1/organizations/{org}/members', { org: 'acme' }, 404, 'user.not_found'],
         ['DELETE /api/v1/organizations/{org}/members/{userId}', { org: 'globex', userId: good.id }, 404, 'membership.not_found'],
         ['GET /api/v1/organizations/{org}/roles', { org: 'no-such-org' }, 404, 'organization.not_found'],

@@ -19,6 +19,7 @@ import { scimIndexesMigration } from './2026-11-29-scim-indexes.ts';
 import { ssoConnectionsMigration } from './2026-11-30-sso-connections.ts';
 import { roleGovernanceMigration } from './2026-11-30-role-governance.ts';
 import { schedulerNotificationsMigration } from './2026-11-30-scheduler-notifications.ts';
+import { elevationMigration } from './2026-11-30-elevation.ts';
 
 /** Every migration, in order. Never edit one that has landed; add a new one. */
 export function listMigrations(dialect: Dialect): Record<string, Migration> {
@@ -41,6 +42,7 @@ export function listMigrations(dialect: Dialect): Record<string, Migration> {
     '2026-11-30-0016-sso-connections': ssoConnectionsMigration(dialect),
     '2026-11-30-0017-role-governance': roleGovernanceMigration(dialect),
     '2026-11-30-0021-scheduler-notifications': schedulerNotificationsMigration(dialect),
+    '2026-11-30-0019-elevation': elevationMigration(dialect),
   };
 }
 
