@@ -206,8 +206,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const lifecycle = createLifecycleService({ db: database.db, runner, clock, newId, logger, master, publicUrl: config.publicUrl, identity, access, accessRequests });
     // Deprovisioning (however it comes) ends every role assignment and pending request and writes the leaver record, after the revocations above.
     deactivationHooks.push(lifecycle.onUserDeactivated);
+    const notify = createNotifyService({ db: database.db, runner, clock, newId, logger, master, identity, mailer });
     const eligibilities = createEligibilityService({ db: database.db, runner, clock, newId, identity, access });
-    const elevation = { ...createElevationService({ db: database.db, runner, clock, newId, logger, identity, access, eligibilities }), ...createElevationFindings({ db: database.db, clock, identity }) };
+    const elevation = { ...createElevationService({ db: database.db, runner, clock, newId, logger, identity, access, eligibilities, notify: notify.notifyInScope }), ...createElevationFindings({ db: database.db, clock, identity }) };
     // A leaver can no longer activate anything: their eligibilities end with their membership or account (after their assignments above).
     hooks.push(async (scope, orgId, userId) => {
       await eligibilities.endEligibilitiesOfInScope(scope, orgId, userId, 'membership ended');
@@ -218,11 +219,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     });
     const scim = createScimService({ db: database.db, dialect: database.dialect, runner, clock, newId, identity, access, lifecycle, requests: accessRequests, publicUrl: config.publicUrl });
     const sso = createSsoService({ db: database.db, runner, clock, newId, master, identity, access, requests: accessRequests, openSessionInScope: authn.openSessionInScope, publicUrl: config.publicUrl, dnsServers: config.dnsServers });
-    const notify = createNotifyService({ db: database.db, runner, clock, newId, logger, master, identity, mailer });
     const scheduler = createScheduler({ db: database.db, clock, logger, nodeId: options.nodeId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}` });
     // Everything periodic runs through the scheduler; each job keeps its own per-item claims as well.
     scheduler.register('lifecycle.scheduled_terminations', () => lifecycle.runDue(), { everySeconds: 60 });
     scheduler.register('notify.deliver', () => notify.deliverDue(), { everySeconds: 10 });
+    // Activations and assignments past their expiry are already gone for every read; this job closes their rows and records the end.
+    scheduler.register('access.expire_assignments', () => elevation.endExpired(), { everySeconds: 30 });
     const seq = sequencer;
     return {
       config,

@@ -14,7 +14,7 @@ import { toAssignment, type RoleAssignment } from './views.ts';
 import { elevationPolicyOf } from './role-governance.ts';
 
 /** Tells people something inside a command (wired by the integrator to notifications; default: nothing). */
-export type Notify = (scope: CommandScope, n: { orgId: string; type: string; recipients: Array<{ userId: string }>; subject: string; text: string; data: Record<string, unknown> }) => Promise<void>;
+export type Notify = (scope: CommandScope, n: { orgId: string; type: string; recipients: Array<{ userId: string }>; subject: string; text: string; data: Record<string, unknown> }) => Promise<unknown>;
 
 export const JUSTIFICATION_BOUNDS = Object.freeze({ min: 10, max: 1000 });
 
