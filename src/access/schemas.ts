@@ -86,6 +86,7 @@ export const AssignmentSchema = Type.Object({
   principal: Type.Object({ type: PrincipalType, id: Type.String() }),
   grantedBy: Type.Object({ type: Type.String(), id: Type.String() }),
   approvalRef: Nullable(Type.String()),
+  requestId: Nullable(Uuid),
   reason: Nullable(Type.String()),
   expiresAt: Nullable(Timestamp),
   createdAt: Timestamp,

@@ -31,6 +31,8 @@ export interface GrantInput {
   reason?: string | null;
   approvalRef?: string | null;
   expiresAt?: string | null;
+  /** The approved access request this grant fulfils (set by the approval service, never by the admin API). */
+  requestId?: string | null;
 }
 
 type Page = { limit: number; cursor?: string };
@@ -111,6 +113,7 @@ export function createAccessService(deps: { db: Db; runner: CommandRunner; clock
       granted_by_type: grantedBy.type,
       granted_by_id: grantedBy.id,
       approval_ref: input.approvalRef ?? null,
+      request_id: input.requestId ?? null,
       reason: input.reason ?? null,
       expires_at: input.expiresAt ? new Date(input.expiresAt).toISOString() : null,
       created_at: now.toISOString(),
@@ -122,7 +125,7 @@ export function createAccessService(deps: { db: Db; runner: CommandRunner; clock
       action: 'access.assignment.granted',
       org: orgId,
       targets: [{ type: input.principalType, id: input.principalId, display }, { type: 'role_assignment', id: row.id }, { type: 'role', id: role.id, display: role.key }],
-      data: { roleId: role.id, roleKey: role.key, privileged: role.privileged === 1, principalType: row.principal_type, principalId: row.principal_id, approvalRef: row.approval_ref, reason: row.reason, expiresAt: row.expires_at },
+      data: { roleId: role.id, roleKey: role.key, privileged: role.privileged === 1, principalType: row.principal_type, principalId: row.principal_id, approvalRef: row.approval_ref, requestId: row.request_id, reason: row.reason, expiresAt: row.expires_at },
     });
     return toAssignment(row, now);
   }
