@@ -31,6 +31,7 @@ import { createPrincipalRevocation, type PrincipalRevocation } from './oidc/prin
 import { createApplicationService, type ApplicationService } from './oidc/applications/service.ts';
 import { createServiceAccountService, type ServiceAccountService } from './service-accounts/service.ts';
 import { createAccessRequestService, type AccessRequestService } from './access/requests.ts';
+import { createApprovalService, type ApprovalService } from './access/approvals.ts';
 import { createLifecycleService, type LifecycleService } from './lifecycle/service.ts';
 import { createSsoService, type SsoService } from './sso/service.ts';
 import { createScimService, type ScimService } from './scim/service.ts';
@@ -50,6 +51,8 @@ export interface Runtime {
   access: AccessService;
   /** Pending access requests (at most one per principal and role), cancelled when the principal leaves. */
   accessRequests: AccessRequestService;
+  /** Access requests decided by approvers before access is granted: filing, decisions, expiry (`expireDue`), fulfillers, findings. */
+  approvals: ApprovalService;
   /** Deprovisioning with SLA evidence, reactivation, HR sources and their webhook, scheduled terminations. */
   lifecycle: LifecycleService;
   /** The SCIM 2.0 server: directories and their tokens, Users and Groups, group-to-role mappings. */
@@ -182,6 +185,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       await oidc.revokeClient(scope, applicationId);
     });
     const accessRequests = createAccessRequestService({ db: database.db, newId, identity });
+    const ledger = createLedgerQueries(database.db);
+    const approvals = createApprovalService({ db: database.db, runner, clock, newId, logger, ledger, identity, access, requests: accessRequests });
     const lifecycle = createLifecycleService({ db: database.db, runner, clock, newId, logger, master, publicUrl: config.publicUrl, identity, access, accessRequests });
     // Deprovisioning (however it comes) ends every role assignment and pending request and writes the leaver record, after the revocations above.
     deactivationHooks.push(lifecycle.onUserDeactivated);
@@ -197,10 +202,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       runner,
       signer,
       sequencer: seq,
-      ledger: createLedgerQueries(database.db),
+      ledger,
       identity,
       access,
       accessRequests,
+      approvals,
       lifecycle,
       scim,
       sso,

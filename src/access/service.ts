@@ -227,6 +227,9 @@ export function createAccessService(deps: { db: Db; runner: CommandRunner; clock
     /** A role of the organization by id or key, read in `reader`. Throws `role.not_found`. */
     requireRoleInScope: requireRole,
 
+    /** The principal's display name if it may hold roles in the organization (an active member or service account of it). Throws `assignment.principal_invalid`. */
+    checkPrincipalInScope: (scope: CommandScope, orgId: string, type: 'user' | 'service_account', id: string) => checkPrincipal(scope.trx, orgId, type, id),
+
     async revoke(ctx: CommandContext, orgRef: string, id: string, reason: string | null): Promise<RoleAssignment> {
       const org = await identity.requireOrg(orgRef);
       const { result } = await runner.run(ctx, async (scope) => {
