@@ -27,6 +27,7 @@ import { scimAdminRoutes } from '../scim/admin-routes.ts';
 import { scimRoutes } from '../scim/mount.ts';
 import { ssoAdminRoutes } from '../sso/routes.ts';
 import { meRoutes } from '../access/me-routes.ts';
+import { meApprovalRoutes } from '../access/me-approval-routes.ts';
 
 export type App = FastifyInstance;
 
@@ -129,6 +130,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(scimAdminRoutes(rt));
       await api.register(ssoAdminRoutes(rt));
       await api.register(meRoutes(rt));
+      await api.register(meApprovalRoutes(rt));
     },
     { prefix: '/api/v1' },
   );

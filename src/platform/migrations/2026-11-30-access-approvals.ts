@@ -23,7 +23,6 @@ export function accessApprovalsMigration(_dialect: Dialect): Migration {
       await db.schema.alterTable('access_requests').addColumn('assignment_id', 'text').execute();
       await db.schema.alterTable('access_requests').addColumn('eligibility_id', 'text').execute();
       await db.schema.createIndex('access_requests_status_expires_idx').on('access_requests').columns(['status', 'expires_at']).execute();
-      await db.schema.createIndex('access_requests_principal_idx').on('access_requests').columns(['principal_id', 'status']).execute();
       await db.schema
         .createTable('access_request_decisions')
         .addColumn('id', 'text', (c) => c.primaryKey())
