@@ -263,7 +263,10 @@ export function createApprovalService(deps: { db: Db; runner: CommandRunner; clo
      * self-service API does not reveal which organizations exist.
      */
     async fileOwnRequest(ctx: CommandContext, userId: string, input: { org: string; role: string; reason: string; durationMinutes?: number | null }): Promise<AccessRequestDetail> {
-      const org = await identity.requireOrg(input.org).catch(() => null);
+      const org = await identity.requireOrg(input.org).catch((err: unknown) => {
+        if (err instanceof KeyledgerError && err.code === 'organization.not_found') return null;
+        throw err;
+      });
       if (!org || !(await identity.isMember(org.id, userId))) throw new KeyledgerError('organization.not_found', `no organization "${input.org}" of yours`);
       const { result } = await runner.run(ctx, async (scope) => {
         const request = await fileInScope(scope, { type: 'user', id: userId }, org.id, { role: input.role, principalType: 'user', principalId: userId, reason: input.reason, durationMinutes: input.durationMinutes }, 'self_service');

@@ -12,7 +12,7 @@ const OwnRequestBody = Type.Object(
 );
 const ApprovalParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 const ApproveBody = Type.Object({ comment: Type.Optional(Nullable(Type.String({ maxLength: 1000 }))) }, { additionalProperties: false });
-const DenyBody = Type.Object({ comment: Type.String({ minLength: 1, maxLength: 1000, description: 'why, for the requester and the record' }) }, { additionalProperties: false });
+const DenyBody = Type.Object({ comment: Type.String({ minLength: 1, maxLength: 1000, pattern: '\\S', description: 'why, for the requester and the record (not blank)' }) }, { additionalProperties: false });
 
 /**
  * The self-service half of access requests, authorized by the session cookie:

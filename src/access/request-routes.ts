@@ -35,7 +35,7 @@ export const AccessRequestDetailSchema = Type.Object({
   decisions: Type.Array(Type.Object({ approverId: Uuid, decision: Type.String({ enum: ['approve', 'deny'] }), comment: Nullable(Type.String()), createdAt: Timestamp })),
 });
 
-export const RequestReason = Type.String({ minLength: 1, maxLength: 1000, description: 'the business reason approvers read' });
+export const RequestReason = Type.String({ minLength: 1, maxLength: 1000, pattern: '\\S', description: 'the business reason approvers read (not blank)' });
 export const RequestRole = Type.String({ minLength: 1, maxLength: 64, description: 'role id or key' });
 export const DurationMinutes = Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: MAX_REQUEST_DURATION_MINUTES, description: 'how long the grant lasts once approved; absent or null: it does not expire' })));
 

@@ -134,6 +134,7 @@ for (const dialect of DIALECTS) {
     it('one denial denies; a denial needs a comment', async () => {
       const pending = (await ok(s, 200, 'GET', `${REQUESTS}?status=pending`)).items.find((r: Json) => r.principal.id === ada.id);
       expectError(await decide(olga.id, pending.id, 'deny', {}), 400, 'request.invalid');
+      expectError(await decide(olga.id, pending.id, 'deny', { comment: '  ' }), 400, 'request.invalid');
       const { cookie } = await openUserSession(s.rt, olga.id);
       const { res, events } = await eventsDuring(s, () => s.request('POST', `/api/v1/me/approvals/${pending.id}/deny`, { key: null, headers: sessionHeaders(cookie), body: { comment: 'use the read-only role' } }));
       expect(res.json()).toMatchObject({ status: 'denied', decisionReason: 'use the read-only role', assignmentId: null });

@@ -170,6 +170,7 @@ const BODY_CASES: BodyCase[] = [
     valid: (f) => ({ role: 'requestable', principalType: 'user', principalId: f.memberToKeep, reason: 'quarterly close' }),
     wrongTypes: (f) => [
       { role: 'requestable', principalType: 'user', principalId: f.memberToKeep, reason: '' },
+      { role: 'requestable', principalType: 'user', principalId: f.memberToKeep, reason: '   ' },
       { role: 'requestable', principalType: 'robot', principalId: f.memberToKeep, reason: 'r' },
       { role: 'requestable', principalType: 'user', principalId: f.memberToKeep, reason: 'r', durationMinutes: 0 },
       { role: 'requestable', principalType: 'user', principalId: f.memberToKeep, reason: 'r', durationMinutes: '60' },
