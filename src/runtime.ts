@@ -33,6 +33,8 @@ import { createPrincipalRevocation, type PrincipalRevocation } from './oidc/prin
 import { createApplicationService, type ApplicationService } from './oidc/applications/service.ts';
 import { createServiceAccountService, type ServiceAccountService } from './service-accounts/service.ts';
 import { createAccessRequestService, type AccessRequestService } from './access/requests.ts';
+import { createApprovalService, type ApprovalService } from './access/approvals.ts';
+import { createElevationRequests, type ElevationRequests } from './access/elevation-requests.ts';
 import { createLifecycleService, type LifecycleService } from './lifecycle/service.ts';
 import { createSsoService, type SsoService } from './sso/service.ts';
 import { createScimService, type ScimService } from './scim/service.ts';
@@ -64,6 +66,10 @@ export interface Runtime {
   elevation: ElevationService & ReturnType<typeof createElevationFindings>;
   /** Pending access requests (at most one per principal and role), cancelled when the principal leaves. */
   accessRequests: AccessRequestService;
+  /** Access requests decided by approvers before access is granted: filing, decisions, expiry (`expireDue`), fulfillers, findings. */
+  approvals: ApprovalService;
+  /** Activations and eligibilities that go through approval: the fulfillers, and asking for an activation. */
+  elevationRequests: ElevationRequests;
   /** Deprovisioning with SLA evidence, reactivation, HR sources and their webhook, scheduled terminations. */
   lifecycle: LifecycleService;
   /** The SCIM 2.0 server: directories and their tokens, Users and Groups, group-to-role mappings. */
@@ -203,12 +209,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       await oidc.revokeClient(scope, applicationId);
     });
     const accessRequests = createAccessRequestService({ db: database.db, newId, identity });
+    const notify = createNotifyService({ db: database.db, runner, clock, newId, logger, master, identity, mailer });
+    const approvals = createApprovalService({ db: database.db, runner, clock, newId, logger, ledger, identity, access, requests: accessRequests, notify: notify.notifyInScope });
     const lifecycle = createLifecycleService({ db: database.db, runner, clock, newId, logger, master, publicUrl: config.publicUrl, identity, access, accessRequests });
     // Deprovisioning (however it comes) ends every role assignment and pending request and writes the leaver record, after the revocations above.
     deactivationHooks.push(lifecycle.onUserDeactivated);
-    const notify = createNotifyService({ db: database.db, runner, clock, newId, logger, master, identity, mailer });
     const eligibilities = createEligibilityService({ db: database.db, runner, clock, newId, identity, access });
     const elevation = { ...createElevationService({ db: database.db, runner, clock, newId, logger, identity, access, eligibilities, notify: notify.notifyInScope }), ...createElevationFindings({ db: database.db, clock, identity }) };
+    const elevationRequests = createElevationRequests({ db: database.db, runner, clock, identity, approvals, eligibilities, elevation });
     // A leaver can no longer activate anything: their eligibilities end with their membership or account (after their assignments above).
     hooks.push(async (scope, orgId, userId) => {
       await eligibilities.endEligibilitiesOfInScope(scope, orgId, userId, 'membership ended');
@@ -225,6 +233,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     scheduler.register('notify.deliver', () => notify.deliverDue(), { everySeconds: 10 });
     // Activations and assignments past their expiry are already gone for every read; this job closes their rows and records the end.
     scheduler.register('access.expire_assignments', () => elevation.endExpired(), { everySeconds: 30 });
+    scheduler.register('access.expire_requests', () => approvals.expireDue(), { everySeconds: 300 });
     const seq = sequencer;
     return {
       config,
@@ -241,6 +250,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       eligibilities,
       elevation,
       accessRequests,
+      approvals,
+      elevationRequests,
       lifecycle,
       scim,
       sso,

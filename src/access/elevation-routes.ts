@@ -6,6 +6,7 @@ import { errors } from '../http/schemas.ts';
 import { AssignmentSchema } from './schemas.ts';
 import { SESSION_SECURITY } from './me-routes.ts';
 import * as s from './elevation-schemas.ts';
+import { AccessRequestDetailSchema } from './request-routes.ts';
 
 /**
  * Self-service just-in-time elevation under /api/v1/me: the signed-in user's
@@ -31,6 +32,17 @@ export function elevationRoutes(rt: Runtime): FastifyPluginAsync {
         response: { 201: AssignmentSchema, ...errors(400, 401, 403, 404, 409, 413, 422) },
       },
       handler: async (req, reply) => reply.status(201).send(await rt.elevation.activate(sessionCommandContext(req), signedInOf(req).session, req.body as { eligibilityId: string; justification: string; durationMinutes: number })),
+    });
+    app.post('/me/elevation-requests', {
+      onRequest: signedIn,
+      schema: {
+        tags,
+        summary: 'Ask for an activation of a role that needs approval (needs a fresh passkey proof; it starts when the last approver agrees)',
+        security: SESSION_SECURITY,
+        body: s.ActivateBody,
+        response: { 201: AccessRequestDetailSchema, ...errors(400, 401, 403, 404, 409, 413, 422) },
+      },
+      handler: async (req, reply) => reply.status(201).send(await rt.elevationRequests.requestActivation(sessionCommandContext(req), signedInOf(req).session, req.body as { eligibilityId: string; justification: string; durationMinutes: number })),
     });
     app.post('/me/elevations/:id/deactivate', {
       onRequest: signedIn,

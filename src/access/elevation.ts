@@ -26,6 +26,8 @@ export interface ActivationInput {
   durationMinutes: number;
   /** The approved request that starts this activation; null when the user starts it directly. */
   approvalRef: string | null;
+  /** The access request (kind `activation`) whose approval starts it, recorded on the assignment. */
+  requestId?: string | null;
   /** The session it is started from (its id and methods go in the ledger), or null (an approved request). */
   session: Pick<Session, 'id' | 'amr'> | null;
   /** Who starts it; default the user themself. */
@@ -116,6 +118,7 @@ export function createElevationService(deps: { db: Db; runner: CommandRunner; cl
       granted_by_type: by.type,
       granted_by_id: by.id,
       approval_ref: input.approvalRef,
+      request_id: input.requestId ?? null,
       reason: null,
       kind: 'activation',
       eligibility_id: eligibility.id,

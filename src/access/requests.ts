@@ -4,6 +4,9 @@ import type { AccessRequestRow } from '../platform/schema-lifecycle.ts';
 import type { CommandScope } from '../audit/command-runner.ts';
 import type { IdentityService } from '../identity/service.ts';
 import { decodeCursor, encodeCursor } from '../platform/pagination.ts';
+import type { AccessRequestKind } from '../platform/schema-approvals.ts';
+import { approvalPolicyOf } from './role-governance.ts';
+import { readAccessRequestExpiryDays, requestDeadline } from './request-deadline.ts';
 
 export type AccessRequestStatus = AccessRequestRow['status'];
 
@@ -17,10 +20,20 @@ export interface AccessRequest {
   reason: string | null;
   source: string;
   sourceRef: string | null;
+  kind: AccessRequestKind;
+  /** How long the resulting grant lasts, in minutes; null: it does not expire. */
+  durationMinutes: number | null;
+  approvalsRequired: number;
+  /** The decision deadline: undecided by then, the request expires. */
+  expiresAt: string | null;
   status: AccessRequestStatus;
   createdAt: string;
   decidedAt: string | null;
   decisionReason: string | null;
+  /** The role assignment the approval created. */
+  assignmentId: string | null;
+  /** The eligibility created (eligibility requests) or to be activated (activation requests). */
+  eligibilityId: string | null;
 }
 
 export interface PendingRequestInput {
@@ -33,7 +46,15 @@ export interface PendingRequestInput {
   /** Where the request comes from, e.g. `scim_group` (a directory group mapped to a role) or `api`. */
   source: string;
   sourceRef?: string | null;
+  /** Default `grant`. */
+  kind?: AccessRequestKind;
+  durationMinutes?: number | null;
+  /** The eligibility an activation request would activate. */
+  eligibilityId?: string | null;
 }
+
+/** Called inside the command that opened a request (the approval service notifies the approvers). */
+export type RequestCreatedHook = (scope: CommandScope, request: AccessRequest) => Promise<void>;
 
 export function toAccessRequest(row: AccessRequestRow): AccessRequest {
   return {
@@ -45,23 +66,31 @@ export function toAccessRequest(row: AccessRequestRow): AccessRequest {
     reason: row.reason,
     source: row.source,
     sourceRef: row.source_ref,
+    kind: row.kind,
+    durationMinutes: row.duration_minutes,
+    approvalsRequired: row.approvals_required,
+    expiresAt: row.expires_at,
     status: row.status,
     createdAt: row.created_at,
     decidedAt: row.decided_at,
     decisionReason: row.decision_reason,
+    assignmentId: row.assignment_id,
+    eligibilityId: row.eligibility_id,
   };
 }
 
 type Page = { limit: number; cursor?: string };
 
 /**
- * Pending access requests: the minimal half of access governance (approvals
- * come later). A request is created pending, at most one per principal and
- * role, and cancelled when it is withdrawn or its principal leaves.
- * Commands run inside the caller's transaction (`…InScope`).
+ * The store of access requests. A request is created pending, at most one per
+ * principal, role and kind, with the role's approval count and the
+ * organization's decision deadline, and cancelled when it is withdrawn or its
+ * principal leaves; approvals.ts decides them. Commands run inside the
+ * caller's transaction (`…InScope`).
  */
 export function createAccessRequestService(deps: { db: Db; newId: () => string; identity: IdentityService }) {
   const { db, newId, identity } = deps;
+  const createdHooks: RequestCreatedHook[] = [];
 
   async function cancelRows(scope: CommandScope, rows: AccessRequestRow[], reason: string): Promise<AccessRequest[]> {
     const time = scope.now.toISOString();
@@ -82,16 +111,21 @@ export function createAccessRequestService(deps: { db: Db; newId: () => string; 
   }
 
   return {
+    /** Run inside the command of every request opened (approvers are told through them). */
+    createdHooks,
+
     /**
      * Opens a pending request inside a running command, recording `access.request.created`.
-     * A pending request for the same principal and role is returned as is (`created: false`,
+     * A pending request for the same principal, role and kind is returned as is (`created: false`,
      * nothing recorded: the caller's command records its own event). The role must be one of
      * the organization's (`role.not_found`).
      */
     async createPendingInScope(scope: CommandScope, input: PendingRequestInput): Promise<{ request: AccessRequest; created: boolean }> {
       const { trx, now, record } = scope;
-      const role = await trx.selectFrom('roles').select(['id', 'key']).where('org_id', '=', input.orgId).where('id', '=', input.roleId).executeTakeFirst();
+      const role = await trx.selectFrom('roles').select(['id', 'key', 'approvers', 'named_approvers', 'approvals_required', 'privileged']).where('org_id', '=', input.orgId).where('id', '=', input.roleId).executeTakeFirst();
       if (!role) throw new KeyledgerError('role.not_found', `no role "${input.roleId}" in this organization`);
+      const kind = input.kind ?? 'grant';
+      const org = await identity.requireOrg(input.orgId, trx);
       const existing = await trx
         .selectFrom('access_requests')
         .selectAll()
@@ -99,6 +133,7 @@ export function createAccessRequestService(deps: { db: Db; newId: () => string; 
         .where('role_id', '=', input.roleId)
         .where('principal_type', '=', input.principalType)
         .where('principal_id', '=', input.principalId)
+        .where('kind', '=', kind)
         .where('status', '=', 'pending')
         .executeTakeFirst();
       if (existing) return { request: toAccessRequest(existing), created: false };
@@ -113,19 +148,27 @@ export function createAccessRequestService(deps: { db: Db; newId: () => string; 
         reason: input.reason ?? null,
         source: input.source,
         source_ref: input.sourceRef ?? null,
+        kind,
+        duration_minutes: input.durationMinutes ?? null,
+        approvals_required: approvalPolicyOf(role).approvalsRequired,
+        expires_at: requestDeadline(now, readAccessRequestExpiryDays(org.settings)),
         status: 'pending',
         created_at: now.toISOString(),
         decided_at: null,
         decision_reason: null,
+        assignment_id: null,
+        eligibility_id: input.eligibilityId ?? null,
       };
       await trx.insertInto('access_requests').values(row).execute();
       record({
         action: 'access.request.created',
         org: row.org_id,
         targets: [{ type: row.principal_type, id: row.principal_id }, { type: 'access_request', id: row.id }, { type: 'role', id: role.id, display: role.key }],
-        data: { requestId: row.id, roleId: role.id, roleKey: role.key, principalType: row.principal_type, principalId: row.principal_id, requestedBy: input.requestedBy, reason: row.reason, source: row.source, sourceRef: row.source_ref },
+        data: { requestId: row.id, roleId: role.id, roleKey: role.key, principalType: row.principal_type, principalId: row.principal_id, requestedBy: input.requestedBy, reason: row.reason, source: row.source, sourceRef: row.source_ref, kind, durationMinutes: row.duration_minutes, eligibilityId: row.eligibility_id, approvalsRequired: row.approvals_required, expiresAt: row.expires_at },
       });
-      return { request: toAccessRequest(row), created: true };
+      const request = toAccessRequest(row);
+      for (const hook of createdHooks) await hook(scope, request);
+      return { request, created: true };
     },
 
     /** Cancels every pending request of a principal, in every organization (deprovisioning); each is recorded. Returns those cancelled. */

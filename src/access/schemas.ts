@@ -86,6 +86,7 @@ export const AssignmentSchema = Type.Object({
   principal: Type.Object({ type: PrincipalType, id: Type.String() }),
   grantedBy: Type.Object({ type: Type.String(), id: Type.String() }),
   approvalRef: Nullable(Type.String()),
+  requestId: Nullable(Uuid),
   reason: Nullable(Type.String()),
   kind: Type.String({ enum: ['standing', 'activation'], description: 'standing: granted outright; activation: a just-in-time elevation from an eligibility' }),
   eligibilityId: Nullable(Uuid),

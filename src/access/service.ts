@@ -34,6 +34,8 @@ export interface GrantInput {
   reason?: string | null;
   approvalRef?: string | null;
   expiresAt?: string | null;
+  /** The approved access request this grant fulfils (set by the approval service, never by the admin API). */
+  requestId?: string | null;
 }
 
 type Page = { limit: number; cursor?: string };
@@ -127,6 +129,7 @@ export function createAccessService(deps: { db: Db; runner: CommandRunner; clock
       granted_by_type: grantedBy.type,
       granted_by_id: grantedBy.id,
       approval_ref: input.approvalRef ?? null,
+      request_id: input.requestId ?? null,
       reason: input.reason ?? null,
       kind: 'standing' as const,
       eligibility_id: null,
@@ -141,7 +144,7 @@ export function createAccessService(deps: { db: Db; runner: CommandRunner; clock
       action: 'access.assignment.granted',
       org: orgId,
       targets: [{ type: input.principalType, id: input.principalId, display }, { type: 'role_assignment', id: row.id }, { type: 'role', id: role.id, display: role.key }],
-      data: { roleId: role.id, roleKey: role.key, privileged: role.privileged === 1, principalType: row.principal_type, principalId: row.principal_id, approvalRef: row.approval_ref, reason: row.reason, expiresAt: row.expires_at },
+      data: { roleId: role.id, roleKey: role.key, privileged: role.privileged === 1, principalType: row.principal_type, principalId: row.principal_id, approvalRef: row.approval_ref, requestId: row.request_id, reason: row.reason, expiresAt: row.expires_at },
     });
     return toAssignment(row, now);
   }
@@ -247,6 +250,9 @@ export function createAccessService(deps: { db: Db; runner: CommandRunner; clock
 
     /** A role of the organization by id or key, read in `reader`. Throws `role.not_found`. */
     requireRoleInScope: requireRole,
+
+    /** The principal's display name if it may hold roles in the organization (an active member or service account of it). Throws `assignment.principal_invalid`. */
+    checkPrincipalInScope: (scope: CommandScope, orgId: string, type: 'user' | 'service_account', id: string) => checkPrincipal(scope.trx, orgId, type, id),
 
     async revoke(ctx: CommandContext, orgRef: string, id: string, reason: string | null): Promise<RoleAssignment> {
       const org = await identity.requireOrg(orgRef);

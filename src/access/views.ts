@@ -28,6 +28,8 @@ export interface RoleAssignment {
   principal: { type: RoleAssignmentRow['principal_type']; id: string };
   grantedBy: { type: string; id: string };
   approvalRef: string | null;
+  /** The approved access request that granted it, or null. */
+  requestId: string | null;
   reason: string | null;
   /** `standing` (granted outright) or `activation` (just-in-time, from an eligibility). */
   kind: RoleAssignmentRow['kind'];
@@ -70,6 +72,7 @@ export function toAssignment(row: RoleAssignmentRow, now: Date): RoleAssignment 
     principal: { type: row.principal_type, id: row.principal_id },
     grantedBy: { type: row.granted_by_type, id: row.granted_by_id },
     approvalRef: row.approval_ref,
+    requestId: row.request_id,
     reason: row.reason,
     kind: row.kind,
     eligibilityId: row.eligibility_id,

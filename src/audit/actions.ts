@@ -54,6 +54,7 @@ export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
       principalType: 'user | service_account',
       principalId: 'principal id',
       approvalRef: 'reference to the approval that authorized the grant, or null',
+      requestId: 'the approved access request that authorized the grant, or null',
       reason: 'business reason',
       expiresAt: 'when the grant ends by itself, or null',
     },
@@ -66,7 +67,7 @@ export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
   'access.request.created': {
     v: 1,
     description: 'A request for a role was opened and is pending (at most one pending request per principal and role).',
-    data: { requestId: 'the request', roleId: 'role id', roleKey: 'role key', principalType: 'user | service_account', principalId: 'who would hold the role', requestedBy: '{ type, id } of who asked', reason: 'business reason, or null', source: 'where it came from, e.g. scim_group or api', sourceRef: 'the source’s reference (e.g. the directory group), or null' },
+    data: { requestId: 'the request', roleId: 'role id', roleKey: 'role key', principalType: 'user | service_account', principalId: 'who would hold the role', requestedBy: '{ type, id } of who asked', reason: 'business reason, or null', source: 'where it came from, e.g. scim_group or api', sourceRef: 'the source’s reference (e.g. the directory group), or null', kind: 'grant, eligibility or activation', durationMinutes: 'how long the resulting grant lasts in minutes, or null (no expiry)', eligibilityId: 'the eligibility an activation request would activate, or null', approvalsRequired: 'distinct approvals the request needs', expiresAt: 'the decision deadline: undecided by then, the request expires' },
   },
   'access.eligibility.granted': {
     v: 1,
@@ -99,6 +100,10 @@ export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
     data: { assignmentId: 'the assignment', roleId: 'role id', roleKey: 'role key', principalType: 'user | service_account', principalId: 'principal id', expiredAt: 'when it expired' },
   },
   'access.request.cancelled': { v: 1, description: 'A pending access request was cancelled (withdrawn, or its principal was deprovisioned).', data: { requestId: 'the request', roleId: 'role id', principalType: 'user | service_account', principalId: 'principal id', reason: 'why' } },
+  'access.request.approval_recorded': { v: 1, description: 'An approver approved a pending access request (one of the approvals it needs).', data: { requestId: 'the request', roleId: 'role id', principalType: 'user | service_account', principalId: 'who would hold the role', approverId: 'the approving user', comment: 'the approver’s comment, or null', approvals: 'approvals recorded so far, this one included', approvalsRequired: 'distinct approvals the request needs' } },
+  'access.request.approved': { v: 1, description: 'An access request received its last required approval; the grant (or the elevation part’s fulfilment) follows in the same transaction.', data: { requestId: 'the request', roleId: 'role id', roleKey: 'role key', kind: 'grant, eligibility or activation', principalType: 'user | service_account', principalId: 'who holds the role', approvals: 'every approval: [{ approverId, at, comment }]', approvalsRequired: 'distinct approvals the request needed' } },
+  'access.request.denied': { v: 1, description: 'An approver denied a pending access request; one denial decides it.', data: { requestId: 'the request', roleId: 'role id', principalType: 'user | service_account', principalId: 'who would have held the role', approverId: 'the denying user', comment: 'why, as the approver wrote it' } },
+  'access.request.expired': { v: 1, description: 'A pending access request reached its decision deadline without enough approvals.', data: { requestId: 'the request', roleId: 'role id', principalType: 'user | service_account', principalId: 'who would have held the role', expiresAt: 'the deadline it passed', approvals: 'approvals it had received' } },
   'platform.api_key.created': { v: 1, description: 'An admin API key was issued (the key itself is never recorded).', data: { name: 'name', prefix: 'non-secret key prefix', scopes: 'granted scopes', expiresAt: 'expiry or null' } },
   'platform.api_key.revoked': { v: 1, description: 'An admin API key was revoked.', data: { name: 'name', prefix: 'non-secret key prefix' } },
   'platform.bootstrap.link_issued': { v: 1, description: 'A one-time link for creating the first administrator key was issued.', data: { expiresAt: 'when the link stops working' } },

@@ -30,6 +30,7 @@ import { meRoutes } from '../access/me-routes.ts';
 import { notifyRoutes } from '../notify/routes.ts';
 import { eligibilityRoutes } from '../access/eligibility-routes.ts';
 import { elevationRoutes } from '../access/elevation-routes.ts';
+import { meApprovalRoutes } from '../access/me-approval-routes.ts';
 
 export type App = FastifyInstance;
 
@@ -135,6 +136,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(notifyRoutes(rt));
       await api.register(eligibilityRoutes(rt));
       await api.register(elevationRoutes(rt));
+      await api.register(meApprovalRoutes(rt));
     },
     { prefix: '/api/v1' },
   );

@@ -4,13 +4,14 @@ import type { LifecycleTables } from './schema-lifecycle.ts';
 import type { SsoTables } from './schema-sso.ts';
 import type { SchedulingTables } from './schema-scheduling.ts';
 import type { AssignmentKind, ElevationTables } from './schema-elevation.ts';
+import type { ApprovalTables } from './schema-approvals.ts';
 
 /**
  * Table shapes shared by SQLite and PostgreSQL. Times are RFC 3339 UTC text
  * (sortable, identical on both engines), JSON is text, booleans are 0/1
  * integers, hashes and keys are bytes.
  */
-export interface Database extends DirectoryTables, LifecycleTables, SsoTables, SchedulingTables, ElevationTables {
+export interface Database extends DirectoryTables, LifecycleTables, SsoTables, SchedulingTables, ElevationTables, ApprovalTables {
   organizations: OrganizationsTable;
   users: UsersTable;
   memberships: MembershipsTable;

@@ -87,6 +87,9 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'DELETE', path: '/api/v1/organizations/{org}/applications/{id}', scope: 'admin:write', body: false },
   { method: 'POST', path: '/api/v1/organizations/{org}/applications/{id}/secret', scope: 'admin:write', body: true },
   { method: 'GET', path: '/api/v1/organizations/{org}/access-requests', scope: 'admin:read', body: false, paged: true },
+  { method: 'POST', path: '/api/v1/organizations/{org}/access-requests', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/access-requests/{id}', scope: 'admin:read', body: false },
+  { method: 'POST', path: '/api/v1/organizations/{org}/access-requests/{id}/cancel', scope: 'admin:write', body: true },
   { method: 'POST', path: '/api/v1/organizations/{org}/users/{id}/deprovision', scope: 'admin:write', body: true },
   { method: 'POST', path: '/api/v1/organizations/{org}/users/{id}/reactivate', scope: 'admin:write', body: true },
   { method: 'GET', path: '/api/v1/organizations/{org}/leavers', scope: 'admin:read', body: false, paged: true },
@@ -144,7 +147,13 @@ export const SESSION_ROUTES: SessionRoute[] = [
   { method: 'GET', path: '/api/v1/me', body: false },
   { method: 'GET', path: '/api/v1/me/eligibilities', body: false },
   { method: 'POST', path: '/api/v1/me/elevations', body: true },
+  { method: 'POST', path: '/api/v1/me/elevation-requests', body: true },
   { method: 'POST', path: '/api/v1/me/elevations/{id}/deactivate', body: true },
+  { method: 'POST', path: '/api/v1/me/access-requests', body: true },
+  { method: 'GET', path: '/api/v1/me/access-requests', body: false },
+  { method: 'GET', path: '/api/v1/me/approvals', body: false },
+  { method: 'POST', path: '/api/v1/me/approvals/{id}/approve', body: true },
+  { method: 'POST', path: '/api/v1/me/approvals/{id}/deny', body: true },
 ];
 
 export const routeName = (r: Pick<ApiRoute, 'method' | 'path'>) => `${r.method} ${r.path}`;

@@ -104,7 +104,7 @@ for (const dialect of DIALECTS) {
           { type: 'role_assignment', id: grant.id },
           { type: 'role', id: role.id, display: 'admin' },
         ],
-        data: { roleId: role.id, roleKey: 'admin', privileged: true, principalType: 'user', principalId: user.id, approvalRef: null, reason: 'founder', expiresAt: null },
+        data: { roleId: role.id, roleKey: 'admin', privileged: true, principalType: 'user', principalId: user.id, approvalRef: null, requestId: null, reason: 'founder', expiresAt: null },
       });
 
       const seqs = [o, u, m, r, g].map((c) => c.events[0].seq);

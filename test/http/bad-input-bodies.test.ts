@@ -186,6 +186,29 @@ const BODY_CASES: BodyCase[] = [
     missing: null,
     success: 200,
   },
+  {
+    route: 'POST /api/v1/organizations/{org}/access-requests',
+    params: () => ({ org: 'acme' }),
+    valid: (f) => ({ role: 'requestable', principalType: 'user', principalId: f.memberToKeep, reason: 'quarterly close' }),
+    wrongTypes: (f) => [
+      { role: 'requestable', principalType: 'user', principalId: f.memberToKeep, reason: '' },
+      { role: 'requestable', principalType: 'user', principalId: f.memberToKeep, reason: '   ' },
+      { role: 'requestable', principalType: 'robot', principalId: f.memberToKeep, reason: 'r' },
+      { role: 'requestable', principalType: 'user', principalId: f.memberToKeep, reason: 'r', durationMinutes: 0 },
+      { role: 'requestable', principalType: 'user', principalId: f.memberToKeep, reason: 'r', durationMinutes: '60' },
+      { role: 'requestable', principalType: 'user', principalId: f.memberToKeep, reason: 'r', kind: 'activation' },
+    ],
+    missing: { role: 'requestable', principalType: 'user', principalId: 'x' },
+    success: 201,
+  },
+  {
+    route: 'POST /api/v1/organizations/{org}/access-requests/{id}/cancel',
+    params: (f) => ({ org: 'acme', id: f.params.pendingRequestId }),
+    valid: () => ({ reason: 'no longer needed' }),
+    wrongTypes: () => [{ reason: 5 }, { reason: ['x'] }],
+    missing: null,
+    success: 200,
+  },
   { route: 'DELETE /api/v1/users/{id}/factors/totp/{factorId}', params: (f) => ({ id: f.nonMember, factorId: f.params.factorId }), valid: null, wrongTypes: () => [], missing: null, success: 204 },
   {
     route: 'POST /api/v1/users/{id}/factors/reset',
@@ -498,11 +521,15 @@ for (const dialect of DIALECTS) {
       const setupLink = await ok(s, 201, 'POST', '/api/v1/organizations/acme/sso-setup-links', {});
       const webhook = await ok(s, 201, 'POST', '/api/v1/organizations/acme/notification-webhooks', { url: 'https://hooks.acme.test/keyledger', events: ['access.'] });
       const disposableWebhook = await ok(s, 201, 'POST', '/api/v1/organizations/acme/notification-webhooks', { url: 'https://old-hooks.acme.test/keyledger', events: ['*'] });
+      // Roles an approver decides, and a pending request to cancel.
+      const approver = await createUser(s, { email: 'approver@acme.test', org: 'acme' });
+      for (const key of ['requestable', 'requestable-2']) await ok(s, 201, 'POST', '/api/v1/organizations/acme/roles', { key, name: key, description: 'Approved by its owner', permissions: [], ownerId: approver.id });
+      const pendingRequest = await ok(s, 201, 'POST', '/api/v1/organizations/acme/access-requests', { role: 'requestable-2', principalType: 'user', principalId: keep.id, reason: 'to cancel' });
       f = {
         memberToKeep: keep.id,
         nonMember: outsider.id,
         params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, doomedServiceAccountId: doomed.id, keyedServiceAccountId: keyed.id, rotatableCredentialId: rotatable.credential.id, revocableCredentialId: revocable.credential.id, assignmentId: assignment.id, eligibilityId: eligibility.id, invitationId: invitation.invitation.id, unverifiedId: unverified.id, factorId: factor.factorId, sessionId: session.session.id, applicationId: application.application.id, disposableApplicationId: disposable.application.id, leavingId: leaving.id, goneId: gone.id, hrSourceId: hrSource.source.id, disposableHrSourceId: disposableHrSource.source.id, directoryId: directory.id, disabledDirectoryId: toDisable.id, revocableTokenId: scimToken.tokenInfo.id, disposableMappingId: disposableMapping.id,
-          idpCertificate: idpCert, nextIdpCertificate: nextIdpCert, connectionId: connection.id, disposableConnectionId: disposableConnection.id, twoCertificateConnectionId: twoCertificates.id, removableFingerprint: twoCertificates.saml.certificates[1].fingerprint, disposableSsoMappingId: disposableSsoMapping.id, domainId: domain.id, verifiedDomainId: verifiedDomain.id, disposableDomainId: disposableDomain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, disposableWebhookId: disposableWebhook.webhook.id },
+          idpCertificate: idpCert, nextIdpCertificate: nextIdpCert, connectionId: connection.id, disposableConnectionId: disposableConnection.id, twoCertificateConnectionId: twoCertificates.id, removableFingerprint: twoCertificates.saml.certificates[1].fingerprint, disposableSsoMappingId: disposableSsoMapping.id, domainId: domain.id, verifiedDomainId: verifiedDomain.id, disposableDomainId: disposableDomain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, disposableWebhookId: disposableWebhook.webhook.id, pendingRequestId: pendingRequest.id },
       };
       doc = (await s.request('GET', '/api/v1/openapi.json')).json();
     });

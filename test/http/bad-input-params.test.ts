@@ -37,6 +37,8 @@ const PASSABLE_BODY: Record<string, unknown> = {
   'POST /api/v1/organizations/{org}/applications': { name: 'never', type: 'spa', redirectUris: ['https://never.test/cb'] },
   'PATCH /api/v1/organizations/{org}/applications/{id}': { name: 'N' },
   'POST /api/v1/organizations/{org}/applications/{id}/secret': { overlapSeconds: 0 },
+  'POST /api/v1/organizations/{org}/access-requests': { role: 'viewer', principalType: 'user', principalId: '00000000-0000-7000-8000-000000000000', reason: 'r' },
+  'POST /api/v1/organizations/{org}/access-requests/{id}/cancel': { reason: 'r' },
   'POST /api/v1/organizations/{org}/users/{id}/deprovision': { reason: 'r' },
   'POST /api/v1/organizations/{org}/users/{id}/reactivate': { reason: 'r' },
   'POST /api/v1/organizations/{org}/hr-sources': { name: 'n' },
@@ -137,14 +139,16 @@ for (const dialect of DIALECTS) {
       });
       const viewerRole = await ok(s, 200, 'GET', '/api/v1/organizations/acme/roles/viewer');
       const editorRole = await ok(s, 200, 'GET', '/api/v1/organizations/acme/roles/editor');
+      const requestIds: string[] = [];
       for (const roleId of [viewerRole.id, editorRole.id]) {
-        await s.rt.runner.run(setup, (scope) => s.rt.accessRequests.createPendingInScope(scope, { orgId: org.id, roleId, principalType: 'user', principalId: u2.id, requestedBy: { type: 'system', id: 'test' }, source: 'api' }));
+        const { result } = await s.rt.runner.run(setup, (scope) => s.rt.accessRequests.createPendingInScope(scope, { orgId: org.id, roleId, principalType: 'user', principalId: u2.id, requestedBy: { type: 'system', id: 'test' }, source: 'api' }));
+        requestIds.push(result.request.id);
       }
       const factor = await s.rt.authn.startTotpEnrollment(setup, u1.id, { issuer: 'Keyledger' });
       const session = await s.rt.sessions.create(setup, { userId: u1.id, orgId: org.id, amr: ['pwd'], acr: 'urn:keyledger:acr:pwd', ip: null, userAgent: null, policy: { ...DEFAULT_SESSION_POLICY } });
       const [event] = (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).items;
       const cp = await s.rt.sequencer.integrateAll();
-      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eligibilityId: eligibility.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id, hrSourceId: hrSource.source.id, directoryId: directory.id, otherDirectoryId: otherDirectory.id, tokenId: scimToken.tokenInfo.id, mappingId: mapping.id, connectionId: connection.id, otherConnectionId: otherConnection.id, ssoMappingId: ssoMapping.id, fingerprint: connection.saml.certificates[0].fingerprint, domainId: domain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id };
+      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eligibilityId: eligibility.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id, hrSourceId: hrSource.source.id, directoryId: directory.id, otherDirectoryId: otherDirectory.id, tokenId: scimToken.tokenInfo.id, mappingId: mapping.id, connectionId: connection.id, otherConnectionId: otherConnection.id, ssoMappingId: ssoMapping.id, fingerprint: connection.saml.certificates[0].fingerprint, domainId: domain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, requestId: requestIds[0] };
       cursors = {
         organization: (await ok(s, 200, 'GET', '/api/v1/organizations?limit=1')).nextCursor,
         events: (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).nextCursor,
@@ -183,6 +187,8 @@ for (const dialect of DIALECTS) {
                               ? good.setupLinkId
                               : route.path.includes('notification-webhooks')
                                 ? good.webhookId
+                              : route.path.includes('access-requests')
+                                ? good.requestId
                                 : good.id;
       return { ...good, id, ...(route.path.includes('sso-connections') ? { mappingId: good.ssoMappingId } : {}) };
     };
@@ -338,6 +344,12 @@ for (const dialect of DIALECTS) {
         ['GET /api/v1/organizations/{org}/applications/{id}', { org: 'globex', id: good.applicationId }, 404, 'application.not_found'],
         ['POST /api/v1/organizations/{org}/applications/{id}/secret', { org: 'globex', id: good.applicationId }, 404, 'application.not_found'],
         ['GET /api/v1/organizations/{org}/access-requests', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['POST /api/v1/organizations/{org}/access-requests', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['GET /api/v1/organizations/{org}/access-requests/{id}', { org: 'acme', id: none }, 404, 'access_request.not_found'],
+        ['POST /api/v1/organizations/{org}/access-requests/{id}/cancel', { org: 'acme', id: none }, 404, 'access_request.not_found'],
+        // Another organization's request is not found through this one.
+        ['GET /api/v1/organizations/{org}/access-requests/{id}', { org: 'globex', id: good.requestId }, 404, 'access_request.not_found'],
+        ['POST /api/v1/organizations/{org}/access-requests/{id}/cancel', { org: 'globex', id: good.requestId }, 404, 'access_request.not_found'],
         ['POST /api/v1/organizations/{org}/users/{id}/deprovision', { org: 'no-such-org', id: good.id }, 404, 'organization.not_found'],
         ['POST /api/v1/organizations/{org}/users/{id}/deprovision', { org: 'acme', id: none }, 404, 'user.not_found'],
         // A user is deprovisioned through an organization they belong to.

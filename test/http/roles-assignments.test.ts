@@ -161,7 +161,7 @@ for (const dialect of DIALECTS) {
       });
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({ action: 'access.assignment.granted', org: org.id, actor: { type: 'api_key', id: s.adminKeyId } });
-      expect(events[0].data).toEqual({ roleId: grant.roleId, roleKey: 'viewer', privileged: false, principalType: 'user', principalId: alice.id, approvalRef: 'TICKET-1', reason: 'onboarding', expiresAt: null });
+      expect(events[0].data).toEqual({ roleId: grant.roleId, roleKey: 'viewer', privileged: false, principalType: 'user', principalId: alice.id, approvalRef: 'TICKET-1', requestId: null, reason: 'onboarding', expiresAt: null });
       expect(await ok(s, 200, 'GET', `/api/v1/organizations/acme/role-assignments/${grant.id}`)).toEqual(grant);
 
       const bot = await createServiceAccount(s, 'acme', 'deployer', alice.id);

@@ -34,7 +34,7 @@ for (const dialect of DIALECTS) {
       expect(first.result.created).toBe(true);
       expect(first.result.request).toMatchObject({ status: 'pending', roleId, principal: { type: 'user', id: input.principalId }, requestedBy: input.requestedBy, source: 'scim_group', sourceRef: 'group-42', decidedAt: null });
       expect(first.events.map((e) => [e.action, e.data])).toEqual([
-        ['access.request.created', { requestId: first.result.request.id, roleId, roleKey: 'deployer', principalType: 'user', principalId: input.principalId, requestedBy: input.requestedBy, reason: 'member of group Deployers', source: 'scim_group', sourceRef: 'group-42' }],
+        ['access.request.created', { requestId: first.result.request.id, roleId, roleKey: 'deployer', principalType: 'user', principalId: input.principalId, requestedBy: input.requestedBy, reason: 'member of group Deployers', source: 'scim_group', sourceRef: 'group-42', kind: 'grant', durationMinutes: null, eligibilityId: null, approvalsRequired: 1, expiresAt: expect.any(String) }],
       ]);
       // Only the caller's own event is recorded; the request itself is not duplicated.
       const again = await create(input);

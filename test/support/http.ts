@@ -93,7 +93,7 @@ export async function ledgerNextSeq(rt: Runtime): Promise<number> {
 const MUTABLE_TABLES = [
   'organizations', 'users', 'memberships', 'service_accounts', 'roles', 'role_assignments', 'api_keys', 'bootstrap_tokens', 'sessions', 'totp_factors', 'recovery_codes', 'invitations', 'email_tokens', 'password_credentials', 'service_account_credentials', 'oidc_applications',
   'scim_directories', 'scim_tokens', 'scim_users', 'scim_user_values', 'scim_groups', 'scim_group_members', 'scim_group_role_mappings',
-  'leavers', 'hr_sources', 'hr_events', 'scheduled_terminations', 'access_requests',
+  'leavers', 'hr_sources', 'hr_events', 'scheduled_terminations', 'access_requests', 'access_request_decisions',
   'role_eligibilities',
   'sso_connections', 'sso_domains', 'sso_group_role_mappings', 'sso_login_states', 'sso_replays', 'sso_identities', 'sso_setup_links', 'sso_connection_tests',
   'scheduler_leases', 'scheduler_jobs', 'notification_webhooks', 'notification_outbox',

@@ -20,6 +20,7 @@ import { ssoConnectionsMigration } from './2026-11-30-sso-connections.ts';
 import { roleGovernanceMigration } from './2026-11-30-role-governance.ts';
 import { schedulerNotificationsMigration } from './2026-11-30-scheduler-notifications.ts';
 import { elevationMigration } from './2026-11-30-elevation.ts';
+import { accessApprovalsMigration } from './2026-11-30-access-approvals.ts';
 
 /** Every migration, in order. Never edit one that has landed; add a new one. */
 export function listMigrations(dialect: Dialect): Record<string, Migration> {
@@ -43,6 +44,7 @@ export function listMigrations(dialect: Dialect): Record<string, Migration> {
     '2026-11-30-0017-role-governance': roleGovernanceMigration(dialect),
     '2026-11-30-0021-scheduler-notifications': schedulerNotificationsMigration(dialect),
     '2026-11-30-0019-elevation': elevationMigration(dialect),
+    '2026-11-30-0018-access-approvals': accessApprovalsMigration(dialect),
   };
 }
 
