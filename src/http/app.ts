@@ -27,6 +27,7 @@ import { scimAdminRoutes } from '../scim/admin-routes.ts';
 import { scimRoutes } from '../scim/mount.ts';
 import { ssoAdminRoutes } from '../sso/routes.ts';
 import { meRoutes } from '../access/me-routes.ts';
+import { accessFindingRoutes } from '../access/findings-routes.ts';
 import { notifyRoutes } from '../notify/routes.ts';
 import { eligibilityRoutes } from '../access/eligibility-routes.ts';
 import { elevationRoutes } from '../access/elevation-routes.ts';
@@ -133,6 +134,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(scimAdminRoutes(rt));
       await api.register(ssoAdminRoutes(rt));
       await api.register(meRoutes(rt));
+      await api.register(accessFindingRoutes(rt, () => [(org) => rt.approvals.listApprovalFindings(org), (org) => rt.elevation.listElevationFindings(org)]));
       await api.register(notifyRoutes(rt));
       await api.register(eligibilityRoutes(rt));
       await api.register(elevationRoutes(rt));
