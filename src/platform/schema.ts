@@ -2,13 +2,14 @@ import type { Selectable } from 'kysely';
 import type { DirectoryTables } from './schema-directory.ts';
 import type { LifecycleTables } from './schema-lifecycle.ts';
 import type { SsoTables } from './schema-sso.ts';
+import type { ReviewTables } from './schema-reviews.ts';
 
 /**
  * Table shapes shared by SQLite and PostgreSQL. Times are RFC 3339 UTC text
  * (sortable, identical on both engines), JSON is text, booleans are 0/1
  * integers, hashes and keys are bytes.
  */
-export interface Database extends DirectoryTables, LifecycleTables, SsoTables {
+export interface Database extends DirectoryTables, LifecycleTables, SsoTables, ReviewTables {
   organizations: OrganizationsTable;
   users: UsersTable;
   memberships: MembershipsTable;

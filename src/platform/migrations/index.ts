@@ -18,6 +18,7 @@ import { lifecycleMigration } from './2026-11-29-lifecycle.ts';
 import { scimIndexesMigration } from './2026-11-29-scim-indexes.ts';
 import { ssoConnectionsMigration } from './2026-11-30-sso-connections.ts';
 import { roleGovernanceMigration } from './2026-11-30-role-governance.ts';
+import { accessReviewsMigration } from './2026-11-30-access-reviews.ts';
 
 /** Every migration, in order. Never edit one that has landed; add a new one. */
 export function listMigrations(dialect: Dialect): Record<string, Migration> {
@@ -39,6 +40,7 @@ export function listMigrations(dialect: Dialect): Record<string, Migration> {
     '2026-11-29-0015-scim-indexes': scimIndexesMigration(dialect),
     '2026-11-30-0016-sso-connections': ssoConnectionsMigration(dialect),
     '2026-11-30-0017-role-governance': roleGovernanceMigration(dialect),
+    '2026-11-30-0020-access-reviews': accessReviewsMigration(dialect),
   };
 }
 
