@@ -10,7 +10,7 @@ import { loadOrCreateLedgerSigner, type LedgerSigner } from './audit/ledger-sign
 import { createSequencer, type Sequencer } from './audit/sequencer.ts';
 import { ledgerWriterFor } from './audit/ledger-writer.ts';
 import { createLedgerQueries, type LedgerQueries } from './audit/ledger-queries.ts';
-import { createIdentityService, type IdentityService, type MembershipRemovalHook, type UserDeactivationHook } from './identity/service.ts';
+import { createIdentityService, type IdentityService, type MembershipRemovalHook, type UserDeactivationHook, type UserMoveHook } from './identity/service.ts';
 import { createAccessService, type AccessService } from './access/service.ts';
 import { createApiKeyService, type ApiKeyService } from './http/api-key-service.ts';
 import { createBootstrapService, type BootstrapService } from './http/bootstrap-service.ts';
@@ -31,6 +31,7 @@ import { createPrincipalRevocation, type PrincipalRevocation } from './oidc/prin
 import { createApplicationService, type ApplicationService } from './oidc/applications/service.ts';
 import { createServiceAccountService, type ServiceAccountService } from './service-accounts/service.ts';
 import { createAccessRequestService, type AccessRequestService } from './access/requests.ts';
+import { createAccessReviewService, type AccessReviewService } from './access/reviews/service.ts';
 import { createLifecycleService, type LifecycleService } from './lifecycle/service.ts';
 import { createSsoService, type SsoService } from './sso/service.ts';
 import { createScimService, type ScimService } from './scim/service.ts';
@@ -50,6 +51,8 @@ export interface Runtime {
   access: AccessService;
   /** Pending access requests (at most one per principal and role), cancelled when the principal leaves. */
   accessRequests: AccessRequestService;
+  /** Access review campaigns (scheduled, ad hoc, mover), decisions, sign-offs, reports, findings; periodic openScheduled/markOverdue/sendReminders. */
+  accessReviews: AccessReviewService;
   /** Deprovisioning with SLA evidence, reactivation, HR sources and their webhook, scheduled terminations. */
   lifecycle: LifecycleService;
   /** The SCIM 2.0 server: directories and their tokens, Users and Groups, group-to-role mappings. */
@@ -118,8 +121,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     sequencer = createSequencer({ db: database.db, dialect: database.dialect, clock, signer, intervalMs: config.sequencerIntervalMs, logger });
     const hooks: MembershipRemovalHook[] = [];
     const deactivationHooks: UserDeactivationHook[] = [];
-    const identity = createIdentityService({ db: database.db, runner, newId, membershipRemovalHooks: hooks, userDeactivationHooks: deactivationHooks });
+    const moveHooks: UserMoveHook[] = [];
+    const identity = createIdentityService({ db: database.db, runner, newId, membershipRemovalHooks: hooks, userDeactivationHooks: deactivationHooks, userMoveHooks: moveHooks });
     const access = createAccessService({ db: database.db, runner, clock, newId, identity });
+    const accessReviews = createAccessReviewService({ db: database.db, runner, clock, newId, identity, access, logger });
+    // A change of department, title or manager opens a mover review of the user's access, in the same transaction.
+    moveHooks.push(accessReviews.onUserMoved);
     hooks.push((scope, orgId, userId) => access.endAssignmentsOf(scope, orgId, 'user', userId, 'membership ended'));
     const serviceAccounts = createServiceAccountService({ db: database.db, runner, clock, newId, identity, access });
     // An owner who leaves or is deactivated leaves their service accounts ownerless (a finding), in the same transaction.
@@ -201,6 +208,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       identity,
       access,
       accessRequests,
+      accessReviews,
       lifecycle,
       scim,
       sso,

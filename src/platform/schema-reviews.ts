@@ -67,6 +67,7 @@ export interface AccessReviewSignoffsTable {
 }
 
 export interface AccessReviewRemindersTable {
+  org_id: string;
   reviewer_id: string;
   last_sent_at: string;
 }

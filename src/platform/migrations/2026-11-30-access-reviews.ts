@@ -11,7 +11,7 @@ import type { Dialect } from '../database.ts';
  *   opened, its reviewer and the decision (keep | revoke), who decided and when,
  *   and when a revoke took effect;
  * - `access_review_signoffs`: each reviewer's sign-off of a campaign;
- * - `access_review_reminders`: when a reviewer was last reminded (at most daily).
+ * - `access_review_reminders`: when a reviewer was last reminded in an organization (at most daily).
  */
 export function accessReviewsMigration(_dialect: Dialect): Migration {
   return {
@@ -70,8 +70,10 @@ export function accessReviewsMigration(_dialect: Dialect): Migration {
 
       await db.schema
         .createTable('access_review_reminders')
-        .addColumn('reviewer_id', 'text', (c) => c.primaryKey().references('users.id'))
+        .addColumn('org_id', 'text', (c) => c.notNull().references('organizations.id'))
+        .addColumn('reviewer_id', 'text', (c) => c.notNull().references('users.id'))
         .addColumn('last_sent_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('access_review_reminders_pk', ['org_id', 'reviewer_id'])
         .execute();
     },
   };
