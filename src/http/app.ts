@@ -27,6 +27,8 @@ import { scimAdminRoutes } from '../scim/admin-routes.ts';
 import { scimRoutes } from '../scim/mount.ts';
 import { ssoAdminRoutes } from '../sso/routes.ts';
 import { meRoutes } from '../access/me-routes.ts';
+import { accessReviewRoutes } from '../access/reviews/routes.ts';
+import { meAccessReviewRoutes } from '../access/reviews/me-routes.ts';
 
 export type App = FastifyInstance;
 
@@ -129,6 +131,8 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(scimAdminRoutes(rt));
       await api.register(ssoAdminRoutes(rt));
       await api.register(meRoutes(rt));
+      await api.register(accessReviewRoutes(rt));
+      await api.register(meAccessReviewRoutes(rt));
     },
     { prefix: '/api/v1' },
   );

@@ -95,6 +95,7 @@ const MUTABLE_TABLES = [
   'scim_directories', 'scim_tokens', 'scim_users', 'scim_user_values', 'scim_groups', 'scim_group_members', 'scim_group_role_mappings',
   'leavers', 'hr_sources', 'hr_events', 'scheduled_terminations', 'access_requests',
   'sso_connections', 'sso_domains', 'sso_group_role_mappings', 'sso_login_states', 'sso_replays', 'sso_identities', 'sso_setup_links', 'sso_connection_tests',
+  'access_review_campaigns', 'access_review_items', 'access_review_signoffs', 'access_review_reminders',
 ] as const;
 /** Tables without an `id` column, and the columns that order them. */
 const ORDER_BY: Partial<Record<(typeof MUTABLE_TABLES)[number], string>> = {
@@ -102,6 +103,8 @@ const ORDER_BY: Partial<Record<(typeof MUTABLE_TABLES)[number], string>> = {
   scim_user_values: 'scim_user_id, attribute, ordinal',
   scim_group_members: 'group_id, scim_user_id',
   sso_replays: 'connection_id, token_id',
+  access_review_signoffs: 'campaign_id, reviewer_id',
+  access_review_reminders: 'org_id, reviewer_id',
 };
 
 /** Every row of every mutable table, ordered, with api_keys.last_used_at left out (reads may touch it). */
