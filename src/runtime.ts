@@ -12,7 +12,7 @@ import { loadOrCreateLedgerSigner, type LedgerSigner } from './audit/ledger-sign
 import { createSequencer, type Sequencer } from './audit/sequencer.ts';
 import { ledgerWriterFor } from './audit/ledger-writer.ts';
 import { createLedgerQueries, type LedgerQueries } from './audit/ledger-queries.ts';
-import { createIdentityService, type IdentityService, type MembershipRemovalHook, type UserDeactivationHook } from './identity/service.ts';
+import { createIdentityService, type IdentityService, type MembershipRemovalHook, type UserDeactivationHook, type UserMoveHook } from './identity/service.ts';
 import { createAccessService, type AccessService } from './access/service.ts';
 import { createApiKeyService, type ApiKeyService } from './http/api-key-service.ts';
 import { createBootstrapService, type BootstrapService } from './http/bootstrap-service.ts';
@@ -35,6 +35,7 @@ import { createServiceAccountService, type ServiceAccountService } from './servi
 import { createAccessRequestService, type AccessRequestService } from './access/requests.ts';
 import { createApprovalService, type ApprovalService } from './access/approvals.ts';
 import { createElevationRequests, type ElevationRequests } from './access/elevation-requests.ts';
+import { createAccessReviewService, type AccessReviewService } from './access/reviews/service.ts';
 import { createLifecycleService, type LifecycleService } from './lifecycle/service.ts';
 import { createSsoService, type SsoService } from './sso/service.ts';
 import { createScimService, type ScimService } from './scim/service.ts';
@@ -70,6 +71,8 @@ export interface Runtime {
   approvals: ApprovalService;
   /** Activations and eligibilities that go through approval: the fulfillers, and asking for an activation. */
   elevationRequests: ElevationRequests;
+  /** Access review campaigns (scheduled, ad hoc, mover), decisions, sign-offs, reports, findings; periodic openScheduled/markOverdue/sendReminders. */
+  accessReviews: AccessReviewService;
   /** Deprovisioning with SLA evidence, reactivation, HR sources and their webhook, scheduled terminations. */
   lifecycle: LifecycleService;
   /** The SCIM 2.0 server: directories and their tokens, Users and Groups, group-to-role mappings. */
@@ -144,7 +147,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     sequencer = createSequencer({ db: database.db, dialect: database.dialect, clock, signer, intervalMs: config.sequencerIntervalMs, logger });
     const hooks: MembershipRemovalHook[] = [];
     const deactivationHooks: UserDeactivationHook[] = [];
-    const identity = createIdentityService({ db: database.db, runner, newId, membershipRemovalHooks: hooks, userDeactivationHooks: deactivationHooks });
+    const moveHooks: UserMoveHook[] = [];
+    const identity = createIdentityService({ db: database.db, runner, newId, membershipRemovalHooks: hooks, userDeactivationHooks: deactivationHooks, userMoveHooks: moveHooks });
     const ledger = createLedgerQueries(database.db);
     const access = createAccessService({ db: database.db, runner, clock, newId, identity, ledger });
     hooks.push((scope, orgId, userId) => access.endAssignmentsOf(scope, orgId, 'user', userId, 'membership ended'));
@@ -210,6 +214,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     });
     const accessRequests = createAccessRequestService({ db: database.db, newId, identity });
     const notify = createNotifyService({ db: database.db, runner, clock, newId, logger, master, identity, mailer });
+    const accessReviews = createAccessReviewService({ db: database.db, runner, clock, newId, identity, access, logger, notify: notify.notifyInScope });
+    // A change of department, title or manager opens a mover review of the user's access, in the same transaction.
+    moveHooks.push(accessReviews.onUserMoved);
     const approvals = createApprovalService({ db: database.db, runner, clock, newId, logger, ledger, identity, access, requests: accessRequests, notify: notify.notifyInScope });
     const lifecycle = createLifecycleService({ db: database.db, runner, clock, newId, logger, master, publicUrl: config.publicUrl, identity, access, accessRequests });
     // Deprovisioning (however it comes) ends every role assignment and pending request and writes the leaver record, after the revocations above.
@@ -234,6 +241,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     // Activations and assignments past their expiry are already gone for every read; this job closes their rows and records the end.
     scheduler.register('access.expire_assignments', () => elevation.endExpired(), { everySeconds: 30 });
     scheduler.register('access.expire_requests', () => approvals.expireDue(), { everySeconds: 300 });
+    scheduler.register('access.reviews.open_scheduled', () => accessReviews.openScheduled(), { everySeconds: 3600 });
+    scheduler.register('access.reviews.mark_overdue', () => accessReviews.markOverdue(), { everySeconds: 300 });
+    scheduler.register('access.reviews.remind', () => accessReviews.sendReminders(), { everySeconds: 3600 });
     const seq = sequencer;
     return {
       config,
@@ -252,6 +262,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       accessRequests,
       approvals,
       elevationRequests,
+      accessReviews,
       lifecycle,
       scim,
       sso,

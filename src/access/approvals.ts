@@ -1,3 +1,4 @@
+import type { NotifyInScope } from '../notify/service.ts';
 import type { Db } from '../platform/database.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -21,15 +22,8 @@ import { listApprovalFindings } from './approval-findings.ts';
 export const MAX_REQUEST_DURATION_MINUTES = 525_600;
 
 /** A message to users (approvers to decide, principals and requesters of an outcome); the notifications part delivers it. */
-export interface Notification {
-  orgId: string;
-  type: string;
-  recipients: Array<{ userId: string }>;
-  subject: string;
-  text: string;
-  data: Record<string, unknown>;
-}
-export type Notify = (scope: CommandScope, n: Notification) => Promise<unknown>;
+export type { Notification } from '../notify/service.ts';
+type Notify = NotifyInScope;
 
 /** Carries out an approved request of a kind other than `grant` (the elevation part registers them), inside the approving command. */
 export type Fulfiller = (scope: CommandScope, request: AccessRequest) => Promise<{ assignmentId?: string; eligibilityId?: string }>;

@@ -1,3 +1,4 @@
+import type { NotifyInScope } from '../notify/service.ts';
 import type { Db } from '../platform/database.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -14,7 +15,7 @@ import { toAssignment, type RoleAssignment } from './views.ts';
 import { elevationPolicyOf } from './role-governance.ts';
 
 /** Tells people something inside a command (wired by the integrator to notifications; default: nothing). */
-export type Notify = (scope: CommandScope, n: { orgId: string; type: string; recipients: Array<{ userId: string }>; subject: string; text: string; data: Record<string, unknown> }) => Promise<unknown>;
+export type Notify = NotifyInScope;
 
 export const JUSTIFICATION_BOUNDS = Object.freeze({ min: 10, max: 1000 });
 

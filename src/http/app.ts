@@ -32,6 +32,8 @@ import { notifyRoutes } from '../notify/routes.ts';
 import { eligibilityRoutes } from '../access/eligibility-routes.ts';
 import { elevationRoutes } from '../access/elevation-routes.ts';
 import { meApprovalRoutes } from '../access/me-approval-routes.ts';
+import { accessReviewRoutes } from '../access/reviews/routes.ts';
+import { meAccessReviewRoutes } from '../access/reviews/me-routes.ts';
 
 export type App = FastifyInstance;
 
@@ -134,11 +136,13 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(scimAdminRoutes(rt));
       await api.register(ssoAdminRoutes(rt));
       await api.register(meRoutes(rt));
-      await api.register(accessFindingRoutes(rt, () => [(org) => rt.approvals.listApprovalFindings(org), (org) => rt.elevation.listElevationFindings(org)]));
+      await api.register(accessFindingRoutes(rt, () => [(org) => rt.approvals.listApprovalFindings(org), (org) => rt.elevation.listElevationFindings(org), (org) => rt.accessReviews.listReviewFindings(org)]));
       await api.register(notifyRoutes(rt));
       await api.register(eligibilityRoutes(rt));
       await api.register(elevationRoutes(rt));
       await api.register(meApprovalRoutes(rt));
+      await api.register(accessReviewRoutes(rt));
+      await api.register(meAccessReviewRoutes(rt));
     },
     { prefix: '/api/v1' },
   );

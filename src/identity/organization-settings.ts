@@ -6,6 +6,7 @@ import { resolveSignupSettings } from '../authn/enrollment/signup-settings.ts';
 import { readCredentialPolicy } from '../service-accounts/credential-policy.ts';
 import { readDeprovisioningSla } from '../lifecycle/sla.ts';
 import { readAccessRequestExpiryDays } from '../access/request-deadline.ts';
+import { readAccessReviewSettings } from '../access/reviews/review-settings.ts';
 
 /** The MFA requirement levels, weakest first: of an organization (`mfaPolicy`) and of a role. */
 export const MFA_POLICIES = ['optional', 'required', 'phishing_resistant'] as const;
@@ -57,8 +58,9 @@ export function readMfaSettings(settings: Record<string, unknown> | null | undef
  * `signup` (who may create an account on their own) and the service account
  * credential ages (`serviceAccountCredentialMaxAgeDays`,
  * `serviceAccountCredentialUnusedDays`, 1–365) and the deprovisioning SLA
- * (`deprovisioningSlaHours`, 1–720) and how long access requests wait for
- * approval (`accessRequestExpiryDays`, 1–90) and `ssoEnforced` (a boolean). Other
+ * (`deprovisioningSlaHours`, 1–720), how long access requests wait for
+ * approval (`accessRequestExpiryDays`, 1–90), `ssoEnforced` (a boolean) and
+ * `accessReviews` (everyMonths 1–12, durationDays 1–90, applyMode, ownerId). Other
  * settings keys are free-form.
  * Throws the policy's own code.
  */
@@ -81,6 +83,7 @@ export function checkOrganizationSettings(settings: Record<string, unknown>): vo
   readCredentialPolicy(settings);
   readDeprovisioningSla(settings);
   readAccessRequestExpiryDays(settings);
+  readAccessReviewSettings(settings);
   // Password sign-in is refused only for `true`: a "yes" or 1 would be stored and silently enforce nothing.
   if (settings.ssoEnforced !== undefined && typeof settings.ssoEnforced !== 'boolean') {
     throw settingsInvalid('ssoEnforced', `ssoEnforced must be true or false, got ${JSON.stringify(settings.ssoEnforced)}`, settings.ssoEnforced);

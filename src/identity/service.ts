@@ -48,13 +48,36 @@ export interface StatusChangeDetail {
   terminatedAt?: string | null;
 }
 
+/** Where a profile change came from, for `lifecycle.user.moved` (default: an administrator, no organization). */
+export interface UpdateOrigin {
+  source?: 'admin' | 'scim' | 'hr' | 'sso';
+  orgId?: string | null;
+}
+
+/** The fields whose change makes a user a mover (their access is reviewed again). */
+export interface MoverFields {
+  department: string | null;
+  title: string | null;
+  managerId: string | null;
+}
+
+/**
+ * Runs inside the command that changed a user's department, title or manager,
+ * after `lifecycle.user.moved` is recorded (same transaction): access reviews
+ * open a mover review of the user's access there.
+ */
+export type UserMoveHook = (scope: CommandScope, user: User, before: MoverFields, after: MoverFields) => Promise<void>;
+
 export interface IdentityDeps {
   db: Db;
   runner: CommandRunner;
   newId: () => string;
   membershipRemovalHooks?: MembershipRemovalHook[];
   userDeactivationHooks?: UserDeactivationHook[];
+  userMoveHooks?: UserMoveHook[];
 }
+
+const moverFields = (u: User): MoverFields => ({ department: u.department, title: u.title, managerId: u.managerId });
 
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 
@@ -80,6 +103,7 @@ export function createIdentityService(deps: IdentityDeps) {
   const { db, runner, newId } = deps;
   const hooks = deps.membershipRemovalHooks ?? [];
   const deactivationHooks = deps.userDeactivationHooks ?? [];
+  const moveHooks = deps.userMoveHooks ?? [];
 
   async function requireOrg(reader: Db | CommandScope['trx'], ref: string): Promise<OrganizationRow> {
     const org = await repo.findOrganizationByRef(reader, ref);
@@ -157,9 +181,10 @@ export function createIdentityService(deps: IdentityDeps) {
 
   /**
    * Changes a user's profile inside a running command, recording `identity.user.updated` with the
-   * changed fields. Throws `user.not_found`, `user.email_taken`, `user.manager_invalid`.
+   * changed fields, and `lifecycle.user.moved` when the department, title or manager changed
+   * (`origin` says where the change came from and the organization it concerns). Throws `user.not_found`, `user.email_taken`, `user.manager_invalid`.
    */
-  async function updateUserInScope(scope: CommandScope, id: string, patch: UserPatch): Promise<User> {
+  async function updateUserInScope(scope: CommandScope, id: string, patch: UserPatch, origin: UpdateOrigin = {}): Promise<User> {
     const { trx, now, record } = scope;
     const before = toUser(await requireUser(trx, id));
     const email = patch.email?.toLowerCase() ?? before.email;
@@ -183,7 +208,20 @@ export function createIdentityService(deps: IdentityDeps) {
       .where('id', '=', id)
       .execute();
     record({ action: 'identity.user.updated', targets: [{ type: 'user', id, display: email }], data: diffFields(b, a) });
+    await recordMove(scope, after, moverFields(before), moverFields(after), origin);
     return after;
+  }
+
+  /**
+   * A change of department, title or manager (whoever made it: an administrator, SCIM, HR) makes
+   * the user a mover: records `lifecycle.user.moved` with those fields before and after, then runs
+   * the move hooks in the same transaction.
+   */
+  async function recordMove(scope: CommandScope, user: User, before: MoverFields, after: MoverFields, origin: UpdateOrigin): Promise<void> {
+    const changed = (Object.keys(before) as Array<keyof MoverFields>).filter((k) => before[k] !== after[k]);
+    if (changed.length === 0) return;
+    scope.record({ action: 'lifecycle.user.moved', org: origin.orgId ?? null, targets: [{ type: 'user', id: user.id, display: user.email }], data: { userId: user.id, source: origin.source ?? 'admin', before, after } });
+    for (const hook of moveHooks) await hook(scope, user, before, after);
   }
 
   /**

@@ -33,6 +33,9 @@ export interface Notification {
   data: Record<string, unknown>;
 }
 
+/** How a capability tells people about a change, inside the change's own transaction (`rt.notify.notifyInScope`). */
+export type NotifyInScope = (scope: CommandScope, n: Notification) => Promise<unknown>;
+
 export interface NotificationWebhook {
   id: string;
   orgId: string;

@@ -67,8 +67,8 @@ export type LinkOutcome = { userId: string | null; conflict: null | 'no_email' |
  *   for the address); when neither is possible the record stays unlinked
  *   (`scim.user.link_conflict`) and grants nothing;
  * - a linked account follows the record's name, title, department, employee
- *   number and manager (a department or manager change is also
- *   `lifecycle.user.moved`), and its address when the new one is free;
+ *   number and manager (a department, title or manager change is also
+ *   `lifecycle.user.moved`, recorded by the identity service), and its address when the new one is free;
  * - `active` turning false deprovisions the account (`src/lifecycle`), and
  *   turning true again reactivates it.
  */
@@ -141,15 +141,8 @@ export function createAccountLink(deps: { identity: IdentityService; lifecycle: 
     if (managerId !== user.managerId && managerId !== user.id) patch.managerId = managerId;
     if (facts.email && facts.email !== user.email && !(await identity.findUserByEmail(facts.email, scope.trx))) patch.email = facts.email;
     if (Object.keys(patch).length > 0) {
-      await identity.updateUserInScope(scope, user.id, patch);
-      if (patch.department !== undefined || patch.managerId !== undefined) {
-        scope.record({
-          action: 'lifecycle.user.moved',
-          org: dir.org_id,
-          targets: [{ type: 'user', id: user.id, display: user.email }],
-          data: { userId: user.id, source: 'scim', before: { department: user.department, managerId: user.managerId }, after: { department: patch.department !== undefined ? patch.department : user.department, managerId: patch.managerId !== undefined ? patch.managerId : user.managerId } },
-        });
-      }
+      // A change of department, title or manager is recorded as `lifecycle.user.moved` by the identity service.
+      await identity.updateUserInScope(scope, user.id, patch, { source: 'scim', orgId: dir.org_id });
     }
   }
 

@@ -135,6 +135,12 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'DELETE', path: '/api/v1/organizations/{org}/notification-webhooks/{id}', scope: 'admin:write', body: false },
   { method: 'POST', path: '/api/v1/organizations/{org}/notification-webhooks/{id}/rotate-secret', scope: 'admin:write', body: false },
   { method: 'GET', path: '/api/v1/organizations/{org}/notification-webhooks/{id}/deliveries', scope: 'admin:read', body: false, paged: true },
+  { method: 'POST', path: '/api/v1/organizations/{org}/access-reviews', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/access-reviews', scope: 'admin:read', body: false, paged: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/access-reviews/{id}', scope: 'admin:read', body: false },
+  { method: 'GET', path: '/api/v1/organizations/{org}/access-reviews/{id}/items', scope: 'admin:read', body: false, paged: true },
+  { method: 'GET', path: '/api/v1/organizations/{org}/access-reviews/{id}/report', scope: 'admin:read', body: false },
+  { method: 'POST', path: '/api/v1/organizations/{org}/access-reviews/{id}/close', scope: 'admin:write', body: false },
 ];
 
 /** Every self-service operation (signed-in session, not API key) under /api/v1/me: the table the session-guard suite iterates. */
@@ -155,6 +161,10 @@ export const SESSION_ROUTES: SessionRoute[] = [
   { method: 'GET', path: '/api/v1/me/approvals', body: false },
   { method: 'POST', path: '/api/v1/me/approvals/{id}/approve', body: true },
   { method: 'POST', path: '/api/v1/me/approvals/{id}/deny', body: true },
+  { method: 'GET', path: '/api/v1/me/access-reviews', body: false },
+  { method: 'POST', path: '/api/v1/me/access-reviews/decisions', body: true },
+  { method: 'POST', path: '/api/v1/me/access-reviews/items/{id}/delegate', body: true },
+  { method: 'POST', path: '/api/v1/me/access-reviews/{id}/sign-off', body: true },
 ];
 
 export const routeName = (r: Pick<ApiRoute, 'method' | 'path'>) => `${r.method} ${r.path}`;

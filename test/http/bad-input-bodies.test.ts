@@ -459,6 +459,21 @@ const BODY_CASES: BodyCase[] = [
   },
   { route: 'POST /api/v1/organizations/{org}/notification-webhooks/{id}/rotate-secret', params: (f) => ({ org: 'acme', id: f.params.webhookId }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
   { route: 'DELETE /api/v1/organizations/{org}/notification-webhooks/{id}', params: (f) => ({ org: 'acme', id: f.params.disposableWebhookId }), valid: null, wrongTypes: () => [], missing: null, success: 204 },
+  {
+    route: 'POST /api/v1/organizations/{org}/access-reviews',
+    params: () => ({ org: 'acme' }),
+    valid: (f) => ({ name: 'Q3 review', ownerId: f.memberToKeep, dueAt: '2099-01-01T00:00:00.000Z', applyMode: 'on_decision' }),
+    wrongTypes: (f) => [
+      { name: 5, ownerId: f.memberToKeep, dueAt: '2099-01-01T00:00:00.000Z' },
+      { name: '', ownerId: f.memberToKeep, dueAt: '2099-01-01T00:00:00.000Z' },
+      { name: 'r', ownerId: 'nope', dueAt: '2099-01-01T00:00:00.000Z' },
+      { name: 'r', ownerId: f.memberToKeep, dueAt: 'next week' },
+      { name: 'r', ownerId: f.memberToKeep, dueAt: '2099-01-01T00:00:00.000Z', applyMode: 'later' },
+    ],
+    missing: { name: 'no owner', dueAt: '2099-01-01T00:00:00.000Z' },
+    success: 201,
+  },
+  { route: 'POST /api/v1/organizations/{org}/access-reviews/{id}/close', params: (f) => ({ org: 'acme', id: f.params.reviewId }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
 ];
 
 const OVERSIZE = 'x'.repeat(257 * 1024);
@@ -525,11 +540,12 @@ for (const dialect of DIALECTS) {
       const approver = await createUser(s, { email: 'approver@acme.test', org: 'acme' });
       for (const key of ['requestable', 'requestable-2']) await ok(s, 201, 'POST', '/api/v1/organizations/acme/roles', { key, name: key, description: 'Approved by its owner', permissions: [], ownerId: approver.id });
       const pendingRequest = await ok(s, 201, 'POST', '/api/v1/organizations/acme/access-requests', { role: 'requestable-2', principalType: 'user', principalId: keep.id, reason: 'to cancel' });
+      const review = await ok(s, 201, 'POST', '/api/v1/organizations/acme/access-reviews', { name: 'to close', ownerId: keep.id, dueAt: '2099-01-01T00:00:00.000Z' });
       f = {
         memberToKeep: keep.id,
         nonMember: outsider.id,
         params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, doomedServiceAccountId: doomed.id, keyedServiceAccountId: keyed.id, rotatableCredentialId: rotatable.credential.id, revocableCredentialId: revocable.credential.id, assignmentId: assignment.id, eligibilityId: eligibility.id, invitationId: invitation.invitation.id, unverifiedId: unverified.id, factorId: factor.factorId, sessionId: session.session.id, applicationId: application.application.id, disposableApplicationId: disposable.application.id, leavingId: leaving.id, goneId: gone.id, hrSourceId: hrSource.source.id, disposableHrSourceId: disposableHrSource.source.id, directoryId: directory.id, disabledDirectoryId: toDisable.id, revocableTokenId: scimToken.tokenInfo.id, disposableMappingId: disposableMapping.id,
-          idpCertificate: idpCert, nextIdpCertificate: nextIdpCert, connectionId: connection.id, disposableConnectionId: disposableConnection.id, twoCertificateConnectionId: twoCertificates.id, removableFingerprint: twoCertificates.saml.certificates[1].fingerprint, disposableSsoMappingId: disposableSsoMapping.id, domainId: domain.id, verifiedDomainId: verifiedDomain.id, disposableDomainId: disposableDomain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, disposableWebhookId: disposableWebhook.webhook.id, pendingRequestId: pendingRequest.id },
+          idpCertificate: idpCert, nextIdpCertificate: nextIdpCert, connectionId: connection.id, disposableConnectionId: disposableConnection.id, twoCertificateConnectionId: twoCertificates.id, removableFingerprint: twoCertificates.saml.certificates[1].fingerprint, disposableSsoMappingId: disposableSsoMapping.id, domainId: domain.id, verifiedDomainId: verifiedDomain.id, disposableDomainId: disposableDomain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, disposableWebhookId: disposableWebhook.webhook.id, pendingRequestId: pendingRequest.id, reviewId: review.id },
       };
       doc = (await s.request('GET', '/api/v1/openapi.json')).json();
     });

@@ -55,6 +55,7 @@ const PASSABLE_BODY: Record<string, unknown> = {
   'POST /api/v1/organizations/{org}/sso-domains/{id}/attest': { statement: 's' },
   'POST /api/v1/organizations/{org}/sso-setup-links': {},
   'POST /api/v1/organizations/{org}/notification-webhooks': { url: 'https://never.test/hook', events: ['access.'] },
+  'POST /api/v1/organizations/{org}/access-reviews': { name: 'never', ownerId: '00000000-0000-7000-8000-000000000000', dueAt: '2099-01-01T00:00:00.000Z' },
 };
 
 /** Query strings a route requires, so that a GET with good parameters can succeed. */
@@ -137,6 +138,9 @@ for (const dialect of DIALECTS) {
         await s.rt.notify.notifyInScope(scope, { orgId: org.id, type: 'access.request.pending', recipients: [], subject: 's', text: 't', data: {} });
         scope.record({ action: 'identity.organization.updated', org: org.id, targets: [{ type: 'organization', id: org.id }], data: { before: {}, after: {} } });
       });
+      // Two access reviews (each with u1's two assignments), so those lists have items to page through.
+      const review = await ok(s, 201, 'POST', '/api/v1/organizations/acme/access-reviews', { name: 'Q1', ownerId: u1.id, dueAt: '2099-01-01T00:00:00.000Z' });
+      await ok(s, 201, 'POST', '/api/v1/organizations/acme/access-reviews', { name: 'Q2', ownerId: u1.id, dueAt: '2099-01-01T00:00:00.000Z' });
       const viewerRole = await ok(s, 200, 'GET', '/api/v1/organizations/acme/roles/viewer');
       const editorRole = await ok(s, 200, 'GET', '/api/v1/organizations/acme/roles/editor');
       const requestIds: string[] = [];
@@ -148,7 +152,7 @@ for (const dialect of DIALECTS) {
       const session = await s.rt.sessions.create(setup, { userId: u1.id, orgId: org.id, amr: ['pwd'], acr: 'urn:keyledger:acr:pwd', ip: null, userAgent: null, policy: { ...DEFAULT_SESSION_POLICY } });
       const [event] = (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).items;
       const cp = await s.rt.sequencer.integrateAll();
-      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eligibilityId: eligibility.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id, hrSourceId: hrSource.source.id, directoryId: directory.id, otherDirectoryId: otherDirectory.id, tokenId: scimToken.tokenInfo.id, mappingId: mapping.id, connectionId: connection.id, otherConnectionId: otherConnection.id, ssoMappingId: ssoMapping.id, fingerprint: connection.saml.certificates[0].fingerprint, domainId: domain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, requestId: requestIds[0] };
+      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eligibilityId: eligibility.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id, hrSourceId: hrSource.source.id, directoryId: directory.id, otherDirectoryId: otherDirectory.id, tokenId: scimToken.tokenInfo.id, mappingId: mapping.id, connectionId: connection.id, otherConnectionId: otherConnection.id, ssoMappingId: ssoMapping.id, fingerprint: connection.saml.certificates[0].fingerprint, domainId: domain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, requestId: requestIds[0], reviewId: review.id };
       cursors = {
         organization: (await ok(s, 200, 'GET', '/api/v1/organizations?limit=1')).nextCursor,
         events: (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).nextCursor,
@@ -189,6 +193,8 @@ for (const dialect of DIALECTS) {
                                 ? good.webhookId
                               : route.path.includes('access-requests')
                                 ? good.requestId
+                              : route.path.includes('access-reviews')
+                                ? good.reviewId
                                 : good.id;
       return { ...good, id, ...(route.path.includes('sso-connections') ? { mappingId: good.ssoMappingId } : {}) };
     };
@@ -225,7 +231,7 @@ for (const dialect of DIALECTS) {
 
     it('every list refuses a bad limit, an unknown query parameter and a cursor it did not issue', async () => {
       const lists = API_ROUTES.filter((r) => r.paged);
-      expect(lists.length).toBe(20);
+      expect(lists.length).toBe(22);
       for (const route of lists) {
         const base = fillPath(route.path, goodParams(route));
         for (const q of ['limit=abc', 'limit=0', 'limit=201', 'limit=1.5', 'limit=', 'unknown=1']) await refused(route, `${base}?${q}`, 400, 'request.invalid');
@@ -273,6 +279,12 @@ for (const dialect of DIALECTS) {
         ['GET /api/v1/organizations/{org}/leavers', '/api/v1/organizations/acme/leavers?format=xlsx'],
         ['GET /api/v1/organizations/{org}/lifecycle/findings', '/api/v1/organizations/acme/lifecycle/findings?kind=removal_late'],
         ['GET /api/v1/organizations/{org}/access-requests', '/api/v1/organizations/acme/access-requests?status=gone'],
+        ['GET /api/v1/organizations/{org}/access-reviews', '/api/v1/organizations/acme/access-reviews?status=gone'],
+        ['GET /api/v1/organizations/{org}/access-reviews', '/api/v1/organizations/acme/access-reviews?kind=yearly'],
+        ['GET /api/v1/organizations/{org}/access-reviews/{id}/items', `/api/v1/organizations/acme/access-reviews/${good.reviewId}/items?decision=maybe`],
+        ['GET /api/v1/organizations/{org}/access-reviews/{id}/items', `/api/v1/organizations/acme/access-reviews/${good.reviewId}/items?reviewerId=nope`],
+        ['GET /api/v1/organizations/{org}/access-reviews/{id}/report', `/api/v1/organizations/acme/access-reviews/${good.reviewId}/report?format=xlsx`],
+        ['GET /api/v1/organizations/{org}/access-reviews/{id}/report', `/api/v1/organizations/acme/access-reviews/${good.reviewId}/report?extra=1`],
       ];
       for (const [name, url] of cases) {
         const route = API_ROUTES.find((r) => routeName(r) === name)!;
@@ -416,6 +428,8 @@ for (const dialect of DIALECTS) {
         ['GET /api/v1/organizations/{org}/sso-domains', { org: 'no-such-org' }, 404, 'organization.not_found'],
         ['POST /api/v1/organizations/{org}/sso-setup-links', { org: 'no-such-org' }, 404, 'organization.not_found'],
         ['GET /api/v1/organizations/{org}/sso-setup-links', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['POST /api/v1/organizations/{org}/access-reviews', { org: 'no-such-org' }, 404, 'organization.not_found'],
+        ['GET /api/v1/organizations/{org}/access-reviews', { org: 'no-such-org' }, 404, 'organization.not_found'],
         [`DELETE ${conn}/{id}/certificates/{fingerprint}`, { org: 'acme', id: good.connectionId, fingerprint: 'ab'.repeat(32) }, 404, 'sso.certificate_not_found'],
         // A group rule is found only under its own connection.
         [`DELETE ${conn}/{id}/group-mappings/{mappingId}`, { org: 'acme', id: good.connectionId, mappingId: none }, 404, 'sso.group_mapping_not_found'],
@@ -436,6 +450,10 @@ for (const dialect of DIALECTS) {
         ['POST /api/v1/organizations/{org}/sso-domains/{id}/attest', 'sso.domain_not_found', good.domainId, {}],
         ['DELETE /api/v1/organizations/{org}/sso-domains/{id}', 'sso.domain_not_found', good.domainId, {}],
         ['POST /api/v1/organizations/{org}/sso-setup-links/{id}/revoke', 'sso.setup_link_invalid', good.setupLinkId, {}],
+        ['GET /api/v1/organizations/{org}/access-reviews/{id}', 'access_review.not_found', good.reviewId, {}],
+        ['GET /api/v1/organizations/{org}/access-reviews/{id}/items', 'access_review.not_found', good.reviewId, {}],
+        ['GET /api/v1/organizations/{org}/access-reviews/{id}/report', 'access_review.not_found', good.reviewId, {}],
+        ['POST /api/v1/organizations/{org}/access-reviews/{id}/close', 'access_review.not_found', good.reviewId, {}],
       ] as Array<[string, string, string, Record<string, string>]>) {
         cases.push([path, { org: 'acme', id: none, ...extra }, 404, not], [path, { org: 'globex', id, ...extra }, 404, not]);
       }

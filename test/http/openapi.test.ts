@@ -135,6 +135,12 @@ const DOMAIN_STATUSES: Record<string, number[]> = {
   'DELETE /api/v1/organizations/{org}/notification-webhooks/{id}': [404],
   'POST /api/v1/organizations/{org}/notification-webhooks/{id}/rotate-secret': [404],
   'GET /api/v1/organizations/{org}/notification-webhooks/{id}/deliveries': [404],
+  'POST /api/v1/organizations/{org}/access-reviews': [404, 422],
+  'GET /api/v1/organizations/{org}/access-reviews': [404],
+  'GET /api/v1/organizations/{org}/access-reviews/{id}': [404],
+  'GET /api/v1/organizations/{org}/access-reviews/{id}/items': [404],
+  'GET /api/v1/organizations/{org}/access-reviews/{id}/report': [404],
+  'POST /api/v1/organizations/{org}/access-reviews/{id}/close': [404, 409],
 };
 const QUERY_ONLY = new Set(['GET /api/v1/audit/events/{id}/proof', 'GET /api/v1/audit/consistency', 'GET /api/v1/mail/outbox']);
 

@@ -90,9 +90,11 @@ for (const dialect of DIALECTS) {
       );
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ id: u.id, name: 'Grace Hopper', department: 'Research', title: 'Rear Admiral', status: 'active' });
-      expect(events).toHaveLength(1);
+      // A new title makes Grace a mover too (she holds no role, so there is no access to review).
+      expect(events.map((e) => e.action)).toEqual(['identity.user.updated', 'lifecycle.user.moved']);
       expect(events[0]).toMatchObject({ action: 'identity.user.updated', targets: [{ type: 'user', id: u.id }] });
       expect(events[0].data).toEqual({ before: { name: 'Grace', title: 'Engineer' }, after: { name: 'Grace Hopper', title: 'Rear Admiral' } });
+      expect(events[1].data).toEqual({ userId: u.id, source: 'admin', before: { department: 'Research', title: 'Engineer', managerId: null }, after: { department: 'Research', title: 'Rear Admiral', managerId: null } });
       expect((await ok(s, 200, 'GET', `/api/v1/users/${u.id}`)).title).toBe('Rear Admiral');
     });
 
@@ -110,6 +112,7 @@ for (const dialect of DIALECTS) {
       const both = await eventsDuring(s, () => s.request('PATCH', `/api/v1/users/${u.id}`, { body: { title: 'Kernel', status: 'active' } }));
       expect(both.events.map((e) => [e.action, e.data])).toEqual([
         ['identity.user.updated', { before: { title: null }, after: { title: 'Kernel' } }],
+        ['lifecycle.user.moved', { userId: u.id, source: 'admin', before: { department: null, title: null, managerId: null }, after: { department: null, title: 'Kernel', managerId: null } }],
         ['identity.user.status_changed', { before: 'suspended', after: 'active', reason: null }],
       ]);
     });

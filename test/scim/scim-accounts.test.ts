@@ -112,7 +112,7 @@ for (const dialect of DIALECTS) {
       const empAccount = (await accountOf('emp@acme.test'))!;
       expect(empAccount).toMatchObject({ department: 'Finance', managerId: bossAccount.id });
       const event = (await eventsSince(seq)).find((e) => e.action === 'lifecycle.user.moved');
-      expect(event?.data).toEqual({ userId: empAccount.id, source: 'scim', before: { department: 'Sales', managerId: null }, after: { department: 'Finance', managerId: bossAccount.id } });
+      expect(event?.data).toEqual({ userId: empAccount.id, source: 'scim', before: { department: 'Sales', title: empAccount.title, managerId: null }, after: { department: 'Finance', title: empAccount.title, managerId: bossAccount.id } });
     });
 
     it('active=false deprovisions the account at once; turning it back on reactivates it; DELETE deprovisions', async () => {

@@ -97,6 +97,7 @@ const MUTABLE_TABLES = [
   'role_eligibilities',
   'sso_connections', 'sso_domains', 'sso_group_role_mappings', 'sso_login_states', 'sso_replays', 'sso_identities', 'sso_setup_links', 'sso_connection_tests',
   'scheduler_leases', 'scheduler_jobs', 'notification_webhooks', 'notification_outbox',
+  'access_review_campaigns', 'access_review_items', 'access_review_signoffs', 'access_review_reminders',
 ] as const;
 /** Tables without an `id` column, and the columns that order them. */
 const ORDER_BY: Partial<Record<(typeof MUTABLE_TABLES)[number], string>> = {
@@ -106,6 +107,8 @@ const ORDER_BY: Partial<Record<(typeof MUTABLE_TABLES)[number], string>> = {
   sso_replays: 'connection_id, token_id',
   scheduler_leases: 'name',
   scheduler_jobs: 'name',
+  access_review_signoffs: 'campaign_id, reviewer_id',
+  access_review_reminders: 'org_id, reviewer_id',
 };
 
 /** Every row of every mutable table, ordered, with api_keys.last_used_at left out (reads may touch it). */

@@ -21,6 +21,7 @@ import { roleGovernanceMigration } from './2026-11-30-role-governance.ts';
 import { schedulerNotificationsMigration } from './2026-11-30-scheduler-notifications.ts';
 import { elevationMigration } from './2026-11-30-elevation.ts';
 import { accessApprovalsMigration } from './2026-11-30-access-approvals.ts';
+import { accessReviewsMigration } from './2026-11-30-access-reviews.ts';
 
 /** Every migration, in order. Never edit one that has landed; add a new one. */
 export function listMigrations(dialect: Dialect): Record<string, Migration> {
@@ -45,6 +46,7 @@ export function listMigrations(dialect: Dialect): Record<string, Migration> {
     '2026-11-30-0021-scheduler-notifications': schedulerNotificationsMigration(dialect),
     '2026-11-30-0019-elevation': elevationMigration(dialect),
     '2026-11-30-0018-access-approvals': accessApprovalsMigration(dialect),
+    '2026-11-30-0020-access-reviews': accessReviewsMigration(dialect),
   };
 }
 
