@@ -28,6 +28,7 @@ import { scimRoutes } from '../scim/mount.ts';
 import { ssoAdminRoutes } from '../sso/routes.ts';
 import { meRoutes } from '../access/me-routes.ts';
 import { accessFindingRoutes } from '../access/findings-routes.ts';
+import { approvalEvidenceRoutes } from '../access/approval-evidence-routes.ts';
 import { notifyRoutes } from '../notify/routes.ts';
 import { eligibilityRoutes } from '../access/eligibility-routes.ts';
 import { elevationRoutes } from '../access/elevation-routes.ts';
@@ -136,6 +137,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(scimAdminRoutes(rt));
       await api.register(ssoAdminRoutes(rt));
       await api.register(meRoutes(rt));
+      await api.register(approvalEvidenceRoutes(rt));
       await api.register(accessFindingRoutes(rt, () => [(org) => rt.approvals.listApprovalFindings(org), (org) => rt.elevation.listElevationFindings(org), (org) => rt.accessReviews.listReviewFindings(org)]));
       await api.register(notifyRoutes(rt));
       await api.register(eligibilityRoutes(rt));

@@ -255,6 +255,19 @@ for (const dialect of DIALECTS) {
       expect(computeApprovalEvidence(swapped, { from: START, to: '2027-01-01T00:00:00.000Z' }).find((x) => x.grantEventId === grant.id)!.approvedBeforeGrant).toBe(false);
       // Outside the window: nothing.
       expect(computeApprovalEvidence(events, { from: '2020-01-01T00:00:00.000Z', to: START })).toEqual([]);
+
+      // The API gives the auditor the same answer, computed from the organization's ledger events, as JSON or CSV.
+      const window = `from=${encodeURIComponent(START)}&to=2027-01-01T00:00:00.000Z`;
+      const viaApi = await ok(s, 200, 'GET', `/api/v1/organizations/acme/access-approval-evidence?${window}`);
+      expect(viaApi.items).toEqual(evidence.filter((e) => e.orgId === viaApi.items[0]?.orgId));
+      expect(viaApi.items.length).toBe(evidence.length);
+      const csv = await s.request('GET', `/api/v1/organizations/acme/access-approval-evidence?${window}&format=csv`);
+      expect(csv.headers['content-type']).toContain('text/csv');
+      const lines = csv.body.trimEnd().split('\r\n');
+      expect(lines).toHaveLength(evidence.length + 1);
+      expect(lines.find((l) => l.includes(dbAdmin.grantEventId))).toContain(`${mia.id}@${START} ${olga.id}@2026-03-02T09:05:00.000Z`);
+      expectError(await s.request('GET', `/api/v1/organizations/acme/access-approval-evidence?from=2027-01-01T00:00:00.000Z&to=${encodeURIComponent(START)}`), 400, 'request.invalid');
+      expectError(await s.request('GET', `/api/v1/organizations/nope/access-approval-evidence?${window}`), 404, 'organization.not_found');
     });
   });
 }

@@ -45,6 +45,7 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'GET', path: '/api/v1/organizations/{org}/roles/{role}', scope: 'admin:read', body: false },
   { method: 'GET', path: '/api/v1/organizations/{org}/role-definitions', scope: 'admin:read', body: false },
   { method: 'GET', path: '/api/v1/organizations/{org}/access-findings', scope: 'admin:read', body: false },
+  { method: 'GET', path: '/api/v1/organizations/{org}/access-approval-evidence', scope: 'audit:read', body: false },
   { method: 'PATCH', path: '/api/v1/organizations/{org}/roles/{role}', scope: 'admin:write', body: true },
   { method: 'DELETE', path: '/api/v1/organizations/{org}/roles/{role}', scope: 'admin:write', body: false },
   { method: 'POST', path: '/api/v1/organizations/{org}/role-assignments', scope: 'admin:write', body: true },

@@ -62,6 +62,7 @@ const PASSABLE_BODY: Record<string, unknown> = {
 const REQUIRED_QUERY: Record<string, string> = {
   'GET /api/v1/audit/consistency': '?from=1',
   'GET /api/v1/users/{id}/mfa-status': '?org=acme',
+  'GET /api/v1/organizations/{org}/access-approval-evidence': '?from=2020-01-01T00:00:00Z&to=2030-01-01T00:00:00Z',
 };
 
 /** Path parameters that fail the route's schema, per placeholder. */

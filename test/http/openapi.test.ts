@@ -48,6 +48,7 @@ const DOMAIN_STATUSES: Record<string, number[]> = {
   'PATCH /api/v1/organizations/{org}/roles/{role}': [404, 422],
   'GET /api/v1/organizations/{org}/role-definitions': [404],
   'GET /api/v1/organizations/{org}/access-findings': [404],
+  'GET /api/v1/organizations/{org}/access-approval-evidence': [404],
   'DELETE /api/v1/organizations/{org}/roles/{role}': [404, 409],
   'POST /api/v1/organizations/{org}/role-assignments': [404, 409, 422],
   'GET /api/v1/organizations/{org}/role-assignments': [404],

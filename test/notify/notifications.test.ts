@@ -206,8 +206,16 @@ for (const dialect of DIALECTS) {
       expect((await outbox()).filter((r) => ids.includes(r.notification_id)).every((r) => r.status === 'delivered' && r.attempts === 1)).toBe(true);
     });
 
-    it("the runtime's scheduler delivers notifications on its tick, next to the scheduled terminations job", async () => {
-      expect(s.rt.scheduler.status().jobs).toEqual(['lifecycle.scheduled_terminations', 'notify.deliver']);
+    it("the runtime's scheduler delivers notifications on its tick, next to every other periodic job, none failing", async () => {
+      expect(s.rt.scheduler.status().jobs).toEqual([
+        'lifecycle.scheduled_terminations',
+        'notify.deliver',
+        'access.expire_assignments',
+        'access.expire_requests',
+        'access.reviews.open_scheduled',
+        'access.reviews.mark_overdue',
+        'access.reviews.remind',
+      ]);
       await notifyInCommand(note({ recipients: [] }));
       const tick = await s.rt.scheduler.tick();
       expect(tick).toMatchObject({ leader: true, failed: [] });

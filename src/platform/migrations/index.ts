@@ -43,10 +43,10 @@ export function listMigrations(dialect: Dialect): Record<string, Migration> {
     '2026-11-29-0015-scim-indexes': scimIndexesMigration(dialect),
     '2026-11-30-0016-sso-connections': ssoConnectionsMigration(dialect),
     '2026-11-30-0017-role-governance': roleGovernanceMigration(dialect),
-    '2026-11-30-0021-scheduler-notifications': schedulerNotificationsMigration(dialect),
-    '2026-11-30-0019-elevation': elevationMigration(dialect),
     '2026-11-30-0018-access-approvals': accessApprovalsMigration(dialect),
+    '2026-11-30-0019-elevation': elevationMigration(dialect),
     '2026-11-30-0020-access-reviews': accessReviewsMigration(dialect),
+    '2026-11-30-0021-scheduler-notifications': schedulerNotificationsMigration(dialect),
   };
 }
 
