@@ -10,7 +10,7 @@ import { systemContext, type CommandContext } from '../audit/event.ts';
 import type { IdentityService } from '../identity/service.ts';
 import { decodeCursor, encodeCursor } from '../platform/pagination.ts';
 import type { AccessService } from './service.ts';
-import { toAccessRequest, type AccessRequest, type AccessRequestService } from './requests.ts';
+import { findPendingRequest, toAccessRequest, type AccessRequest, type AccessRequestService } from './requests.ts';
 import { findEligibleApprovers, isSelfDecision, type ApprovalSubject, type EligibleApprover } from './approvers.ts';
 import { approvalPolicyOf } from './role-governance.ts';
 import * as repo from './repository.ts';
@@ -129,16 +129,7 @@ export function createApprovalService(deps: { db: Db; runner: CommandRunner; clo
       const held = await repo.findActiveAssignments(trx, now.toISOString(), { roleId: role.id, principalType: input.principalType, principalId: input.principalId });
       if (held.length > 0) throw new KeyledgerError('assignment.exists', `the principal already holds role "${role.key}" (assignment ${held[0].id})`);
     }
-    const pending = await trx
-      .selectFrom('access_requests')
-      .select('id')
-      .where('org_id', '=', orgId)
-      .where('role_id', '=', role.id)
-      .where('principal_type', '=', input.principalType)
-      .where('principal_id', '=', input.principalId)
-      .where('kind', '=', kind)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
+    const pending = await findPendingRequest(trx, { orgId, roleId: role.id, principalType: input.principalType, principalId: input.principalId, kind });
     if (pending) throw new KeyledgerError('access_request.duplicate', `a ${kind} request for role "${role.key}" is already pending for this principal (request ${pending.id})`, { requestId: pending.id });
     const required = approvalPolicyOf(role).approvalsRequired;
     const approvers = await findEligibleApprovers(trx, { orgId, role, principal: { type: input.principalType, id: input.principalId }, requestedBy });

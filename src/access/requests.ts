@@ -81,6 +81,23 @@ export function toAccessRequest(row: AccessRequestRow): AccessRequest {
 
 type Page = { limit: number; cursor?: string };
 
+/** The pending request of a kind for a principal and role, if there is one (at most one is kept pending). */
+export function findPendingRequest(
+  trx: CommandScope['trx'],
+  key: { orgId: string; roleId: string; principalType: AccessRequestRow['principal_type']; principalId: string; kind: AccessRequestRow['kind'] },
+): Promise<AccessRequestRow | undefined> {
+  return trx
+    .selectFrom('access_requests')
+    .selectAll()
+    .where('org_id', '=', key.orgId)
+    .where('role_id', '=', key.roleId)
+    .where('principal_type', '=', key.principalType)
+    .where('principal_id', '=', key.principalId)
+    .where('kind', '=', key.kind)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+}
+
 /**
  * The store of access requests. A request is created pending, at most one per
  * principal, role and kind, with the role's approval count and the
@@ -126,16 +143,7 @@ export function createAccessRequestService(deps: { db: Db; newId: () => string; 
       if (!role) throw new KeyledgerError('role.not_found', `no role "${input.roleId}" in this organization`);
       const kind = input.kind ?? 'grant';
       const org = await identity.requireOrg(input.orgId, trx);
-      const existing = await trx
-        .selectFrom('access_requests')
-        .selectAll()
-        .where('org_id', '=', input.orgId)
-        .where('role_id', '=', input.roleId)
-        .where('principal_type', '=', input.principalType)
-        .where('principal_id', '=', input.principalId)
-        .where('kind', '=', kind)
-        .where('status', '=', 'pending')
-        .executeTakeFirst();
+      const existing = await findPendingRequest(trx, { orgId: input.orgId, roleId: input.roleId, principalType: input.principalType, principalId: input.principalId, kind });
       if (existing) return { request: toAccessRequest(existing), created: false };
       const row: AccessRequestRow = {
         id: newId(),
