@@ -119,7 +119,7 @@ export const ACTION_CATALOGUE: Record<string, ActionSpec> = {
   'access.review.campaign_closed': {
     v: 1,
     description: 'An access review campaign closed (its owner signed off after every reviewer, or an administrator closed it); revokes waiting for the close were applied.',
-    data: { campaignId: 'the campaign', closedBy: 'owner_sign_off or admin', kept: 'items kept', revoked: 'items revoked', undecided: 'items left undecided', revokedAssignments: 'ids of the role assignments ended at the close' },
+    data: { campaignId: 'the campaign', closedBy: 'owner_sign_off, admin, or nothing_to_review (a scheduled campaign with no assignments to review, closed as it opened)', kept: 'items kept', revoked: 'items revoked', undecided: 'items left undecided', revokedAssignments: 'ids of the role assignments ended at the close' },
   },
   'access.review.campaign_overdue': { v: 1, description: 'An open access review campaign passed its due date (recorded once per campaign).', data: { campaignId: 'the campaign', dueAt: 'when it was due', undecided: 'items undecided at that moment' } },
   'access.review.reminder_sent': { v: 1, description: 'A reviewer with undecided items was reminded (at most once a day).', data: { reviewerId: 'the reviewer', campaignIds: 'open campaigns with their undecided items', undecided: 'how many items' } },

@@ -130,5 +130,25 @@ for (const dialect of DIALECTS) {
       const noRoles = await eventsDuring(s, () => s.request('PATCH', `/api/v1/users/${newMgr.id}`, { body: { department: 'Finance' } }));
       expect(noRoles.events.map((e) => e.action)).toEqual(['identity.user.updated', 'lifecycle.user.moved']);
     });
+
+    it('an organization where nobody holds a role gets its scheduled review recorded and closed at once, never an overdue campaign', async () => {
+      await ok(s, 201, 'POST', '/api/v1/organizations', { slug: 'quiet', name: 'Quiet' });
+      await ok(s, 201, 'POST', '/api/v1/users', { email: 'solo@quiet.test', org: 'quiet' });
+      const { events } = await eventsDuring(s, async () => {
+        await s.rt.accessReviews.openScheduled();
+        return s.request('GET', '/api/v1/organizations/quiet');
+      });
+      const quietId = (await ok(s, 200, 'GET', '/api/v1/organizations/quiet')).id;
+      const mine = events.filter((e) => e.org === quietId);
+      expect(mine.map((e) => [e.action, e.data.closedBy ?? null])).toEqual([
+        ['access.review.campaign_opened', null],
+        ['access.review.campaign_closed', 'nothing_to_review'],
+      ]);
+      const [campaign] = (await ok(s, 200, 'GET', '/api/v1/organizations/quiet/access-reviews')).items;
+      expect(campaign).toMatchObject({ kind: 'scheduled', status: 'closed', counts: { items: 0 } });
+      clock.set(new Date(clock.now().getTime() + 30 * DAY).toISOString());
+      await s.rt.accessReviews.markOverdue();
+      expect((await ok(s, 200, 'GET', '/api/v1/organizations/quiet/access-findings')).items).toEqual([]);
+    });
   });
 }

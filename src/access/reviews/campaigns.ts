@@ -137,7 +137,7 @@ export function createCampaigns(deps: ReviewDeps) {
    * the revokes that waited for the close, and records `access.review.campaign_closed` with the
    * counts. Throws `access_review.closed`.
    */
-  async function closeInScope(scope: CommandScope, campaign: CampaignRow, closedBy: 'owner_sign_off' | 'admin', patch: { owner_signed_off_at?: string } = {}): Promise<Campaign> {
+  async function closeInScope(scope: CommandScope, campaign: CampaignRow, closedBy: 'owner_sign_off' | 'admin' | 'nothing_to_review', patch: { owner_signed_off_at?: string } = {}): Promise<Campaign> {
     const time = scope.now.toISOString();
     const claimed = await scope.trx.updateTable('access_review_campaigns').set({ status: 'closed', closed_at: time, ...patch }).where('id', '=', campaign.id).where('status', '=', 'open').executeTakeFirst();
     if (Number(claimed.numUpdatedRows) !== 1) throw new KeyledgerError('access_review.closed', `access review "${campaign.id}" is ${campaign.status === 'open' ? 'closed' : campaign.status} already`);

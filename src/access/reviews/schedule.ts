@@ -67,7 +67,7 @@ export function createReviewSchedule(deps: ReviewDeps, campaigns: Campaigns) {
           if (last && addMonths(last.starts_at, settings.everyMonths) > now) throw new NothingToDo();
           const ownerId = await ownerFor(scope, org.id, settings, [], null);
           // The slot names the cycle: a second scheduler opening the same cycle hits the unique index and rolls back.
-          await campaigns.openCampaignInScope(scope, {
+          const opened = await campaigns.openCampaignInScope(scope, {
             orgId: org.id,
             name: `Access review ${now.slice(0, 10)}`,
             kind: 'scheduled',
@@ -77,6 +77,12 @@ export function createReviewSchedule(deps: ReviewDeps, campaigns: Campaigns) {
             createdBy: ctx.actor,
             scheduleSlot: last ? `after:${last.id}` : 'first',
           });
+          // An organization where nobody holds a role has nothing to review: the cycle is recorded as run and closed at once,
+          // instead of waiting to become an overdue campaign nobody can act on.
+          if (opened.counts.items === 0) {
+            const row = await scope.trx.selectFrom('access_review_campaigns').selectAll().where('id', '=', opened.id).executeTakeFirstOrThrow();
+            await campaigns.closeInScope(scope, row, 'nothing_to_review');
+          }
         });
         if (done) opened++;
       }
