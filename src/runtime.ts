@@ -223,7 +223,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     deactivationHooks.push(lifecycle.onUserDeactivated);
     const eligibilities = createEligibilityService({ db: database.db, runner, clock, newId, identity, access });
     const elevation = { ...createElevationService({ db: database.db, runner, clock, newId, logger, identity, access, eligibilities, notify: notify.notifyInScope }), ...createElevationFindings({ db: database.db, clock, identity }) };
-    const elevationRequests = createElevationRequests({ db: database.db, runner, clock, identity, approvals, eligibilities, elevation });
+    const elevationRequests = createElevationRequests({ runner, identity, approvals, eligibilities, elevation });
     // A leaver can no longer activate anything: their eligibilities end with their membership or account (after their assignments above).
     hooks.push(async (scope, orgId, userId) => {
       await eligibilities.endEligibilitiesOfInScope(scope, orgId, userId, 'membership ended');

@@ -1,5 +1,3 @@
-import type { Db } from '../platform/database.ts';
-import type { Clock } from '../platform/clock.ts';
 import { KeyledgerError } from '../platform/errors.ts';
 import type { CommandRunner } from '../audit/command-runner.ts';
 import type { CommandContext } from '../audit/event.ts';
@@ -19,8 +17,8 @@ import type { ElevationService } from './elevation.ts';
  * direct activation needs: the proof is given when asking, the activation
  * starts when the last approver agrees.
  */
-export function createElevationRequests(deps: { db: Db; runner: CommandRunner; clock: Clock; identity: IdentityService; approvals: ApprovalService; eligibilities: EligibilityService; elevation: ElevationService }) {
-  const { db, runner, clock, identity, approvals, eligibilities, elevation } = deps;
+export function createElevationRequests(deps: { runner: CommandRunner; identity: IdentityService; approvals: ApprovalService; eligibilities: EligibilityService; elevation: ElevationService }) {
+  const { runner, identity, approvals, eligibilities, elevation } = deps;
 
   approvals.registerFulfiller('eligibility', async (scope, request) => {
     const expiresAt = request.durationMinutes ? new Date(scope.now.getTime() + request.durationMinutes * 60_000).toISOString() : null;
@@ -58,22 +56,13 @@ export function createElevationRequests(deps: { db: Db; runner: CommandRunner; c
      * refusals (`access_request.no_approvers`, `access_request.duplicate`, …).
      */
     async requestActivation(ctx: CommandContext, session: Session, input: { eligibilityId: string; justification: string; durationMinutes: number }): Promise<AccessRequestDetail> {
-      const eligibility = await db.selectFrom('role_eligibilities').selectAll().where('id', '=', input.eligibilityId).executeTakeFirst();
-      if (!eligibility || eligibility.principal_id !== session.userId) throw new KeyledgerError('eligibility.not_found', `no role eligibility "${input.eligibilityId}" of this user`);
-      const now = clock.now();
-      if (eligibility.ended_at !== null || (eligibility.expires_at !== null && eligibility.expires_at <= now.toISOString())) {
-        throw new KeyledgerError('elevation.eligibility_ended', `role eligibility "${eligibility.id}" has ended`);
-      }
-      const org = await identity.requireOrg(eligibility.org_id);
-      requireFreshAuthentication(session, { freshnessSeconds: stepUpFreshnessSeconds(org.settings), now, level: 'phishing_resistant' });
-      const role = await db.selectFrom('roles').select(['key', 'max_activation_minutes']).where('id', '=', eligibility.role_id).executeTakeFirstOrThrow();
-      if (!Number.isInteger(input.durationMinutes) || input.durationMinutes < 1 || input.durationMinutes > role.max_activation_minutes) {
-        throw new KeyledgerError('elevation.duration_invalid', `durationMinutes must be an integer from 1 to ${role.max_activation_minutes} for role "${role.key}", got ${input.durationMinutes}`, { maxMinutes: role.max_activation_minutes });
-      }
-      const { result } = await runner.run(ctx, (scope) =>
-        approvals.fileInScope(scope, { type: 'user', id: session.userId }, org.id, { role: eligibility.role_id, principalType: 'user', principalId: session.userId, reason: input.justification, durationMinutes: input.durationMinutes, kind: 'activation', eligibilityId: eligibility.id }, 'self_service'),
-      );
-      return approvals.getRequest(org.id, result.id);
+      const { result } = await runner.run(ctx, async (scope) => {
+        const { eligibility, justification } = await elevation.checkActivationInScope(scope, { ...input, principalId: session.userId });
+        const org = await identity.requireOrg(eligibility.org_id, scope.trx);
+        requireFreshAuthentication(session, { freshnessSeconds: stepUpFreshnessSeconds(org.settings), now: scope.now, level: 'phishing_resistant' });
+        return approvals.fileInScope(scope, { type: 'user', id: session.userId }, org.id, { role: eligibility.role_id, principalType: 'user', principalId: session.userId, reason: justification, durationMinutes: input.durationMinutes, kind: 'activation', eligibilityId: eligibility.id }, 'self_service');
+      });
+      return approvals.getRequest(result.orgId, result.id);
     },
   };
 }

@@ -63,15 +63,14 @@ export function createElevationService(deps: { db: Db; runner: CommandRunner; cl
   const notify: Notify = deps.notify ?? (async () => {});
 
   /**
-   * Starts an activation inside a running command, recording `access.elevation.activated`.
-   * Throws `eligibility.not_found` (none, or another user's), `elevation.eligibility_ended`,
-   * `assignment.principal_invalid`, `elevation.approval_required` (the role needs an approved
-   * request and `approvalRef` is null), `elevation.duration_invalid`, `elevation.already_active`,
-   * `request.invalid` (justification length).
+   * What an activation needs before anything else: the eligibility is the user's and open, the
+   * user an active member, the justification and the duration within bounds (the role's maximum,
+   * the eligibility's own expiry). Shared by a direct activation and by asking for one that needs
+   * approval. Throws `eligibility.not_found`, `elevation.eligibility_ended`,
+   * `assignment.principal_invalid`, `request.invalid`, `elevation.duration_invalid`.
    */
-  async function activateInScope(scope: CommandScope, input: ActivationInput): Promise<RoleAssignment> {
-    const { trx, now, record } = scope;
-    await eligibilities.lockEligibility(scope, input.eligibilityId);
+  async function checkActivationInScope(scope: CommandScope, input: Pick<ActivationInput, 'eligibilityId' | 'principalId' | 'justification' | 'durationMinutes'>) {
+    const { trx, now } = scope;
     const eligibility = await trx.selectFrom('role_eligibilities').selectAll().where('id', '=', input.eligibilityId).executeTakeFirst();
     // Someone else's eligibility reads as none at all: no way to learn which eligibilities exist.
     if (!eligibility || eligibility.principal_id !== input.principalId) throw new KeyledgerError('eligibility.not_found', `no role eligibility "${input.eligibilityId}" of this user`);
@@ -86,9 +85,6 @@ export function createElevationService(deps: { db: Db; runner: CommandRunner; cl
     }
     const role = await trx.selectFrom('roles').selectAll().where('id', '=', eligibility.role_id).executeTakeFirstOrThrow();
     const policy = elevationPolicyOf(role);
-    if (policy.activationRequiresApproval && input.approvalRef === null) {
-      throw new KeyledgerError('elevation.approval_required', `role "${role.key}" needs an approved request for each activation; file one instead of activating directly`);
-    }
     const expiresAt = new Date(now.getTime() + input.durationMinutes * 60_000).toISOString();
     const maxMinutes = policy.maxActivationMinutes;
     if (!Number.isInteger(input.durationMinutes) || input.durationMinutes < 1 || input.durationMinutes > maxMinutes) {
@@ -98,6 +94,21 @@ export function createElevationService(deps: { db: Db; runner: CommandRunner; cl
     if (eligibility.expires_at !== null && expiresAt > eligibility.expires_at) {
       const left = Math.floor((Date.parse(eligibility.expires_at) - now.getTime()) / 60_000);
       throw new KeyledgerError('elevation.duration_invalid', `the eligibility expires at ${eligibility.expires_at}: at most ${left} minutes are left`, { maxMinutes: left });
+    }
+    return { eligibility, user, role, policy, justification, expiresAt };
+  }
+
+  /**
+   * Starts an activation inside a running command, recording `access.elevation.activated`.
+   * Throws what `checkActivationInScope` throws, `elevation.approval_required` (the role needs an
+   * approved request and `approvalRef` is null) and `elevation.already_active`.
+   */
+  async function activateInScope(scope: CommandScope, input: ActivationInput): Promise<RoleAssignment> {
+    const { trx, now, record } = scope;
+    await eligibilities.lockEligibility(scope, input.eligibilityId);
+    const { eligibility, user, role, policy, justification, expiresAt } = await checkActivationInScope(scope, input);
+    if (policy.activationRequiresApproval && input.approvalRef === null) {
+      throw new KeyledgerError('elevation.approval_required', `role "${role.key}" needs an approved request for each activation; file one instead of activating directly`);
     }
     const held = await trx
       .selectFrom('role_assignments')
@@ -208,6 +219,7 @@ export function createElevationService(deps: { db: Db; runner: CommandRunner; cl
 
   return {
     activateInScope,
+    checkActivationInScope,
 
     /** The user's eligibilities (open, or ended within the last day) with their role's limits and the activation running now, if any. */
     async listMine(userId: string): Promise<MyEligibility[]> {

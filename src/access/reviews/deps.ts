@@ -21,5 +21,5 @@ export interface ReviewDeps {
   notify?: Notify;
 }
 
-/** Thrown inside a command that found its work already done by another run: rolls the attempt back, silently. */
-export class NothingToDo extends Error {}
+/** Thrown inside a command that found its work already handled (by another run, or nothing due): rolls the attempt back, silently. */
+export class AlreadyHandled extends Error {}

@@ -5,7 +5,7 @@ import type { User } from '../../identity/views.ts';
 import * as accessRepo from '../repository.ts';
 import { addDays, addMonths, readAccessReviewSettings, type AccessReviewSettings } from './review-settings.ts';
 import { createReviewerChain } from './reviewers.ts';
-import { NothingToDo, type ReviewDeps } from './deps.ts';
+import { AlreadyHandled, type ReviewDeps } from './deps.ts';
 import type { Campaigns } from './campaigns.ts';
 
 /** How long a mover review runs. */
@@ -37,7 +37,7 @@ export function createReviewSchedule(deps: ReviewDeps, campaigns: Campaigns) {
       await runner.run(ctx, body);
       return true;
     } catch (err) {
-      if (err instanceof NothingToDo) return false;
+      if (err instanceof AlreadyHandled) return false;
       logger?.error({ err, what }, 'access review periodic work failed; it is retried on the next run');
       if (!logger) throw err;
       return false;
@@ -64,7 +64,7 @@ export function createReviewSchedule(deps: ReviewDeps, campaigns: Campaigns) {
         const done = await attempt(`openScheduled ${org.id}`, async (scope) => {
           const last = await scope.trx.selectFrom('access_review_campaigns').select(['id', 'starts_at']).where('org_id', '=', org.id).where('kind', '=', 'scheduled').orderBy('starts_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
           const now = scope.now.toISOString();
-          if (last && addMonths(last.starts_at, settings.everyMonths) > now) throw new NothingToDo();
+          if (last && addMonths(last.starts_at, settings.everyMonths) > now) throw new AlreadyHandled();
           const ownerId = await ownerFor(scope, org.id, settings, [], null);
           // The slot names the cycle: a second scheduler opening the same cycle hits the unique index and rolls back.
           const opened = await campaigns.openCampaignInScope(scope, {
@@ -97,7 +97,7 @@ export function createReviewSchedule(deps: ReviewDeps, campaigns: Campaigns) {
       for (const c of due) {
         const done = await attempt(`markOverdue ${c.id}`, async (scope) => {
           const claimed = await scope.trx.updateTable('access_review_campaigns').set({ overdue_at: scope.now.toISOString() }).where('id', '=', c.id).where('status', '=', 'open').where('overdue_at', 'is', null).executeTakeFirst();
-          if (Number(claimed.numUpdatedRows) !== 1) throw new NothingToDo();
+          if (Number(claimed.numUpdatedRows) !== 1) throw new AlreadyHandled();
           const undecided = Number((await scope.trx.selectFrom('access_review_items').select((eb) => eb.fn.countAll<string | number>().as('n')).where('campaign_id', '=', c.id).where('decision', 'is', null).executeTakeFirstOrThrow()).n);
           scope.record({ action: 'access.review.campaign_overdue', org: c.org_id, targets: [{ type: 'access_review_campaign', id: c.id, display: c.name }], data: { campaignId: c.id, dueAt: c.due_at, undecided } });
           if (c.owner_id) await notify(scope, { orgId: c.org_id, type: 'access.review.overdue', recipients: [{ userId: c.owner_id }], subject: `Access review overdue: ${c.name}`, text: `"${c.name}" was due ${c.due_at} and is still open with ${undecided} undecided item(s).`, data: { campaignId: c.id, dueAt: c.due_at, undecided } });
@@ -133,7 +133,7 @@ export function createReviewSchedule(deps: ReviewDeps, campaigns: Campaigns) {
           const claimed = await scope.trx.updateTable('access_review_reminders').set({ last_sent_at: now }).where('org_id', '=', r.orgId).where('reviewer_id', '=', r.reviewerId).where('last_sent_at', '<=', dayAgo).executeTakeFirst();
           if (Number(claimed.numUpdatedRows) !== 1) {
             const seen = await scope.trx.selectFrom('access_review_reminders').select('last_sent_at').where('org_id', '=', r.orgId).where('reviewer_id', '=', r.reviewerId).executeTakeFirst();
-            if (seen) throw new NothingToDo();
+            if (seen) throw new AlreadyHandled();
             // First reminder: a concurrent insert of the same key fails the unique key and the runner's retry finds the row.
             await scope.trx.insertInto('access_review_reminders').values({ org_id: r.orgId, reviewer_id: r.reviewerId, last_sent_at: now }).execute();
           }
