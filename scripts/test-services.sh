@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Starts what the test suite needs on this machine: PostgreSQL 15 with a
-# `keyledger` role (suites create and drop their own databases), Redis and
-# Chromium. Idempotent: safe to run again.
+# `keyledger` role (suites create and drop their own databases), Redis,
+# Chromium and rsyslog (each test starts its own rsyslogd on loopback). Idempotent: safe to run again.
 set -euo pipefail
 
 need_install=()
 command -v redis-server >/dev/null 2>&1 || need_install+=(redis-server)
 command -v chromium >/dev/null 2>&1 || need_install+=(chromium)
+# rsyslog with its TLS driver: the real syslog receiver the SIEM streaming tests deliver to.
+command -v rsyslogd >/dev/null 2>&1 || need_install+=(rsyslog)
+[ -e /usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so ] || need_install+=(rsyslog-gnutls)
 if [ ${#need_install[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
