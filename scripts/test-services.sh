@@ -9,7 +9,7 @@ command -v redis-server >/dev/null 2>&1 || need_install+=(redis-server)
 command -v chromium >/dev/null 2>&1 || need_install+=(chromium)
 # rsyslog with its TLS driver: the real syslog receiver the SIEM streaming tests deliver to.
 command -v rsyslogd >/dev/null 2>&1 || need_install+=(rsyslog)
-[ -e /usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so ] || need_install+=(rsyslog-gnutls)
+dpkg -s rsyslog-gnutls >/dev/null 2>&1 || need_install+=(rsyslog-gnutls)
 if [ ${#need_install[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
