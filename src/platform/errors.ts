@@ -169,7 +169,7 @@ export const ERROR_CATALOGUE = {
   'sso.certificate_not_found': { status: 404, description: 'The connection has no signing certificate with this fingerprint.' },
   'sso.certificate_last': { status: 409, description: 'The connection would be left without a signing certificate; add the new one before removing the old.' },
   'sso.domain_invalid': { status: 422, description: 'Not a domain name Keyledger can route (lower-case labels, at least one dot, no wildcard, no public suffix alone).' },
-  'sso.domain_taken': { status: 409, description: 'Another organization already claims this domain.' },
+  'sso.domain_taken': { status: 409, description: 'The organization already claims this domain, or another organization has verified it.' },
   'sso.domain_not_found': { status: 404, description: 'No domain with this id in this organization.' },
   'sso.domain_verification_failed': { status: 422, description: "The domain's DNS TXT records do not contain this organization's verification value (yet); details.found lists what was seen." },
   'sso.group_mapping_not_found': { status: 404, description: 'No group-to-role rule with this id on this SSO connection.' },

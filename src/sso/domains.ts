@@ -86,6 +86,9 @@ export function createDomainService(deps: { db: Db; runner: CommandRunner; newId
       // Removed meanwhile.
       if (!current) throw new KeyledgerError('sso.domain_not_found', `no domain "${row.id}"`);
       if (current.verified_at) throw new Unchanged(domainView(current));
+      // Several organizations may claim a domain; only one may hold it verified (a unique index backs this check).
+      const holder = await trx.selectFrom('sso_domains').select('id').where('domain', '=', current.domain).where('verified_at', 'is not', null).executeTakeFirst();
+      if (holder) throw new KeyledgerError('sso.domain_taken', `${current.domain} is verified by another organization`);
       const time = now.toISOString();
       await trx.updateTable('sso_domains').set({ verified_at: time, verified_via: via }).where('id', '=', row.id).execute();
       record({ action: 'sso.domain.verified', org: row.org_id, targets: [{ type: 'sso_domain', id: row.id, display: row.domain }], data: { domain: row.domain, via, statement } });
@@ -94,13 +97,20 @@ export function createDomainService(deps: { db: Db; runner: CommandRunner; newId
   }
 
   return {
-    /** Claims a domain for the organization; it routes nobody until verified. Throws `sso.domain_invalid`, `sso.domain_taken`. */
+    /**
+     * Claims a domain for the organization; it routes nobody until verified.
+     * Other organizations may claim it too until one of them verifies it, so
+     * an unverified claim cannot lock a domain away from its owner.
+     * Throws `sso.domain_invalid`, `sso.domain_taken` (claimed by this
+     * organization already, or verified by another).
+     */
     async add(ctx: CommandContext, orgRef: string, value: string): Promise<Domain> {
       const domain = checkDomain(value);
       const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
         const org = await identity.requireOrg(orgRef, trx);
-        const taken = await trx.selectFrom('sso_domains').select(['org_id']).where('domain', '=', domain).executeTakeFirst();
-        if (taken) throw new KeyledgerError('sso.domain_taken', taken.org_id === org.id ? `${domain} is already claimed by this organization` : `${domain} is claimed by another organization`);
+        const claims = await trx.selectFrom('sso_domains').select(['org_id', 'verified_at']).where('domain', '=', domain).execute();
+        if (claims.some((c) => c.org_id === org.id)) throw new KeyledgerError('sso.domain_taken', `${domain} is already claimed by this organization`);
+        if (claims.some((c) => c.verified_at !== null)) throw new KeyledgerError('sso.domain_taken', `${domain} is verified by another organization`);
         const row: SsoDomainRow = { id: newId(), org_id: org.id, domain, verification_token: randomBytes(24).toString('base64url'), verified_at: null, verified_via: null, created_at: now.toISOString() };
         await trx.insertInto('sso_domains').values(row).execute();
         const view = domainView(row);

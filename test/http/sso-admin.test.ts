@@ -143,6 +143,32 @@ describe.each(DIALECTS)('enterprise SSO administration on %s', (dialect) => {
       expect(reclaimed.txtRecord.value).not.toBe(domain.txtRecord.value);
       expect(reclaimed.verified).toBe(false);
     });
+
+    it('an unverified claim does not lock a domain away: its owner claims and verifies it, and the squatter can then verify nothing', async () => {
+      const squat = await ok(s, 201, 'POST', '/api/v1/organizations/globex/sso-domains', { domain: 'initech.example' });
+      const owned = await ok(s, 201, 'POST', '/api/v1/organizations/acme/sso-domains', { domain: 'initech.example' });
+      expect(owned.txtRecord.value).not.toBe(squat.txtRecord.value);
+      // One claim per organization.
+      await expectNothingChanged(s.rt, async () => expectError(await s.request('POST', '/api/v1/organizations/acme/sso-domains', { body: { domain: 'initech.example' } }), 409, 'sso.domain_taken'));
+      // Unverified claims route nobody.
+      expect(await s.rt.sso.domains.route('pat@initech.example')).toBeNull();
+
+      dns.setTxt(owned.txtRecord.name, [owned.txtRecord.value]);
+      await ok(s, 200, 'POST', `/api/v1/organizations/acme/sso-domains/${owned.id}/verify`);
+      // The squatter publishing its own value, or attesting, is refused now that the domain is verified elsewhere.
+      dns.setTxt(squat.txtRecord.name, [owned.txtRecord.value, squat.txtRecord.value]);
+      await expectNothingChanged(s.rt, async () => {
+        expectError(await s.request('POST', `/api/v1/organizations/globex/sso-domains/${squat.id}/verify`), 409, 'sso.domain_taken');
+        expectError(await s.request('POST', `/api/v1/organizations/globex/sso-domains/${squat.id}/attest`, { body: { statement: 'it is ours' } }), 409, 'sso.domain_taken');
+        expectError(await s.request('POST', '/api/v1/organizations/globex/sso-domains', { body: { domain: 'initech.example' } }), 409, 'sso.domain_taken');
+      });
+      const globexClaim = (await ok(s, 200, 'GET', '/api/v1/organizations/globex/sso-domains')).items.find((d: any) => d.domain === 'initech.example');
+      expect(globexClaim).toMatchObject({ id: squat.id, verified: false });
+      // The database refuses a second verified holder even if a check were skipped.
+      await expect(
+        s.rt.database.db.updateTable('sso_domains').set({ verified_at: clock.now().toISOString(), verified_via: 'attestation' }).where('id', '=', squat.id).execute(),
+      ).rejects.toThrow(/unique|UNIQUE/);
+    });
   });
 
   describe('setup links', () => {
