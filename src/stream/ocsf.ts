@@ -178,6 +178,11 @@ function actorOf(event: LedgerEvent): Json {
   return actor;
 }
 
+/** The object without its undefined members (they would vanish in JSON anyway; a consumer sees what is sent). */
+function compact(o: Record<string, unknown>): Json {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** The user an IAM event concerns: a user target, else the user named in the data, else the email asked about. */
@@ -241,7 +246,7 @@ function classFields(event: LedgerEvent, classUid: number): Json {
         ? { uid: event.org ?? undefined, name: event.org ?? undefined, type: 'Organization' }
         : { uid: str(event.data.groupId) ?? groupTarget?.id, name: str(event.data.groupDisplayName) ?? str(event.data.displayName) ?? str(event.data.group) ?? groupTarget?.display };
       const privileges = privilegesOf(event);
-      return { group, ...withUser, ...(privileges ? { privileges } : {}) };
+      return { group: compact(group), ...withUser, ...(privileges ? { privileges } : {}) };
     }
     case 3004: {
       const t = event.targets[0];

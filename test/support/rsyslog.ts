@@ -68,7 +68,10 @@ export interface ReceivedMessage {
   procId: string;
   msgId: string;
   structuredData: string;
+  /** MSG without its UTF-8 BOM (rsyslog keeps the BOM in its msg property). */
   msg: string;
+  /** Whether MSG started with a BOM. */
+  bom: boolean;
   raw: string;
 }
 
@@ -190,7 +193,8 @@ export async function createRsyslog(options: RsyslogOptions = {}): Promise<Rsysl
       .filter((l) => l !== '')
       .map((l) => {
         const j = JSON.parse(l) as Record<string, string>;
-        return { pri: Number(j.pri), hostname: j.hostname, appName: j.appName, procId: j.procId, msgId: j.msgId, structuredData: j.structuredData, msg: j.msg, raw: j.raw };
+        const bom = j.msg.startsWith('\uFEFF');
+        return { pri: Number(j.pri), hostname: j.hostname, appName: j.appName, procId: j.procId, msgId: j.msgId, structuredData: j.structuredData, msg: bom ? j.msg.slice(1) : j.msg, bom, raw: j.raw };
       });
   }
 
