@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ACTION_CATALOGUE } from '../audit/actions.ts';
 import type { LedgerEvent } from '../audit/event.ts';
@@ -95,5 +96,21 @@ describe('OCSF class table', () => {
   it('turns a failure into status 2 with its reason, at least Medium', () => {
     const e = { ...eventFor('authn.login.failed', { email: 'ada@acme.test', method: 'password' }), outcome: 'failure' as const, reason: 'wrong_password' };
     expect(ocsf(e)).toMatchObject({ status_id: 2, status_detail: 'wrong_password', severity_id: 3, src_endpoint: { ip: '192.0.2.7' } });
+  });
+});
+
+describe('docs/siem-formats.md', () => {
+  it('lists every catalogued action with the class and activity the code gives it', () => {
+    const doc = readFileSync(new URL('../../docs/siem-formats.md', import.meta.url), 'utf8');
+    const rows = new Map([...doc.matchAll(/^\| `([a-z_.]+)` \| (\d+) [^|]+ \| ([^|]+) \|$/gm)].map((m) => [m[1], { classUid: Number(m[2]), activity: m[3].trim() }]));
+    const wrong: string[] = [];
+    for (const action of Object.keys(ACTION_CATALOGUE)) {
+      const m = findOcsfMapping(action)!;
+      const activity = typeof m.activityId === 'function' ? 'from the data' : `${m.activityId} ${m.activityId === 99 && m.label ? `Other (${m.label})` : OCSF_CLASSES[m.classUid].activities[m.activityId]}`;
+      const row = rows.get(action);
+      if (!row || row.classUid !== m.classUid || row.activity !== activity) wrong.push(`${action}: documented ${JSON.stringify(row)}, code ${m.classUid} ${activity}`);
+    }
+    expect(wrong).toEqual([]);
+    expect([...rows.keys()].filter((a) => !(a in ACTION_CATALOGUE))).toEqual([]);
   });
 });
