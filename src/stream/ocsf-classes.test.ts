@@ -114,3 +114,14 @@ describe('docs/siem-formats.md', () => {
     expect([...rows.keys()].filter((a) => !(a in ACTION_CATALOGUE))).toEqual([]);
   });
 });
+
+describe('an action outside the catalogue and the prefix rules', () => {
+  it('goes out as a Base Event that names the action, never as a guessed class', () => {
+    expect(ocsf(eventFor('made.up.action'))).toMatchObject({ class_uid: 0, category_uid: 0, activity_id: 99, type_uid: 99, type_name: 'Keyledger unmapped action: made.up.action', unmapped: { keyledger: { action: 'made.up.action' } } });
+  });
+
+  it('names a service account principal as such', () => {
+    const e = { ...eventFor('access.assignment.granted', { roleKey: 'deployer', principalType: 'service_account', principalId: 'sa-1' }), targets: [{ type: 'service_account', id: 'sa-1', display: 'ci-bot' }] };
+    expect(ocsf(e)).toMatchObject({ class_uid: 3005, user: { uid: 'sa-1', name: 'ci-bot', type: 'Service Account' }, privileges: ['deployer'] });
+  });
+});

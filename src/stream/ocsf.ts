@@ -185,24 +185,28 @@ function compact(o: Record<string, unknown>): Json {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
-/** The user an IAM event concerns: a user target, else the user named in the data, else the email asked about. */
-export function subjectUser(event: LedgerEvent): { uid?: string; name?: string; email_addr?: string } | null {
-  const target = event.targets.find((t) => t.type === 'user');
+/** The user (or service account) an IAM event concerns: a user target, else the user or principal named in the data, else a service account target, else only the email address asked about. */
+export function subjectUser(event: LedgerEvent): { uid?: string; name?: string; email_addr?: string; type?: string } | null {
+  const userTarget = event.targets.find((t) => t.type === 'user');
+  const accountTarget = event.targets.find((t) => t.type === 'service_account');
   const email = str(event.data.email);
-  const userId =
-    target?.id ??
-    str(event.data.userId) ??
-    (event.data.principalType === 'user' || event.data.principalType === undefined ? str(event.data.principalId) : undefined) ??
-    (event.targets[0]?.type === 'service_account' ? event.targets[0].id : undefined);
-  if (!userId && !email) return null;
-  const user: { uid?: string; name?: string; email_addr?: string; type?: string } = {};
-  if (userId) user.uid = userId;
-  const name = target?.display ?? (event.targets[0]?.type === 'service_account' ? event.targets[0].display : undefined);
-  if (name) user.name = name;
-  else if (email) user.name = email;
-  if (email) user.email_addr = email;
-  if (!target && event.targets[0]?.type === 'service_account' && !str(event.data.userId)) user.type = 'Service Account';
-  return user;
+  let uid = userTarget?.id ?? str(event.data.userId);
+  let name = userTarget?.display;
+  let type: string | undefined;
+  const principal = str(event.data.principalId);
+  if (!uid && principal) {
+    uid = principal;
+    if (event.data.principalType === 'service_account') {
+      type = 'Service Account';
+      name = accountTarget?.id === principal ? accountTarget.display : undefined;
+    }
+  } else if (!uid && accountTarget) {
+    uid = accountTarget.id;
+    name = accountTarget.display;
+    type = 'Service Account';
+  }
+  if (!uid && !email) return null;
+  return compact({ uid, name: name ?? email, email_addr: email, type }) as { uid?: string; name?: string; email_addr?: string; type?: string };
 }
 
 function privilegesOf(event: LedgerEvent): string[] | undefined {
