@@ -86,7 +86,7 @@ export interface Rsyslog {
   /** SIGTERM, and wait for the process to exit. */
   stop(): Promise<void>;
   restart(): Promise<void>;
-  /** Every message written so far, in arrival order. */
+  /** Every message received and written so far, in arrival order (rsyslogd's own notices left out). */
   lines(): ReceivedMessage[];
   /** Waits until at least `count` messages were written (rsyslog writes asynchronously). */
   waitForLines(count: number, timeoutMs?: number): Promise<ReceivedMessage[]>;
@@ -195,7 +195,8 @@ export async function createRsyslog(options: RsyslogOptions = {}): Promise<Rsysl
         const j = JSON.parse(l) as Record<string, string>;
         const bom = j.msg.startsWith('\uFEFF');
         return { pri: Number(j.pri), hostname: j.hostname, appName: j.appName, procId: j.procId, msgId: j.msgId, structuredData: j.structuredData, msg: bom ? j.msg.slice(1) : j.msg, bom, raw: j.raw };
-      });
+      })
+      .filter((m) => m.appName !== 'rsyslogd');
   }
 
   return {
