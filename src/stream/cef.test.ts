@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LedgerEvent } from '../audit/event.ts';
 import { escapeCefHeader, escapeCefValue, toCef } from './cef.ts';
 import { parseCef } from '../../test/support/cef-parser.ts';
+import { PRODUCT_VERSION } from './product.ts';
 
 const NASTY = 'Ada | Ops = lead \\ x\r\nnext line';
 
@@ -37,7 +38,7 @@ describe('CEF encoding', () => {
     const text = line(event());
     expect(text).not.toMatch(/[\r\n]/);
     const cef = parseCef(text);
-    expect(cef.header).toEqual({ version: '0', vendor: 'Keyledger', product: 'Keyledger', productVersion: '0.1.0', signatureId: 'authn.login.failed', name: expect.stringContaining('sign-in attempt was refused'), severity: '5' });
+    expect(cef.header).toEqual({ version: '0', vendor: 'Keyledger', product: 'Keyledger', productVersion: PRODUCT_VERSION, signatureId: 'authn.login.failed', name: expect.stringContaining('sign-in attempt was refused'), severity: '5' });
     expect(cef.extension).toMatchObject({
       rt: String(Date.parse('2026-03-02T09:00:00.123Z')),
       act: 'authn.login.failed',

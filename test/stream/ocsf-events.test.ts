@@ -13,6 +13,7 @@ import { toOcsf } from '../../src/stream/ocsf.ts';
 import { toCef } from '../../src/stream/cef.ts';
 import { OCSF_CLASSES } from '../../src/stream/ocsf-classes.ts';
 import type { StreamRecord } from '../../src/stream/types.ts';
+import { PRODUCT_VERSION } from '../../src/stream/product.ts';
 
 const PASSWORD = 'quartz-lantern-orbit-meadow-42';
 const admin = systemContext('test', 'stream test setup');
@@ -65,7 +66,7 @@ for (const dialect of DIALECTS) {
         expect(o.type_uid).toBe(o.class_uid * 100 + o.activity_id);
         expect(o.category_uid).toBe(cls.categoryUid);
         expect(o.time).toBe(Date.parse(f.event.time));
-        expect(o.metadata).toMatchObject({ product: { name: 'Keyledger', vendor_name: 'Keyledger', version: '0.1.0' }, version: '1.3.0', uid: f.event.id, sequence: f.seq, log_name: 'keyledger.ledger', correlation_uid: f.event.context.requestId });
+        expect(o.metadata).toMatchObject({ product: { name: 'Keyledger', vendor_name: 'Keyledger', version: PRODUCT_VERSION }, version: '1.3.0', uid: f.event.id, sequence: f.seq, log_name: 'keyledger.ledger', correlation_uid: f.event.context.requestId });
         expect(o.actor.user).toMatchObject({ uid: f.event.actor.id, name: f.event.actor.display });
         expect(o.unmapped.keyledger).toMatchObject({ action: f.event.action, org: f.event.org, targets: f.event.targets, data: f.event.data, leaf_hash: f.leafHash, seq: f.seq });
         expect(typeof o.message).toBe('string');
@@ -140,7 +141,7 @@ for (const dialect of DIALECTS) {
     it('writes every real event as a CEF line that parses back to its fields', () => {
       for (const f of feed) {
         const cef = parseCef(toCef({ kind: 'event', feed: f }));
-        expect(cef.header).toMatchObject({ version: '0', vendor: 'Keyledger', product: 'Keyledger', productVersion: '0.1.0', signatureId: f.event.action });
+        expect(cef.header).toMatchObject({ version: '0', vendor: 'Keyledger', product: 'Keyledger', productVersion: PRODUCT_VERSION, signatureId: f.event.action });
         expect(Number(cef.header.severity)).toBeGreaterThanOrEqual(0);
         expect(cef.extension).toMatchObject({ rt: String(Date.parse(f.event.time)), act: f.event.action, outcome: f.event.outcome, suid: f.event.actor.id, externalId: f.event.id, cn1: String(f.seq), cn1Label: 'ledgerSeq', cs2: f.leafHash });
         expect(JSON.parse(cef.extension.cs5)).toEqual({ targets: f.event.targets, data: f.event.data });
