@@ -38,13 +38,13 @@ export function findingRoutes(rt: Runtime): FastifyPluginAsync {
 
     app.post('/findings/:id/acknowledge', {
       onRequest: write,
-      schema: { tags, summary: 'Acknowledge an open finding (it stays open)', params: IdParams, body: AcknowledgeBody, response: { 200: FindingSchema, ...errors(400, 401, 403, 404, 409) } },
+      schema: { tags, summary: 'Acknowledge an open finding (it stays open)', params: IdParams, body: AcknowledgeBody, response: { 200: FindingSchema, ...errors(400, 401, 403, 404, 409, 413, 415) } },
       handler: async (req) => rt.findings.acknowledge(commandContext(req), (req.params as { id: string }).id, (req.body as { note: string }).note),
     });
 
     app.post('/findings/:id/resolve', {
       onRequest: write,
-      schema: { tags, summary: 'Resolve a finding: fixed, risk_accepted until a date, or false_positive', params: IdParams, body: ResolveBody, response: { 200: FindingSchema, ...errors(400, 401, 403, 404, 409, 422) } },
+      schema: { tags, summary: 'Resolve a finding: fixed, risk_accepted until a date, or false_positive', params: IdParams, body: ResolveBody, response: { 200: FindingSchema, ...errors(400, 401, 403, 404, 409, 413, 415, 422) } },
       handler: async (req) => rt.findings.resolve(commandContext(req), (req.params as { id: string }).id, req.body as ResolveInput),
     });
   };
