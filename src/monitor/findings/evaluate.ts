@@ -90,16 +90,18 @@ export function createFindingsEvaluator(deps: { db: Db; runner: CommandRunner; c
   function reopen(f: LiveFinding, c: Condition, reason: string) {
     return runner.run(MONITOR_ACTOR, async (scope) => {
       const now = scope.now.toISOString();
+      const before = await scope.trx.selectFrom('monitor_findings').select(['resolution', 'accepted_until']).where('id', '=', f.id).executeTakeFirstOrThrow();
+      // The resolution no longer holds; the ledger keeps it (the resolved and reopened events).
       const claimed = await scope.trx
         .updateTable('monitor_findings')
-        .set({ status: 'open', severity: c.severity, summary: c.summary, event_ids: JSON.stringify(c.eventIds), updated_at: now, reopened_at: now, reopen_count: sql<number>`reopen_count + 1` })
+        .set({ status: 'open', severity: c.severity, summary: c.summary, event_ids: JSON.stringify(c.eventIds), updated_at: now, reopened_at: now, reopen_count: sql<number>`reopen_count + 1`, resolution: null, resolution_note: null, accepted_until: null, resolved_at: null, resolved_by_type: null, resolved_by_id: null })
         .where('id', '=', f.id)
         .where('status', '=', 'resolved')
         .where('updated_at', '=', f.updated_at)
         .executeTakeFirst();
       if (Number(claimed.numUpdatedRows) !== 1) throw new AlreadyHandled();
       const row = await scope.trx.selectFrom('monitor_findings').selectAll().where('id', '=', f.id).executeTakeFirstOrThrow();
-      scope.record({ action: 'monitor.finding.reopened', org: row.org_id, targets: findingTargets(row), data: { ...findingFacts(row), reason, previousResolution: row.resolution, acceptedUntil: row.accepted_until, summary: row.summary } });
+      scope.record({ action: 'monitor.finding.reopened', org: row.org_id, targets: findingTargets(row), data: { ...findingFacts(row), reason, previousResolution: before.resolution, acceptedUntil: before.accepted_until, summary: row.summary } });
     });
   }
 
