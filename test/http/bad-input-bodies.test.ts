@@ -485,7 +485,7 @@ const BODY_CASES: BodyCase[] = [
   {
     route: 'POST /api/v1/findings/{id}/resolve',
     params: (f) => ({ id: f.params.resolveFindingId }),
-    valid: () => ({ resolution: 'risk_accepted', note: 'vendor key, rotated by hand', acceptedUntil: '2099-01-01T00:00:00.000Z' }),
+    valid: () => ({ resolution: 'risk_accepted', note: 'vendor key, rotated by hand', acceptedUntil: new Date(Date.now() + 30 * 86_400_000).toISOString() }),
     wrongTypes: () => [
       { resolution: 'ignored', note: 'n' },
       { resolution: 'fixed', note: 5 },
