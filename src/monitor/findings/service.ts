@@ -14,7 +14,7 @@ import { createFindingQueries } from './queries.ts';
 import { memberWithoutRequiredMfaRule } from './rules/member-without-required-mfa.ts';
 import { privilegedWithoutPhishingResistantMfaRule } from './rules/privileged-without-phishing-resistant-mfa.ts';
 import { staleAccountRule } from './rules/stale-account.ts';
-import { serviceAccountRules } from './rules/service-account-credential-stale.ts';
+import { serviceAccountFindingsRule } from './rules/service-account-findings.ts';
 import { accessGovernanceRules } from './rules/access-governance.ts';
 import { deprovisioningSlaBreachRule } from './rules/deprovisioning-sla-breach.ts';
 import { apiKeyWithoutExpiryRule } from './rules/api-key-without-expiry.ts';
@@ -35,7 +35,7 @@ export function allFindingRules(deps: { db: Db; clock: Clock; sources: FindingSo
     memberWithoutRequiredMfaRule({ db, clock }),
     privilegedWithoutPhishingResistantMfaRule({ db, clock }),
     staleAccountRule({ db, clock }),
-    serviceAccountRules({ db, listFindings: sources.serviceAccounts }),
+    serviceAccountFindingsRule({ db, listFindings: sources.serviceAccounts }),
     ...accessGovernanceRules(sources),
     deprovisioningSlaBreachRule({ db, listFindings: sources.lifecycle }),
     apiKeyWithoutExpiryRule({ db }),

@@ -14,7 +14,7 @@ import { eventIdsByTarget } from './evidence.ts';
  * Thresholds are the organization's `serviceAccountCredentialMaxAgeDays` and
  * `serviceAccountCredentialUnusedDays`. Cites the credential's creation or the owner's removal.
  */
-export function serviceAccountRules(deps: { db: Db; listFindings: (orgId: string) => Promise<Finding[]> }): FindingRule {
+export function serviceAccountFindingsRule(deps: { db: Db; listFindings: (orgId: string) => Promise<Finding[]> }): FindingRule {
   const { db } = deps;
   return {
     name: 'service_account_findings',
