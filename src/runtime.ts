@@ -44,6 +44,7 @@ import { createNotifyService, type NotifyService } from './notify/service.ts';
 import { createEligibilityService, type EligibilityService } from './access/eligibilities.ts';
 import { createElevationService, type ElevationService } from './access/elevation.ts';
 import { createElevationFindings } from './access/elevation-findings.ts';
+import { createFindingsMonitor, type FindingsMonitor } from './monitor/findings/service.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -106,6 +107,8 @@ export interface Runtime {
   scheduler: Scheduler;
   /** Governance notifications: notifyInScope (inside a command), webhooks, and deliverDue (a scheduler job). */
   notify: NotifyService;
+  /** Control-drift findings with a tracked lifecycle: evaluate / evaluateChanged (scheduler jobs), reads, acknowledge, resolve. */
+  findings: FindingsMonitor;
   close(): Promise<void>;
 }
 
@@ -244,6 +247,24 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     scheduler.register('access.reviews.open_scheduled', () => accessReviews.openScheduled(), { everySeconds: 3600 });
     scheduler.register('access.reviews.mark_overdue', () => accessReviews.markOverdue(), { everySeconds: 300 });
     scheduler.register('access.reviews.remind', () => accessReviews.sendReminders(), { everySeconds: 3600 });
+    const findings = createFindingsMonitor({
+      db: database.db,
+      runner,
+      clock,
+      newId,
+      logger,
+      ledger,
+      sources: {
+        elevation: (orgId) => elevation.listElevationFindings(orgId),
+        approvals: (orgId) => approvals.listApprovalFindings(orgId),
+        reviews: (orgId) => accessReviews.listReviewFindings(orgId),
+        serviceAccounts: (orgId) => serviceAccounts.listFindings(orgId),
+        lifecycle: (orgId) => lifecycle.listFindings(orgId),
+      },
+    });
+    // New ledger events re-evaluate the organizations they touched; the sweep catches what time alone changes (stale accounts, overdue reviews).
+    scheduler.register('monitor.findings.evaluate_changed', () => findings.evaluateChanged().then((r) => r.opened + r.reopened + r.closed), { everySeconds: 10 });
+    scheduler.register('monitor.findings.evaluate', () => findings.evaluate().then((r) => r.opened + r.reopened + r.closed), { everySeconds: 900 });
     const seq = sequencer;
     return {
       config,
@@ -282,6 +303,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       metrics,
       scheduler,
       notify,
+      findings,
       async close() {
         // Links already promised to someone (sign-up, reset) are delivered before the database goes away.
         await enrollment.mailIdle();

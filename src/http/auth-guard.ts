@@ -37,3 +37,19 @@ export function requestContext(request: FastifyRequest): CommandContext['request
   const ua = request.headers['user-agent'];
   return { requestId: request.id, ip: request.ip ?? null, userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null };
 }
+
+/**
+ * Like `requireScope`, admitting a key that holds any one of `scopes` (reads
+ * both administrators and auditors may make, such as control-drift findings).
+ */
+export function requireAnyScope(apiKeys: ApiKeyService, scopes: readonly Scope[]) {
+  return async function checkApiKey(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+    const header = request.headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!match) throw new KeyledgerError('auth.unauthenticated', 'send an API key as "Authorization: Bearer kl_key_…"');
+    const principal = await apiKeys.authenticate(match[1]);
+    if (!principal) throw new KeyledgerError('auth.unauthenticated', 'the API key is unknown, expired or revoked');
+    if (!scopes.some((s) => principal.scopes.has(s))) throw new KeyledgerError('auth.forbidden', `this endpoint needs one of the scopes ${scopes.map((s) => `"${s}"`).join(', ')}, which the API key does not hold`);
+    request.principal = principal;
+  };
+}

@@ -7,6 +7,7 @@ import { readCredentialPolicy } from '../service-accounts/credential-policy.ts';
 import { readDeprovisioningSla } from '../lifecycle/sla.ts';
 import { readAccessRequestExpiryDays } from '../access/request-deadline.ts';
 import { readAccessReviewSettings } from '../access/reviews/review-settings.ts';
+import { readStaleAccountDays } from '../monitor/findings/rules/stale-account.ts';
 
 /** The MFA requirement levels, weakest first: of an organization (`mfaPolicy`) and of a role. */
 export const MFA_POLICIES = ['optional', 'required', 'phishing_resistant'] as const;
@@ -60,7 +61,8 @@ export function readMfaSettings(settings: Record<string, unknown> | null | undef
  * `serviceAccountCredentialUnusedDays`, 1–365) and the deprovisioning SLA
  * (`deprovisioningSlaHours`, 1–720), how long access requests wait for
  * approval (`accessRequestExpiryDays`, 1–90), `ssoEnforced` (a boolean) and
- * `accessReviews` (everyMonths 1–12, durationDays 1–90, applyMode, ownerId). Other
+ * `accessReviews` (everyMonths 1–12, durationDays 1–90, applyMode, ownerId) and
+ * `staleAccountDays` (1–730, the stale-account finding). Other
  * settings keys are free-form.
  * Throws the policy's own code.
  */
@@ -84,6 +86,7 @@ export function checkOrganizationSettings(settings: Record<string, unknown>): vo
   readDeprovisioningSla(settings);
   readAccessRequestExpiryDays(settings);
   readAccessReviewSettings(settings);
+  readStaleAccountDays(settings);
   // Password sign-in is refused only for `true`: a "yes" or 1 would be stored and silently enforce nothing.
   if (settings.ssoEnforced !== undefined && typeof settings.ssoEnforced !== 'boolean') {
     throw settingsInvalid('ssoEnforced', `ssoEnforced must be true or false, got ${JSON.stringify(settings.ssoEnforced)}`, settings.ssoEnforced);

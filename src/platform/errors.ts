@@ -196,6 +196,9 @@ export const ERROR_CATALOGUE = {
   'sso.account_inactive': { status: 403, description: 'The account is suspended or deprovisioned; SSO does not reactivate it.' },
   'sso.jit_disabled': { status: 403, description: 'The person has no account in the organization and the connection does not provision accounts just in time.' },
   'authn.sso_required': { status: 403, description: 'The organization enforces single sign-on: its members sign in through their identity provider, not with a password.' },
+  'finding.not_found': { status: 404, description: 'No control-drift finding with this id.' },
+  'finding.invalid_transition': { status: 409, description: 'The finding is not in a status this change applies to (acknowledge needs open; resolve needs open or acknowledged); details.status says where it is.' },
+  'finding.resolution_invalid': { status: 422, description: 'The resolution does not fit: `risk_accepted` needs `acceptedUntil` after now and at most 365 days ahead; `fixed` and `false_positive` take none.' },
   'internal': { status: 500, description: 'An unexpected server error.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 

@@ -8,6 +8,8 @@ export interface ApiRoute {
   /** OpenAPI path, with `{param}` placeholders. */
   path: string;
   scope: Scope;
+  /** Other scopes that admit the operation as well (reads open to administrators and auditors). */
+  alsoScopes?: Scope[];
   /** Whether the operation declares a JSON request body. */
   body: boolean;
   /** A list endpoint taking `limit` and `cursor`. */
@@ -56,6 +58,10 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'GET', path: '/api/v1/organizations/{org}/role-eligibilities', scope: 'admin:read', body: false, paged: true },
   { method: 'GET', path: '/api/v1/organizations/{org}/role-eligibilities/{id}', scope: 'admin:read', body: false },
   { method: 'POST', path: '/api/v1/organizations/{org}/role-eligibilities/{id}/revoke', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/findings', scope: 'admin:read', alsoScopes: ['audit:read'], body: false, paged: true },
+  { method: 'GET', path: '/api/v1/findings/{id}', scope: 'admin:read', alsoScopes: ['audit:read'], body: false },
+  { method: 'POST', path: '/api/v1/findings/{id}/acknowledge', scope: 'admin:write', body: true },
+  { method: 'POST', path: '/api/v1/findings/{id}/resolve', scope: 'admin:write', body: true },
   { method: 'GET', path: '/api/v1/audit/events', scope: 'audit:read', body: false, paged: true },
   { method: 'GET', path: '/api/v1/audit/events/{id}', scope: 'audit:read', body: false },
   { method: 'GET', path: '/api/v1/audit/events/{id}/proof', scope: 'audit:read', body: false },

@@ -474,6 +474,27 @@ const BODY_CASES: BodyCase[] = [
     success: 201,
   },
   { route: 'POST /api/v1/organizations/{org}/access-reviews/{id}/close', params: (f) => ({ org: 'acme', id: f.params.reviewId }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
+  {
+    route: 'POST /api/v1/findings/{id}/acknowledge',
+    params: (f) => ({ id: f.params.ackFindingId }),
+    valid: () => ({ note: 'looking into it' }),
+    wrongTypes: () => [{ note: 5 }, { note: '' }, { note: 'x'.repeat(2001) }],
+    missing: {},
+    success: 200,
+  },
+  {
+    route: 'POST /api/v1/findings/{id}/resolve',
+    params: (f) => ({ id: f.params.resolveFindingId }),
+    valid: () => ({ resolution: 'risk_accepted', note: 'vendor key, rotated by hand', acceptedUntil: new Date(Date.now() + 30 * 86_400_000).toISOString() }),
+    wrongTypes: () => [
+      { resolution: 'ignored', note: 'n' },
+      { resolution: 'fixed', note: 5 },
+      { resolution: 'fixed', note: '' },
+      { resolution: 'risk_accepted', note: 'n', acceptedUntil: 'next year' },
+    ],
+    missing: { note: 'no resolution' },
+    success: 200,
+  },
 ];
 
 const OVERSIZE = 'x'.repeat(257 * 1024);
@@ -541,11 +562,16 @@ for (const dialect of DIALECTS) {
       for (const key of ['requestable', 'requestable-2']) await ok(s, 201, 'POST', '/api/v1/organizations/acme/roles', { key, name: key, description: 'Approved by its owner', permissions: [], ownerId: approver.id });
       const pendingRequest = await ok(s, 201, 'POST', '/api/v1/organizations/acme/access-requests', { role: 'requestable-2', principalType: 'user', principalId: keep.id, reason: 'to cancel' });
       const review = await ok(s, 201, 'POST', '/api/v1/organizations/acme/access-reviews', { name: 'to close', ownerId: keep.id, dueAt: '2099-01-01T00:00:00.000Z' });
+      // Two open findings (the assignment granted without approval, the admin key without expiry) to acknowledge and resolve.
+      await s.rt.findings.evaluate();
+      const openFindings = (await ok(s, 200, 'GET', '/api/v1/findings?status=open')).items;
+      const ackFinding = openFindings.find((x: any) => x.type === 'grant_without_approval');
+      const resolveFinding = openFindings.find((x: any) => x.type === 'api_key_without_expiry');
       f = {
         memberToKeep: keep.id,
         nonMember: outsider.id,
         params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, doomedServiceAccountId: doomed.id, keyedServiceAccountId: keyed.id, rotatableCredentialId: rotatable.credential.id, revocableCredentialId: revocable.credential.id, assignmentId: assignment.id, eligibilityId: eligibility.id, invitationId: invitation.invitation.id, unverifiedId: unverified.id, factorId: factor.factorId, sessionId: session.session.id, applicationId: application.application.id, disposableApplicationId: disposable.application.id, leavingId: leaving.id, goneId: gone.id, hrSourceId: hrSource.source.id, disposableHrSourceId: disposableHrSource.source.id, directoryId: directory.id, disabledDirectoryId: toDisable.id, revocableTokenId: scimToken.tokenInfo.id, disposableMappingId: disposableMapping.id,
-          idpCertificate: idpCert, nextIdpCertificate: nextIdpCert, connectionId: connection.id, disposableConnectionId: disposableConnection.id, twoCertificateConnectionId: twoCertificates.id, removableFingerprint: twoCertificates.saml.certificates[1].fingerprint, disposableSsoMappingId: disposableSsoMapping.id, domainId: domain.id, verifiedDomainId: verifiedDomain.id, disposableDomainId: disposableDomain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, disposableWebhookId: disposableWebhook.webhook.id, pendingRequestId: pendingRequest.id, reviewId: review.id },
+          idpCertificate: idpCert, nextIdpCertificate: nextIdpCert, connectionId: connection.id, disposableConnectionId: disposableConnection.id, twoCertificateConnectionId: twoCertificates.id, removableFingerprint: twoCertificates.saml.certificates[1].fingerprint, disposableSsoMappingId: disposableSsoMapping.id, domainId: domain.id, verifiedDomainId: verifiedDomain.id, disposableDomainId: disposableDomain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, disposableWebhookId: disposableWebhook.webhook.id, pendingRequestId: pendingRequest.id, reviewId: review.id, ackFindingId: ackFinding.id, resolveFindingId: resolveFinding.id },
       };
       doc = (await s.request('GET', '/api/v1/openapi.json')).json();
     });

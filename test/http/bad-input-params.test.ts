@@ -55,6 +55,8 @@ const PASSABLE_BODY: Record<string, unknown> = {
   'POST /api/v1/organizations/{org}/sso-domains/{id}/attest': { statement: 's' },
   'POST /api/v1/organizations/{org}/sso-setup-links': {},
   'POST /api/v1/organizations/{org}/notification-webhooks': { url: 'https://never.test/hook', events: ['access.'] },
+  'POST /api/v1/findings/{id}/acknowledge': { note: 'n' },
+  'POST /api/v1/findings/{id}/resolve': { resolution: 'fixed', note: 'n' },
   'POST /api/v1/organizations/{org}/access-reviews': { name: 'never', ownerId: '00000000-0000-7000-8000-000000000000', dueAt: '2099-01-01T00:00:00.000Z' },
 };
 
@@ -152,8 +154,11 @@ for (const dialect of DIALECTS) {
       const factor = await s.rt.authn.startTotpEnrollment(setup, u1.id, { issuer: 'Keyledger' });
       const session = await s.rt.sessions.create(setup, { userId: u1.id, orgId: org.id, amr: ['pwd'], acr: 'urn:keyledger:acr:pwd', ip: null, userAgent: null, policy: { ...DEFAULT_SESSION_POLICY } });
       const [event] = (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).items;
+      // Findings (grants without approval, the admin key without expiry), so the findings list has items to page through.
+      await s.rt.findings.evaluate();
+      const [finding] = (await ok(s, 200, 'GET', '/api/v1/findings?limit=1')).items;
       const cp = await s.rt.sequencer.integrateAll();
-      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eligibilityId: eligibility.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id, hrSourceId: hrSource.source.id, directoryId: directory.id, otherDirectoryId: otherDirectory.id, tokenId: scimToken.tokenInfo.id, mappingId: mapping.id, connectionId: connection.id, otherConnectionId: otherConnection.id, ssoMappingId: ssoMapping.id, fingerprint: connection.saml.certificates[0].fingerprint, domainId: domain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, requestId: requestIds[0], reviewId: review.id };
+      good = { findingId: finding.id, org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eligibilityId: eligibility.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id, hrSourceId: hrSource.source.id, directoryId: directory.id, otherDirectoryId: otherDirectory.id, tokenId: scimToken.tokenInfo.id, mappingId: mapping.id, connectionId: connection.id, otherConnectionId: otherConnection.id, ssoMappingId: ssoMapping.id, fingerprint: connection.saml.certificates[0].fingerprint, domainId: domain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, requestId: requestIds[0], reviewId: review.id };
       cursors = {
         organization: (await ok(s, 200, 'GET', '/api/v1/organizations?limit=1')).nextCursor,
         events: (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).nextCursor,
@@ -166,6 +171,8 @@ for (const dialect of DIALECTS) {
     const goodParams = (route: ApiRoute): Record<string, string> => {
       const id = route.path.startsWith('/api/v1/api-keys')
         ? good.keyId
+        : route.path.startsWith('/api/v1/findings')
+          ? good.findingId
         : route.path.includes('service-accounts')
           ? good.saId
           : route.path.includes('role-assignments')
@@ -232,7 +239,7 @@ for (const dialect of DIALECTS) {
 
     it('every list refuses a bad limit, an unknown query parameter and a cursor it did not issue', async () => {
       const lists = API_ROUTES.filter((r) => r.paged);
-      expect(lists.length).toBe(22);
+      expect(lists.length).toBe(23);
       for (const route of lists) {
         const base = fillPath(route.path, goodParams(route));
         for (const q of ['limit=abc', 'limit=0', 'limit=201', 'limit=1.5', 'limit=', 'unknown=1']) await refused(route, `${base}?${q}`, 400, 'request.invalid');
@@ -280,6 +287,10 @@ for (const dialect of DIALECTS) {
         ['GET /api/v1/organizations/{org}/leavers', '/api/v1/organizations/acme/leavers?format=xlsx'],
         ['GET /api/v1/organizations/{org}/lifecycle/findings', '/api/v1/organizations/acme/lifecycle/findings?kind=removal_late'],
         ['GET /api/v1/organizations/{org}/access-requests', '/api/v1/organizations/acme/access-requests?status=gone'],
+        ['GET /api/v1/findings', '/api/v1/findings?status=gone'],
+        ['GET /api/v1/findings', `/api/v1/findings?org=${'o'.repeat(65)}`],
+        ['GET /api/v1/findings', '/api/v1/findings?org='],
+        ['GET /api/v1/findings', '/api/v1/findings?type='],
         ['GET /api/v1/organizations/{org}/access-reviews', '/api/v1/organizations/acme/access-reviews?status=gone'],
         ['GET /api/v1/organizations/{org}/access-reviews', '/api/v1/organizations/acme/access-reviews?kind=yearly'],
         ['GET /api/v1/organizations/{org}/access-reviews/{id}/items', `/api/v1/organizations/acme/access-reviews/${good.reviewId}/items?decision=maybe`],
@@ -401,6 +412,9 @@ for (const dialect of DIALECTS) {
         ['DELETE /api/v1/organizations/{org}/scim-directories/{id}/tokens/{tokenId}', { org: 'acme', id: good.otherDirectoryId, tokenId: good.tokenId }, 404, 'scim.token_not_found'],
         ['DELETE /api/v1/organizations/{org}/scim-directories/{id}/group-mappings/{mappingId}', { org: 'acme', id: good.otherDirectoryId, mappingId: good.mappingId }, 404, 'scim.group_mapping_not_found'],
         ...ssoNotFound(none),
+        ['GET /api/v1/findings/{id}', { id: none }, 404, 'finding.not_found'],
+        ['POST /api/v1/findings/{id}/acknowledge', { id: none }, 404, 'finding.not_found'],
+        ['POST /api/v1/findings/{id}/resolve', { id: none }, 404, 'finding.not_found'],
         ['POST /api/v1/organizations/{org}/notification-webhooks', { org: 'no-such-org' }, 404, 'organization.not_found'],
         ['GET /api/v1/organizations/{org}/notification-webhooks', { org: 'no-such-org' }, 404, 'organization.not_found'],
         // Each route under a webhook: an unknown id, and another organization's webhook through this one.
@@ -417,6 +431,8 @@ for (const dialect of DIALECTS) {
       const mfaStatus = API_ROUTES.find((r) => routeName(r) === 'GET /api/v1/users/{id}/mfa-status')!;
       await refused(mfaStatus, `/api/v1/users/${good.id}/mfa-status?org=no-such-org`, 404, 'organization.not_found');
       await refused(mfaStatus, `/api/v1/users/${good.id}/mfa-status?org=globex`, 404, 'membership.not_found');
+      const findings = API_ROUTES.find((r) => routeName(r) === 'GET /api/v1/findings')!;
+      await refused(findings, '/api/v1/findings?org=no-such-org', 404, 'organization.not_found');
     });
 
     /** SSO references that do not exist, or belong to another organization or connection. */

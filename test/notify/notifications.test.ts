@@ -215,6 +215,8 @@ for (const dialect of DIALECTS) {
         'access.reviews.open_scheduled',
         'access.reviews.mark_overdue',
         'access.reviews.remind',
+        'monitor.findings.evaluate_changed',
+        'monitor.findings.evaluate',
       ]);
       await notifyInCommand(note({ recipients: [] }));
       const tick = await s.rt.scheduler.tick();
