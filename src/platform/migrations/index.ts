@@ -22,6 +22,7 @@ import { schedulerNotificationsMigration } from './2026-11-30-scheduler-notifica
 import { elevationMigration } from './2026-11-30-elevation.ts';
 import { accessApprovalsMigration } from './2026-11-30-access-approvals.ts';
 import { accessReviewsMigration } from './2026-11-30-access-reviews.ts';
+import { siemDestinationsMigration } from './2026-11-30-siem-destinations.ts';
 
 /** Every migration, in order. Never edit one that has landed; add a new one. */
 export function listMigrations(dialect: Dialect): Record<string, Migration> {
@@ -47,6 +48,7 @@ export function listMigrations(dialect: Dialect): Record<string, Migration> {
     '2026-11-30-0019-elevation': elevationMigration(dialect),
     '2026-11-30-0020-access-reviews': accessReviewsMigration(dialect),
     '2026-11-30-0021-scheduler-notifications': schedulerNotificationsMigration(dialect),
+    '2026-11-30-0022-siem-destinations': siemDestinationsMigration(dialect),
   };
 }
 
