@@ -44,6 +44,8 @@ import { createNotifyService, type NotifyService } from './notify/service.ts';
 import { createEligibilityService, type EligibilityService } from './access/eligibilities.ts';
 import { createElevationService, type ElevationService } from './access/elevation.ts';
 import { createElevationFindings } from './access/elevation-findings.ts';
+import { createDestinationService, type DestinationService } from './stream/destinations.ts';
+import { createStreamDelivery, type StreamDelivery } from './stream/delivery.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -106,6 +108,10 @@ export interface Runtime {
   scheduler: Scheduler;
   /** Governance notifications: notifyInScope (inside a command), webhooks, and deliverDue (a scheduler job). */
   notify: NotifyService;
+  /** SIEM destinations: settings, filters, cursors, health (the admin API). */
+  streamDestinations: DestinationService;
+  /** Streams the ledger to the destinations; poked after every append, started by `keyledger start`. */
+  streamDelivery: StreamDelivery;
   close(): Promise<void>;
 }
 
@@ -131,6 +137,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const metrics = createMetrics();
     let sequencer: Sequencer | undefined;
     let oidcCommitted: ((actions: string[]) => void) | undefined;
+    let streamDelivery: StreamDelivery | undefined;
     const runner = createCommandRunner({
       db: database.db,
       clock,
@@ -139,6 +146,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       onAppended: (events) => {
         metrics.ledgerEventsAppended.inc(events.length);
         sequencer?.poke();
+        streamDelivery?.poke();
         oidcCommitted?.(events.map((e) => e.action));
       },
     });
@@ -234,7 +242,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     });
     const scim = createScimService({ db: database.db, dialect: database.dialect, runner, clock, newId, identity, access, lifecycle, requests: accessRequests, publicUrl: config.publicUrl });
     const sso = createSsoService({ db: database.db, runner, clock, newId, master, identity, access, requests: accessRequests, openSessionInScope: authn.openSessionInScope, publicUrl: config.publicUrl, dnsServers: config.dnsServers });
-    const scheduler = createScheduler({ db: database.db, clock, logger, nodeId: options.nodeId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}` });
+    const nodeId = options.nodeId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    const scheduler = createScheduler({ db: database.db, clock, logger, nodeId });
+    const streamDestinations = createDestinationService({ db: database.db, runner, clock, newId, master, identity });
+    streamDelivery = createStreamDelivery({ db: database.db, runner, clock, logger, metrics, unseal: streamDestinations.unseal, nodeId });
+    const delivery = streamDelivery;
     // Everything periodic runs through the scheduler; each job keeps its own per-item claims as well.
     scheduler.register('lifecycle.scheduled_terminations', () => lifecycle.runDue(), { everySeconds: 60 });
     scheduler.register('notify.deliver', () => notify.deliverDue(), { everySeconds: 10 });
@@ -282,10 +294,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       metrics,
       scheduler,
       notify,
+      streamDestinations,
+      streamDelivery: delivery,
       async close() {
         // Links already promised to someone (sign-up, reset) are delivered before the database goes away.
         await enrollment.mailIdle();
         await scheduler.stop();
+        await delivery.stop();
         await lifecycle.stop();
         oidc.stop();
         await seq.stop();

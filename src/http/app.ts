@@ -35,6 +35,7 @@ import { elevationRoutes } from '../access/elevation-routes.ts';
 import { meApprovalRoutes } from '../access/me-approval-routes.ts';
 import { accessReviewRoutes } from '../access/reviews/routes.ts';
 import { meAccessReviewRoutes } from '../access/reviews/me-routes.ts';
+import { streamRoutes } from '../stream/routes.ts';
 
 export type App = FastifyInstance;
 
@@ -145,6 +146,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(meApprovalRoutes(rt));
       await api.register(accessReviewRoutes(rt));
       await api.register(meAccessReviewRoutes(rt));
+      await api.register(streamRoutes(rt));
     },
     { prefix: '/api/v1' },
   );
