@@ -98,6 +98,7 @@ const MUTABLE_TABLES = [
   'sso_connections', 'sso_domains', 'sso_group_role_mappings', 'sso_login_states', 'sso_replays', 'sso_identities', 'sso_setup_links', 'sso_connection_tests',
   'scheduler_leases', 'scheduler_jobs', 'notification_webhooks', 'notification_outbox',
   'access_review_campaigns', 'access_review_items', 'access_review_signoffs', 'access_review_reminders',
+  'siem_destinations',
 ] as const;
 /** Tables without an `id` column, and the columns that order them. */
 const ORDER_BY: Partial<Record<(typeof MUTABLE_TABLES)[number], string>> = {
