@@ -79,7 +79,7 @@ export function createStreamDelivery(deps: StreamDeliveryDeps): StreamDelivery {
     const cached = sinks.get(row.id);
     if (cached?.version === version) return cached.sink;
     if (cached) void cached.sink.close();
-    const sink = createSink(row.kind, JSON.parse(row.config) as Record<string, unknown>, row.secret ? deps.unseal(row.secret) : null, { logger: deps.logger });
+    const sink = createSink(row.kind, JSON.parse(row.config) as Record<string, unknown>, row.secret ? deps.unseal(row.secret) : null, { logger: deps.logger, now: () => clock.now().getTime() });
     sinks.set(row.id, { version, sink });
     return sink;
   }

@@ -40,6 +40,11 @@ export interface TlsReceiver {
   received: ReceivedRequest[];
   /** Decides each answer: status and body (default 200 `ok`). */
   answer: (req: ReceivedRequest) => { status: number; body?: string };
+  /** How long each answer waits (a slow receiver). */
+  delayMs: number;
+  /** Requests being answered now, and the most there ever were at once. */
+  inFlight: number;
+  maxInFlight: number;
   /** Stops listening and drops open connections (an outage); `start` listens again on the same port. */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -53,16 +58,24 @@ export async function startTlsReceiver(pki: TestPki, port = 0): Promise<TlsRecei
     port,
     received: [],
     answer: () => ({ status: 200, body: 'ok' }),
+    delayMs: 0,
+    inFlight: 0,
+    maxInFlight: 0,
     async start() {
       server = createServer({ cert: pki.certPem, key: pki.keyPem }, (req, res) => {
         const chunks: Buffer[] = [];
+        state.inFlight++;
+        state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
         req.on('data', (c: Buffer) => chunks.push(c));
         req.on('end', () => {
           const r: ReceivedRequest = { url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
           state.received.push(r);
           const a = state.answer(r);
-          res.writeHead(a.status, { 'content-type': 'application/json' });
-          res.end(a.body ?? 'ok');
+          setTimeout(() => {
+            state.inFlight--;
+            res.writeHead(a.status, { 'content-type': 'application/json' });
+            res.end(a.body ?? 'ok');
+          }, state.delayMs);
         });
       });
       await new Promise<void>((resolve, reject) => {

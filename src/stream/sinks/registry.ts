@@ -8,6 +8,8 @@ import { createSyslogTlsSink, type SyslogTlsConfig } from './syslog-tls.ts';
 
 export interface SinkDeps {
   logger?: Logger;
+  /** The runtime's clock in ms (file rotation by age); signatures use the wall clock receivers check against. */
+  now?: () => number;
 }
 
 /** Builds a sink from a destination's stored settings and its decrypted secret (null for kinds without one). */
@@ -23,7 +25,7 @@ export const SINK_FACTORIES: Record<DestinationKind, SinkFactory> = {
   webhook: (config, secret) => createWebhookSink(config as unknown as WebhookSinkConfig, { secret: required(secret, 'webhook') }),
   splunk_hec: (config, secret) => createSplunkHecSink(config as unknown as SplunkHecConfig, { token: required(secret, 'splunk_hec') }),
   syslog_tls: (config, _secret, deps) => createSyslogTlsSink(config as unknown as SyslogTlsConfig, { logger: deps.logger }),
-  jsonl_file: (config) => createJsonlFileSink(config as unknown as JsonlFileConfig),
+  jsonl_file: (config, _secret, deps) => createJsonlFileSink(config as unknown as JsonlFileConfig, { now: deps.now }),
 };
 
 export function createSink(kind: DestinationKind, config: Record<string, unknown>, secret: string | null, deps: SinkDeps = {}): Sink {
