@@ -12,6 +12,7 @@ import { oidcBench } from './oidc-bench.ts';
 import { scimBench } from './scim-bench.ts';
 import { deprovisionBench } from './deprovision-bench.ts';
 import { ssoBench } from './sso-bench.ts';
+import { streamBench } from './stream-bench.ts';
 import { printTable } from './harness.ts';
 
 async function reachable(url: string): Promise<boolean> {
@@ -29,7 +30,7 @@ const pgUrl = process.env.KEYLEDGER_BENCH_PG_URL ?? process.env.KEYLEDGER_TEST_P
 const usePg = await reachable(pgUrl);
 console.log(`# Keyledger benchmarks — node ${process.version}, ${new Date().toISOString()}${usePg ? '' : ' (PostgreSQL not reachable: SQLite only)'}`);
 
-// BENCH_ONLY=oidc (or ledger, authn, scim, deprovision, sso) runs one section; several are comma-separated.
+// BENCH_ONLY=oidc (or ledger, authn, scim, deprovision, sso, stream) runs one section; several are comma-separated.
 const only = process.env.BENCH_ONLY ?? '';
 const wants = (section: string) => only === '' || only.split(',').includes(section);
 
@@ -76,4 +77,15 @@ if (wants('sso')) {
     pgUrl: usePg ? pgUrl : null,
   });
   printTable('Enterprise SSO (SAML)', ssoRows);
+}
+
+if (wants('stream')) {
+  // A loopback HTTPS webhook receiver behind a private CA; SQLite.
+  const streamRows = await streamBench({
+    events: Number(process.env.BENCH_STREAM_EVENTS ?? 50_000),
+    batchSize: Number(process.env.BENCH_STREAM_BATCH ?? 500),
+    lagEvents: Number(process.env.BENCH_STREAM_LAG_EVENTS ?? 1000),
+    lagRatePerSecond: Number(process.env.BENCH_STREAM_RATE ?? 200),
+  });
+  printTable('SIEM streaming (webhook, SQLite)', streamRows);
 }

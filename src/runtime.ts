@@ -45,6 +45,8 @@ import { createEligibilityService, type EligibilityService } from './access/elig
 import { createElevationService, type ElevationService } from './access/elevation.ts';
 import { createElevationFindings } from './access/elevation-findings.ts';
 import { createFindingsMonitor, type FindingsMonitor } from './monitor/findings/service.ts';
+import { createDestinationService, type DestinationService } from './stream/destinations.ts';
+import { createStreamDelivery, type StreamDelivery } from './stream/delivery.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -109,6 +111,10 @@ export interface Runtime {
   notify: NotifyService;
   /** Control-drift findings with a tracked lifecycle: evaluate / evaluateChanged (scheduler jobs), reads, acknowledge, resolve. */
   findings: FindingsMonitor;
+  /** SIEM destinations: settings, filters, cursors, health (the admin API). */
+  streamDestinations: DestinationService;
+  /** Streams the ledger to the destinations; poked after every append, started by `keyledger start`. */
+  streamDelivery: StreamDelivery;
   close(): Promise<void>;
 }
 
@@ -134,6 +140,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const metrics = createMetrics();
     let sequencer: Sequencer | undefined;
     let oidcCommitted: ((actions: string[]) => void) | undefined;
+    let streamDelivery: StreamDelivery | undefined;
     const runner = createCommandRunner({
       db: database.db,
       clock,
@@ -142,6 +149,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       onAppended: (events) => {
         metrics.ledgerEventsAppended.inc(events.length);
         sequencer?.poke();
+        streamDelivery?.poke();
         oidcCommitted?.(events.map((e) => e.action));
       },
     });
@@ -237,7 +245,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     });
     const scim = createScimService({ db: database.db, dialect: database.dialect, runner, clock, newId, identity, access, lifecycle, requests: accessRequests, publicUrl: config.publicUrl });
     const sso = createSsoService({ db: database.db, runner, clock, newId, master, identity, access, requests: accessRequests, openSessionInScope: authn.openSessionInScope, publicUrl: config.publicUrl, dnsServers: config.dnsServers });
-    const scheduler = createScheduler({ db: database.db, clock, logger, nodeId: options.nodeId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}` });
+    const nodeId = options.nodeId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    const scheduler = createScheduler({ db: database.db, clock, logger, nodeId });
+    const streamDestinations = createDestinationService({ db: database.db, runner, clock, newId, master, identity });
+    streamDelivery = createStreamDelivery({ db: database.db, runner, clock, logger, metrics, unseal: streamDestinations.unseal, nodeId });
+    const delivery = streamDelivery;
     // Everything periodic runs through the scheduler; each job keeps its own per-item claims as well.
     scheduler.register('lifecycle.scheduled_terminations', () => lifecycle.runDue(), { everySeconds: 60 });
     scheduler.register('notify.deliver', () => notify.deliverDue(), { everySeconds: 10 });
@@ -304,10 +316,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       scheduler,
       notify,
       findings,
+      streamDestinations,
+      streamDelivery: delivery,
       async close() {
         // Links already promised to someone (sign-up, reset) are delivered before the database goes away.
         await enrollment.mailIdle();
         await scheduler.stop();
+        await delivery.stop();
         await lifecycle.stop();
         oidc.stop();
         await seq.stop();

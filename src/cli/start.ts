@@ -19,6 +19,8 @@ export async function startServer(given: Config, options: { json: boolean }): Pr
   // Periodic jobs (future-dated HR terminations, notification delivery, …) run under the scheduler's lease, on one node
   // at a time; started here only, never at runtime creation.
   rt.scheduler.start(5_000);
+  // The ledger streams to SIEM destinations from every node; per-destination leases keep one sender each.
+  rt.streamDelivery.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const listening = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -48,6 +50,7 @@ export async function startServer(given: Config, options: { json: boolean }): Pr
     closing = true;
     rt.logger.info({ signal }, 'shutting down');
     await app.close();
+    await rt.streamDelivery.stop();
     await rt.sequencer.stop();
     await rt.sequencer.integrateAll().catch((err) => rt.logger.error({ err }, 'final checkpoint failed'));
     await rt.close();

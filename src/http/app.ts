@@ -36,6 +36,7 @@ import { meApprovalRoutes } from '../access/me-approval-routes.ts';
 import { accessReviewRoutes } from '../access/reviews/routes.ts';
 import { meAccessReviewRoutes } from '../access/reviews/me-routes.ts';
 import { findingRoutes } from '../monitor/findings/routes.ts';
+import { streamRoutes } from '../stream/routes.ts';
 
 export type App = FastifyInstance;
 
@@ -147,6 +148,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(accessReviewRoutes(rt));
       await api.register(meAccessReviewRoutes(rt));
       await api.register(findingRoutes(rt));
+      await api.register(streamRoutes(rt));
     },
     { prefix: '/api/v1' },
   );

@@ -33,6 +33,7 @@ export function healthRoutes(rt: Runtime): FastifyPluginAsync {
         { name: 'keyledger_ledger_tree_size', help: 'Size of the newest signed checkpoint.', value: treeSize },
         { name: 'keyledger_ledger_unsequenced_events', help: 'Events appended but not yet covered by a signed checkpoint.', value: events - treeSize },
         { name: 'keyledger_process_resident_memory_bytes', help: 'Resident memory of this process.', value: process.memoryUsage().rss },
+        ...(await rt.streamDestinations.metricGauges()),
       ]);
       return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
     });

@@ -56,15 +56,25 @@ export function createMetrics() {
   const httpDuration = new Histogram('keyledger_http_request_duration_seconds', 'HTTP request duration.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
   const ledgerEventsAppended = new Counter('keyledger_ledger_events_appended_total', 'Ledger events appended by this process.');
   const scimRejected = new Counter('keyledger_scim_requests_rejected_total', 'SCIM requests refused for a missing, wrong, revoked or rotated-out directory token (not in the ledger: they change nothing).');
+  const streamDelivered = new Counter('keyledger_stream_delivered_events_total', 'Ledger events a SIEM destination accepted from this process, by destination id.');
+  const streamFailures = new Counter('keyledger_stream_delivery_failures_total', 'Batches a SIEM destination refused or failed to take from this process (each retried), by destination id.');
   return {
     httpRequests,
     httpDuration,
     ledgerEventsAppended,
     scimRejected,
-    /** Renders every metric, with gauges read at scrape time. */
-    render(gauges: Array<{ name: string; help: string; value: number }>): string {
-      const parts = [httpRequests.render(), httpDuration.render(), ledgerEventsAppended.render(), scimRejected.render()];
-      for (const g of gauges) parts.push(`# HELP ${g.name} ${g.help}\n# TYPE ${g.name} gauge\n${g.name} ${g.value}`);
+    streamDelivered,
+    streamFailures,
+    /** Renders every metric, with gauges read at scrape time (samples of one name, with different labels, share one HELP and TYPE). */
+    render(gauges: Array<{ name: string; help: string; value: number; labels?: Labels }>): string {
+      const parts = [httpRequests.render(), httpDuration.render(), ledgerEventsAppended.render(), scimRejected.render(), streamDelivered.render(), streamFailures.render()];
+      const byName = new Map<string, { help: string; lines: string[] }>();
+      for (const g of gauges) {
+        const entry = byName.get(g.name) ?? { help: g.help, lines: [] };
+        entry.lines.push(`${g.name}${labelText(g.labels ?? {})} ${g.value}`);
+        byName.set(g.name, entry);
+      }
+      for (const [name, g] of byName) parts.push(`# HELP ${name} ${g.help}\n# TYPE ${name} gauge\n${g.lines.join('\n')}`);
       return parts.join('\n') + '\n';
     },
   };

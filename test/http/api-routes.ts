@@ -148,6 +148,16 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'GET', path: '/api/v1/organizations/{org}/access-reviews/{id}/items', scope: 'admin:read', body: false, paged: true },
   { method: 'GET', path: '/api/v1/organizations/{org}/access-reviews/{id}/report', scope: 'admin:read', body: false },
   { method: 'POST', path: '/api/v1/organizations/{org}/access-reviews/{id}/close', scope: 'admin:write', body: false },
+  { method: 'POST', path: '/api/v1/siem-destinations', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/siem-destinations', scope: 'admin:read', body: false, paged: true },
+  { method: 'GET', path: '/api/v1/siem-destinations/{id}', scope: 'admin:read', body: false },
+  { method: 'PATCH', path: '/api/v1/siem-destinations/{id}', scope: 'admin:write', body: true },
+  { method: 'DELETE', path: '/api/v1/siem-destinations/{id}', scope: 'admin:write', body: false },
+  { method: 'POST', path: '/api/v1/siem-destinations/{id}/pause', scope: 'admin:write', body: false },
+  { method: 'POST', path: '/api/v1/siem-destinations/{id}/resume', scope: 'admin:write', body: false },
+  { method: 'POST', path: '/api/v1/siem-destinations/{id}/rewind', scope: 'admin:write', body: true },
+  { method: 'POST', path: '/api/v1/siem-destinations/{id}/rotate-secret', scope: 'admin:write', body: false },
+  { method: 'GET', path: '/api/v1/siem-destinations/{id}/health', scope: 'admin:read', body: false },
 ];
 
 /** Every self-service operation (signed-in session, not API key) under /api/v1/me: the table the session-guard suite iterates. */

@@ -460,6 +460,44 @@ const BODY_CASES: BodyCase[] = [
   { route: 'POST /api/v1/organizations/{org}/notification-webhooks/{id}/rotate-secret', params: (f) => ({ org: 'acme', id: f.params.webhookId }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
   { route: 'DELETE /api/v1/organizations/{org}/notification-webhooks/{id}', params: (f) => ({ org: 'acme', id: f.params.disposableWebhookId }), valid: null, wrongTypes: () => [], missing: null, success: 204 },
   {
+    route: 'POST /api/v1/siem-destinations',
+    params: () => ({}),
+    valid: () => ({ name: 'SOC', kind: 'webhook', config: { url: 'https://siem.acme.test/ingest', batchSize: 100 }, filter: { actionPrefixes: ['authn.'] } }),
+    wrongTypes: () => [
+      { name: 5, kind: 'webhook', config: { url: 'https://siem.acme.test/' } },
+      { name: '', kind: 'webhook', config: { url: 'https://siem.acme.test/' } },
+      { name: 'x', kind: 'kafka', config: { url: 'https://siem.acme.test/' } },
+      { name: 'x', kind: 'webhook', config: 'https://siem.acme.test/' },
+      { name: 'x', kind: 'webhook', config: { url: 'https://siem.acme.test/', batchSize: 0 } },
+      { name: 'x', kind: 'webhook', config: { url: 'https://siem.acme.test/', secret: 'mine' } },
+      { name: 'x', kind: 'syslog_tls', config: { host: 'siem.acme.test', port: 0 } },
+      { name: 'x', kind: 'webhook', config: { url: 'https://siem.acme.test/' }, filter: { actionPrefixes: 'authn.' } },
+      { name: 'x', kind: 'webhook', config: { url: 'https://siem.acme.test/' }, filter: { actionPrefixes: ['Authn.'] } },
+    ],
+    missing: { name: 'x', config: { url: 'https://siem.acme.test/' } },
+    success: 201,
+  },
+  {
+    route: 'PATCH /api/v1/siem-destinations/{id}',
+    params: (f) => ({ id: f.params.destinationId }),
+    valid: () => ({ name: 'SOC renamed', filter: { actionPrefixes: ['access.'] } }),
+    wrongTypes: () => [{ name: 5 }, { name: '' }, { config: { batchSize: 'ten' } }, { filter: { orgIds: 'acme' } }, { kind: 'splunk_hec' }],
+    missing: {},
+    success: 200,
+  },
+  { route: 'DELETE /api/v1/siem-destinations/{id}', params: (f) => ({ id: f.params.disposableDestinationId }), valid: null, wrongTypes: () => [], missing: null, success: 204 },
+  { route: 'POST /api/v1/siem-destinations/{id}/pause', params: (f) => ({ id: f.params.destinationId }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
+  { route: 'POST /api/v1/siem-destinations/{id}/resume', params: (f) => ({ id: f.params.destinationId }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
+  {
+    route: 'POST /api/v1/siem-destinations/{id}/rewind',
+    params: (f) => ({ id: f.params.destinationId }),
+    valid: () => ({ fromSeq: 0 }),
+    wrongTypes: () => [{ fromSeq: -1 }, { fromSeq: 'zero' }, { fromSeq: 1.5 }, { fromSeq: null }],
+    missing: {},
+    success: 200,
+  },
+  { route: 'POST /api/v1/siem-destinations/{id}/rotate-secret', params: (f) => ({ id: f.params.destinationId }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
+  {
     route: 'POST /api/v1/organizations/{org}/access-reviews',
     params: () => ({ org: 'acme' }),
     valid: (f) => ({ name: 'Q3 review', ownerId: f.memberToKeep, dueAt: '2099-01-01T00:00:00.000Z', applyMode: 'on_decision' }),
@@ -557,6 +595,8 @@ for (const dialect of DIALECTS) {
       const setupLink = await ok(s, 201, 'POST', '/api/v1/organizations/acme/sso-setup-links', {});
       const webhook = await ok(s, 201, 'POST', '/api/v1/organizations/acme/notification-webhooks', { url: 'https://hooks.acme.test/keyledger', events: ['access.'] });
       const disposableWebhook = await ok(s, 201, 'POST', '/api/v1/organizations/acme/notification-webhooks', { url: 'https://old-hooks.acme.test/keyledger', events: ['*'] });
+      const destination = await ok(s, 201, 'POST', '/api/v1/siem-destinations', { name: 'SOC', kind: 'webhook', config: { url: 'https://siem.acme.test/ingest' } });
+      const disposableDestination = await ok(s, 201, 'POST', '/api/v1/siem-destinations', { name: 'Old SIEM', kind: 'webhook', config: { url: 'https://old-siem.acme.test/ingest' } });
       // Roles an approver decides, and a pending request to cancel.
       const approver = await createUser(s, { email: 'approver@acme.test', org: 'acme' });
       for (const key of ['requestable', 'requestable-2']) await ok(s, 201, 'POST', '/api/v1/organizations/acme/roles', { key, name: key, description: 'Approved by its owner', permissions: [], ownerId: approver.id });
@@ -571,7 +611,7 @@ for (const dialect of DIALECTS) {
         memberToKeep: keep.id,
         nonMember: outsider.id,
         params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, doomedServiceAccountId: doomed.id, keyedServiceAccountId: keyed.id, rotatableCredentialId: rotatable.credential.id, revocableCredentialId: revocable.credential.id, assignmentId: assignment.id, eligibilityId: eligibility.id, invitationId: invitation.invitation.id, unverifiedId: unverified.id, factorId: factor.factorId, sessionId: session.session.id, applicationId: application.application.id, disposableApplicationId: disposable.application.id, leavingId: leaving.id, goneId: gone.id, hrSourceId: hrSource.source.id, disposableHrSourceId: disposableHrSource.source.id, directoryId: directory.id, disabledDirectoryId: toDisable.id, revocableTokenId: scimToken.tokenInfo.id, disposableMappingId: disposableMapping.id,
-          idpCertificate: idpCert, nextIdpCertificate: nextIdpCert, connectionId: connection.id, disposableConnectionId: disposableConnection.id, twoCertificateConnectionId: twoCertificates.id, removableFingerprint: twoCertificates.saml.certificates[1].fingerprint, disposableSsoMappingId: disposableSsoMapping.id, domainId: domain.id, verifiedDomainId: verifiedDomain.id, disposableDomainId: disposableDomain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, disposableWebhookId: disposableWebhook.webhook.id, pendingRequestId: pendingRequest.id, reviewId: review.id, ackFindingId: ackFinding.id, resolveFindingId: resolveFinding.id },
+          idpCertificate: idpCert, nextIdpCertificate: nextIdpCert, connectionId: connection.id, disposableConnectionId: disposableConnection.id, twoCertificateConnectionId: twoCertificates.id, removableFingerprint: twoCertificates.saml.certificates[1].fingerprint, disposableSsoMappingId: disposableSsoMapping.id, domainId: domain.id, verifiedDomainId: verifiedDomain.id, disposableDomainId: disposableDomain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, disposableWebhookId: disposableWebhook.webhook.id, pendingRequestId: pendingRequest.id, reviewId: review.id, ackFindingId: ackFinding.id, resolveFindingId: resolveFinding.id, destinationId: destination.destination.id, disposableDestinationId: disposableDestination.destination.id },
       };
       doc = (await s.request('GET', '/api/v1/openapi.json')).json();
     });

@@ -58,6 +58,9 @@ const PASSABLE_BODY: Record<string, unknown> = {
   'POST /api/v1/findings/{id}/acknowledge': { note: 'n' },
   'POST /api/v1/findings/{id}/resolve': { resolution: 'fixed', note: 'n' },
   'POST /api/v1/organizations/{org}/access-reviews': { name: 'never', ownerId: '00000000-0000-7000-8000-000000000000', dueAt: '2099-01-01T00:00:00.000Z' },
+  'POST /api/v1/siem-destinations': { name: 'never', kind: 'webhook', config: { url: 'https://never.test/hook' } },
+  'PATCH /api/v1/siem-destinations/{id}': { name: 'N' },
+  'POST /api/v1/siem-destinations/{id}/rewind': { fromSeq: 0 },
 };
 
 /** Query strings a route requires, so that a GET with good parameters can succeed. */
@@ -141,6 +144,9 @@ for (const dialect of DIALECTS) {
         await s.rt.notify.notifyInScope(scope, { orgId: org.id, type: 'access.request.pending', recipients: [], subject: 's', text: 't', data: {} });
         scope.record({ action: 'identity.organization.updated', org: org.id, targets: [{ type: 'organization', id: org.id }], data: { before: {}, after: {} } });
       });
+      // Two SIEM destinations, so that list has items to page through.
+      const destination = await ok(s, 201, 'POST', '/api/v1/siem-destinations', { name: 'SOC', kind: 'webhook', config: { url: 'https://siem.acme.test/ingest' } });
+      await ok(s, 201, 'POST', '/api/v1/siem-destinations', { name: 'Archive', kind: 'webhook', config: { url: 'https://archive.acme.test/ingest' } });
       // Two access reviews (each with u1's two assignments), so those lists have items to page through.
       const review = await ok(s, 201, 'POST', '/api/v1/organizations/acme/access-reviews', { name: 'Q1', ownerId: u1.id, dueAt: '2099-01-01T00:00:00.000Z' });
       await ok(s, 201, 'POST', '/api/v1/organizations/acme/access-reviews', { name: 'Q2', ownerId: u1.id, dueAt: '2099-01-01T00:00:00.000Z' });
@@ -158,7 +164,7 @@ for (const dialect of DIALECTS) {
       await s.rt.findings.evaluate();
       const [finding] = (await ok(s, 200, 'GET', '/api/v1/findings?limit=1')).items;
       const cp = await s.rt.sequencer.integrateAll();
-      good = { findingId: finding.id, org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eligibilityId: eligibility.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id, hrSourceId: hrSource.source.id, directoryId: directory.id, otherDirectoryId: otherDirectory.id, tokenId: scimToken.tokenInfo.id, mappingId: mapping.id, connectionId: connection.id, otherConnectionId: otherConnection.id, ssoMappingId: ssoMapping.id, fingerprint: connection.saml.certificates[0].fingerprint, domainId: domain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, requestId: requestIds[0], reviewId: review.id };
+      good = { findingId: finding.id, org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eligibilityId: eligibility.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id, hrSourceId: hrSource.source.id, directoryId: directory.id, otherDirectoryId: otherDirectory.id, tokenId: scimToken.tokenInfo.id, mappingId: mapping.id, connectionId: connection.id, otherConnectionId: otherConnection.id, ssoMappingId: ssoMapping.id, fingerprint: connection.saml.certificates[0].fingerprint, domainId: domain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, requestId: requestIds[0], reviewId: review.id, destinationId: destination.destination.id };
       cursors = {
         organization: (await ok(s, 200, 'GET', '/api/v1/organizations?limit=1')).nextCursor,
         events: (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).nextCursor,
@@ -203,6 +209,8 @@ for (const dialect of DIALECTS) {
                                 ? good.requestId
                               : route.path.includes('access-reviews')
                                 ? good.reviewId
+                              : route.path.includes('siem-destinations')
+                                ? good.destinationId
                                 : good.id;
       return { ...good, id, ...(route.path.includes('sso-connections') ? { mappingId: good.ssoMappingId } : {}) };
     };
@@ -422,6 +430,10 @@ for (const dialect of DIALECTS) {
           const [method, rest] = r.split(' ');
           const name = `${method} /api/v1/organizations/{org}/notification-webhooks/${rest}`;
           return [[name, { org: 'acme', id: none }, 404, 'notify.webhook_not_found'], [name, { org: 'globex', id: good.webhookId }, 404, 'notify.webhook_not_found']];
+        }),
+        ...['GET {id}', 'PATCH {id}', 'DELETE {id}', 'POST {id}/pause', 'POST {id}/resume', 'POST {id}/rewind', 'POST {id}/rotate-secret', 'GET {id}/health'].map((r): [string, Record<string, string>, number, string] => {
+          const [method, rest] = r.split(' ');
+          return [`${method} /api/v1/siem-destinations/${rest}`, { id: none }, 404, 'stream.destination_not_found'];
         }),
       ];
       for (const [name, params, status, code] of cases) {

@@ -146,6 +146,15 @@ const DOMAIN_STATUSES: Record<string, number[]> = {
   'GET /api/v1/organizations/{org}/access-reviews/{id}/items': [404],
   'GET /api/v1/organizations/{org}/access-reviews/{id}/report': [404],
   'POST /api/v1/organizations/{org}/access-reviews/{id}/close': [404, 409],
+  'POST /api/v1/siem-destinations': [404, 422],
+  'GET /api/v1/siem-destinations/{id}': [404],
+  'PATCH /api/v1/siem-destinations/{id}': [404, 422],
+  'DELETE /api/v1/siem-destinations/{id}': [404],
+  'POST /api/v1/siem-destinations/{id}/pause': [404],
+  'POST /api/v1/siem-destinations/{id}/resume': [404],
+  'POST /api/v1/siem-destinations/{id}/rewind': [404, 422],
+  'POST /api/v1/siem-destinations/{id}/rotate-secret': [404, 409],
+  'GET /api/v1/siem-destinations/{id}/health': [404],
 };
 const QUERY_ONLY = new Set(['GET /api/v1/audit/events/{id}/proof', 'GET /api/v1/audit/consistency', 'GET /api/v1/mail/outbox']);
 

@@ -99,6 +99,7 @@ const MUTABLE_TABLES = [
   'scheduler_leases', 'scheduler_jobs', 'notification_webhooks', 'notification_outbox',
   'access_review_campaigns', 'access_review_items', 'access_review_signoffs', 'access_review_reminders',
   'monitor_findings',
+  'siem_destinations',
 ] as const;
 /** Tables without an `id` column, and the columns that order them. */
 const ORDER_BY: Partial<Record<(typeof MUTABLE_TABLES)[number], string>> = {

@@ -24,6 +24,7 @@ import { elevationMigration } from './2026-11-30-elevation.ts';
 import { accessApprovalsMigration } from './2026-11-30-access-approvals.ts';
 import { accessReviewsMigration } from './2026-11-30-access-reviews.ts';
 import { monitorFindingsMigration } from './2026-11-30-monitor-findings.ts';
+import { siemDestinationsMigration } from './2026-11-30-siem-destinations.ts';
 
 /** Every migration, in order. Never edit one that has landed; add a new one. */
 export function listMigrations(dialect: Dialect): Record<string, Migration> {
@@ -49,6 +50,7 @@ export function listMigrations(dialect: Dialect): Record<string, Migration> {
     '2026-11-30-0019-elevation': elevationMigration(dialect),
     '2026-11-30-0020-access-reviews': accessReviewsMigration(dialect),
     '2026-11-30-0021-scheduler-notifications': schedulerNotificationsMigration(dialect),
+    '2026-11-30-0022-siem-destinations': siemDestinationsMigration(dialect),
     '2026-11-30-0023-monitor-findings': monitorFindingsMigration(dialect),
     '2026-11-30-0025-sso-domain-claims': ssoDomainClaimsMigration(dialect),
   };
