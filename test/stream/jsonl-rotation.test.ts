@@ -28,11 +28,11 @@ for (const dialect of DIALECTS) {
     it('closed files are named by their first and last seq, and all lines together cover every seq exactly once', async () => {
       const { rt } = t;
       const org = await rt.identity.createOrganization(ctx, { slug: 'acme', name: 'Acme' });
-      const created = await rt.streamDestinations.create(ctx, { name: 'files', kind: 'jsonl_file', config: { directory: dir, maxBytes: 4096, maxAgeSeconds: 60, batchSize: 5 } });
+      const created = await rt.streamDestinations.create(ctx, { name: 'files', kind: 'jsonl_file', config: { directory: dir, maxBytes: 32_768, maxAgeSeconds: 60, batchSize: 5 } });
       const append = async (n: number) => {
         for (let i = 0; i < n; i++) await rt.runner.run(ctx, async ({ record }) => record({ action: 'identity.organization.updated', org: org.id, targets: [{ type: 'organization', id: org.id }], data: { before: {}, after: { i, pad: 'x'.repeat(200) } } }));
       };
-      await append(40);
+      await append(60);
       await rt.streamDelivery.deliverOnce();
       const bySize = readdirSync(dir).filter((f) => /^keyledger-\d+-\d+\.jsonl$/.test(f));
       expect(bySize.length).toBeGreaterThan(1);
@@ -41,6 +41,8 @@ for (const dialect of DIALECTS) {
       await append(2);
       await rt.streamDelivery.deliverOnce();
       const before = readdirSync(dir).filter((f) => /^keyledger-\d+-\d+\.jsonl$/.test(f)).length;
+      // The open file holds lines below the size limit: only its age can close it now.
+      expect(readFileSync(join(dir, 'keyledger-open.jsonl'), 'utf8').split('\n').filter(Boolean).length).toBeGreaterThan(0);
       clock.advance(61_000);
       await append(1);
       await rt.streamDelivery.deliverOnce();

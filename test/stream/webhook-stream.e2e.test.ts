@@ -21,12 +21,11 @@ function signatureValid(header: string | string[] | undefined, body: string, sec
   return timingSafeEqual(createHmac('sha256', secret).update(`${m[1]}.${body}`).digest(), Buffer.from(m[2], 'hex'));
 }
 
-/** Objects in an OCSF record carrying a streamed checkpoint (size, rootHash, note), wherever the mapping puts them. */
-function findCheckpoints(value: unknown): Array<{ size: number; rootHash: string; note: string }> {
-  if (value === null || typeof value !== 'object') return [];
-  const o = value as Record<string, unknown>;
-  if (typeof o.size === 'number' && typeof o.rootHash === 'string' && typeof o.note === 'string') return [o as { size: number; rootHash: string; note: string }];
-  return Object.values(o).flatMap(findCheckpoints);
+/** The streamed checkpoints in a batch: OCSF Base Events (class 0) named "Keyledger ledger checkpoint", the signed note under `unmapped.keyledger`. */
+function findCheckpoints(records: Array<Record<string, any>>): Array<{ size: number; rootHash: string; note: string }> {
+  return records
+    .filter((r) => r.class_uid === 0 && r.type_name === 'Keyledger ledger checkpoint' && r.unmapped?.keyledger?.kind === 'checkpoint')
+    .map((r) => ({ size: r.unmapped.keyledger.size, rootHash: r.unmapped.keyledger.root_hash, note: r.unmapped.keyledger.note }));
 }
 
 const waitFor = async (what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000) => {
@@ -78,8 +77,8 @@ for (const dialect of DIALECTS) {
       const rows = await rt.database.db.selectFrom('audit_events').select(['seq', 'body']).execute();
       const seqOf = new Map(rows.map((r) => [(JSON.parse(r.body) as { id: string }).id, Number(r.seq)]));
       return receiver.received.map((r) => {
-        const records = JSON.parse(r.body) as Array<{ metadata: { uid: string } }>;
-        return { at: r.at, header: r.headers['keyledger-batch'], seqs: records.flatMap((x) => (seqOf.has(x.metadata.uid) ? [seqOf.get(x.metadata.uid)!] : [])), checkpoints: records.flatMap(findCheckpoints) };
+        const records = JSON.parse(r.body) as Array<Record<string, any>>;
+        return { at: r.at, header: r.headers['keyledger-batch'], seqs: records.flatMap((x) => (seqOf.has(x.metadata.uid) ? [seqOf.get(x.metadata.uid)!] : [])), checkpoints: findCheckpoints(records) };
       });
     };
     const head = async (rt: Runtime) => Number((await rt.database.db.selectFrom('ledger_head').select('next_seq').executeTakeFirstOrThrow()).next_seq) - 1;
