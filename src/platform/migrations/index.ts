@@ -19,6 +19,7 @@ import { scimIndexesMigration } from './2026-11-29-scim-indexes.ts';
 import { ssoConnectionsMigration } from './2026-11-30-sso-connections.ts';
 import { roleGovernanceMigration } from './2026-11-30-role-governance.ts';
 import { schedulerNotificationsMigration } from './2026-11-30-scheduler-notifications.ts';
+import { detectionsIncidentsMigration } from './2026-11-30-detections-incidents.ts';
 import { elevationMigration } from './2026-11-30-elevation.ts';
 import { accessApprovalsMigration } from './2026-11-30-access-approvals.ts';
 import { accessReviewsMigration } from './2026-11-30-access-reviews.ts';
@@ -47,6 +48,7 @@ export function listMigrations(dialect: Dialect): Record<string, Migration> {
     '2026-11-30-0019-elevation': elevationMigration(dialect),
     '2026-11-30-0020-access-reviews': accessReviewsMigration(dialect),
     '2026-11-30-0021-scheduler-notifications': schedulerNotificationsMigration(dialect),
+    '2026-11-30-0024-detections-incidents': detectionsIncidentsMigration(dialect),
   };
 }
 
