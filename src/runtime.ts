@@ -44,6 +44,8 @@ import { createNotifyService, type NotifyService } from './notify/service.ts';
 import { createEligibilityService, type EligibilityService } from './access/eligibilities.ts';
 import { createElevationService, type ElevationService } from './access/elevation.ts';
 import { createElevationFindings } from './access/elevation-findings.ts';
+import { createDetectionService, type DetectionService } from './monitor/detections/service.ts';
+import { createIncidentService, type IncidentService } from './monitor/incidents/service.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -106,6 +108,10 @@ export interface Runtime {
   scheduler: Scheduler;
   /** Governance notifications: notifyInScope (inside a command), webhooks, and deliverDue (a scheduler job). */
   notify: NotifyService;
+  /** Security detections: `scan` (the monitor.detections.scan job), the rules in force, alerts and their triage. */
+  detections: DetectionService;
+  /** The incident-response record: incidents, their alerts, linked events, notes and resolution. */
+  incidents: IncidentService;
   close(): Promise<void>;
 }
 
@@ -244,6 +250,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     scheduler.register('access.reviews.open_scheduled', () => accessReviews.openScheduled(), { everySeconds: 3600 });
     scheduler.register('access.reviews.mark_overdue', () => accessReviews.markOverdue(), { everySeconds: 300 });
     scheduler.register('access.reviews.remind', () => accessReviews.sendReminders(), { everySeconds: 3600 });
+    const detections = createDetectionService({ db: database.db, runner, newId, ledger, identity, settings: config.detections, logger });
+    const incidents = createIncidentService({ db: database.db, runner, newId, ledger, identity });
+    // Detections read the ledger after their own cursor; a run claims each batch with a conditional update.
+    scheduler.register('monitor.detections.scan', () => detections.scan(), { everySeconds: 5 });
     const seq = sequencer;
     return {
       config,
@@ -282,6 +292,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       metrics,
       scheduler,
       notify,
+      detections,
+      incidents,
       async close() {
         // Links already promised to someone (sign-up, reset) are delivered before the database goes away.
         await enrollment.mailIdle();

@@ -35,6 +35,8 @@ import { elevationRoutes } from '../access/elevation-routes.ts';
 import { meApprovalRoutes } from '../access/me-approval-routes.ts';
 import { accessReviewRoutes } from '../access/reviews/routes.ts';
 import { meAccessReviewRoutes } from '../access/reviews/me-routes.ts';
+import { detectionRoutes } from '../monitor/detections/routes.ts';
+import { incidentRoutes } from '../monitor/incidents/routes.ts';
 
 export type App = FastifyInstance;
 
@@ -145,6 +147,8 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(meApprovalRoutes(rt));
       await api.register(accessReviewRoutes(rt));
       await api.register(meAccessReviewRoutes(rt));
+      await api.register(detectionRoutes(rt));
+      await api.register(incidentRoutes(rt));
     },
     { prefix: '/api/v1' },
   );

@@ -27,6 +27,19 @@ export function requireScope(apiKeys: ApiKeyService, scope: Scope) {
   };
 }
 
+/** Like `requireScope`, admitting a key that holds any one of `scopes` (e.g. security reads: admin:read or audit:read). */
+export function requireAnyScope(apiKeys: ApiKeyService, scopes: Scope[]) {
+  return async function checkApiKey(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+    const header = request.headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!match) throw new KeyledgerError('auth.unauthenticated', 'send an API key as "Authorization: Bearer kl_key_…"');
+    const principal = await apiKeys.authenticate(match[1]);
+    if (!principal) throw new KeyledgerError('auth.unauthenticated', 'the API key is unknown, expired or revoked');
+    if (!scopes.some((s) => principal.scopes.has(s))) throw new KeyledgerError('auth.forbidden', `this endpoint needs scope ${scopes.map((s) => `"${s}"`).join(' or ')}, which the API key does not hold`);
+    request.principal = principal;
+  };
+}
+
 /** Who is acting and from where, for the ledger. */
 export function commandContext(request: FastifyRequest): CommandContext {
   if (!request.principal) throw new KeyledgerError('auth.unauthenticated', 'no authenticated principal');

@@ -215,6 +215,7 @@ for (const dialect of DIALECTS) {
         'access.reviews.open_scheduled',
         'access.reviews.mark_overdue',
         'access.reviews.remind',
+        'monitor.detections.scan',
       ]);
       await notifyInCommand(note({ recipients: [] }));
       const tick = await s.rt.scheduler.tick();
