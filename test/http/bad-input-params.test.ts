@@ -56,6 +56,13 @@ const PASSABLE_BODY: Record<string, unknown> = {
   'POST /api/v1/organizations/{org}/sso-setup-links': {},
   'POST /api/v1/organizations/{org}/notification-webhooks': { url: 'https://never.test/hook', events: ['access.'] },
   'POST /api/v1/organizations/{org}/access-reviews': { name: 'never', ownerId: '00000000-0000-7000-8000-000000000000', dueAt: '2099-01-01T00:00:00.000Z' },
+  'POST /api/v1/alerts/{id}/acknowledge': {},
+  'POST /api/v1/alerts/{id}/close': { disposition: 'benign' },
+  'POST /api/v1/incidents': { title: 't', severity: 'low', ownerId: '00000000-0000-7000-8000-000000000000', summary: 's' },
+  'PATCH /api/v1/incidents/{id}': { severity: 'low' },
+  'POST /api/v1/incidents/{id}/events': { eventIds: ['00000000-0000-7000-8000-000000000000'] },
+  'POST /api/v1/incidents/{id}/notes': { text: 'n' },
+  'POST /api/v1/incidents/{id}/resolve': { resolution: 'r', rootCause: 'c' },
 };
 
 /** Query strings a route requires, so that a GET with good parameters can succeed. */
@@ -141,6 +148,14 @@ for (const dialect of DIALECTS) {
       });
       // Two access reviews (each with u1's two assignments), so those lists have items to page through.
       const review = await ok(s, 201, 'POST', '/api/v1/organizations/acme/access-reviews', { name: 'Q1', ownerId: u1.id, dueAt: '2099-01-01T00:00:00.000Z' });
+      // Two alerts (privileged grants without approval, found by a scan) and two incidents, so those lists have items to page through.
+      await createRole(s, 'acme', 'detect-priv', { privileged: true });
+      await grantRole(s, 'acme', 'detect-priv', u1.id);
+      await grantRole(s, 'acme', 'detect-priv', u2.id);
+      await s.rt.detections.scan();
+      const [alert] = (await ok(s, 200, 'GET', '/api/v1/alerts')).items;
+      const incident = await ok(s, 201, 'POST', '/api/v1/incidents', { title: 'One', severity: 'low', ownerId: u1.id, summary: 's' });
+      await ok(s, 201, 'POST', '/api/v1/incidents', { title: 'Two', severity: 'low', ownerId: u1.id, summary: 's' });
       await ok(s, 201, 'POST', '/api/v1/organizations/acme/access-reviews', { name: 'Q2', ownerId: u1.id, dueAt: '2099-01-01T00:00:00.000Z' });
       const viewerRole = await ok(s, 200, 'GET', '/api/v1/organizations/acme/roles/viewer');
       const editorRole = await ok(s, 200, 'GET', '/api/v1/organizations/acme/roles/editor');
@@ -153,7 +168,7 @@ for (const dialect of DIALECTS) {
       const session = await s.rt.sessions.create(setup, { userId: u1.id, orgId: org.id, amr: ['pwd'], acr: 'urn:keyledger:acr:pwd', ip: null, userAgent: null, policy: { ...DEFAULT_SESSION_POLICY } });
       const [event] = (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).items;
       const cp = await s.rt.sequencer.integrateAll();
-      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eligibilityId: eligibility.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id, hrSourceId: hrSource.source.id, directoryId: directory.id, otherDirectoryId: otherDirectory.id, tokenId: scimToken.tokenInfo.id, mappingId: mapping.id, connectionId: connection.id, otherConnectionId: otherConnection.id, ssoMappingId: ssoMapping.id, fingerprint: connection.saml.certificates[0].fingerprint, domainId: domain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, requestId: requestIds[0], reviewId: review.id };
+      good = { org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eligibilityId: eligibility.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id, hrSourceId: hrSource.source.id, directoryId: directory.id, otherDirectoryId: otherDirectory.id, tokenId: scimToken.tokenInfo.id, mappingId: mapping.id, connectionId: connection.id, otherConnectionId: otherConnection.id, ssoMappingId: ssoMapping.id, fingerprint: connection.saml.certificates[0].fingerprint, domainId: domain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, requestId: requestIds[0], reviewId: review.id, alertId: alert.id, incidentId: incident.id };
       cursors = {
         organization: (await ok(s, 200, 'GET', '/api/v1/organizations?limit=1')).nextCursor,
         events: (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).nextCursor,
@@ -196,6 +211,10 @@ for (const dialect of DIALECTS) {
                                 ? good.requestId
                               : route.path.includes('access-reviews')
                                 ? good.reviewId
+                              : route.path.startsWith('/api/v1/alerts')
+                                ? good.alertId
+                              : route.path.startsWith('/api/v1/incidents')
+                                ? good.incidentId
                                 : good.id;
       return { ...good, id, ...(route.path.includes('sso-connections') ? { mappingId: good.ssoMappingId } : {}) };
     };
@@ -232,7 +251,7 @@ for (const dialect of DIALECTS) {
 
     it('every list refuses a bad limit, an unknown query parameter and a cursor it did not issue', async () => {
       const lists = API_ROUTES.filter((r) => r.paged);
-      expect(lists.length).toBe(22);
+      expect(lists.length).toBe(24);
       for (const route of lists) {
         const base = fillPath(route.path, goodParams(route));
         for (const q of ['limit=abc', 'limit=0', 'limit=201', 'limit=1.5', 'limit=', 'unknown=1']) await refused(route, `${base}?${q}`, 400, 'request.invalid');
@@ -286,6 +305,10 @@ for (const dialect of DIALECTS) {
         ['GET /api/v1/organizations/{org}/access-reviews/{id}/items', `/api/v1/organizations/acme/access-reviews/${good.reviewId}/items?reviewerId=nope`],
         ['GET /api/v1/organizations/{org}/access-reviews/{id}/report', `/api/v1/organizations/acme/access-reviews/${good.reviewId}/report?format=xlsx`],
         ['GET /api/v1/organizations/{org}/access-reviews/{id}/report', `/api/v1/organizations/acme/access-reviews/${good.reviewId}/report?extra=1`],
+        ['GET /api/v1/alerts', '/api/v1/alerts?status=gone'],
+        ['GET /api/v1/alerts', '/api/v1/alerts?rule=nope'],
+        ['GET /api/v1/alerts', `/api/v1/alerts?org=${'o'.repeat(65)}`],
+        ['GET /api/v1/incidents', '/api/v1/incidents?status=closed'],
       ];
       for (const [name, url] of cases) {
         const route = API_ROUTES.find((r) => routeName(r) === name)!;
@@ -409,6 +432,11 @@ for (const dialect of DIALECTS) {
           const name = `${method} /api/v1/organizations/{org}/notification-webhooks/${rest}`;
           return [[name, { org: 'acme', id: none }, 404, 'notify.webhook_not_found'], [name, { org: 'globex', id: good.webhookId }, 404, 'notify.webhook_not_found']];
         }),
+        ...['GET /api/v1/alerts/{id}', 'POST /api/v1/alerts/{id}/acknowledge', 'POST /api/v1/alerts/{id}/close'].map((name): [string, Record<string, string>, number, string] => [name, { id: none }, 404, 'alert.not_found']),
+        ...['GET', 'PATCH', 'POST events', 'POST notes', 'POST resolve'].map((r): [string, Record<string, string>, number, string] => {
+          const [method, rest] = r.split(' ');
+          return [`${method} /api/v1/incidents/{id}${rest ? `/${rest}` : ''}`, { id: none }, 404, 'incident.not_found'];
+        }),
       ];
       for (const [name, params, status, code] of cases) {
         const route = API_ROUTES.find((r) => routeName(r) === name)!;
@@ -417,6 +445,8 @@ for (const dialect of DIALECTS) {
       const mfaStatus = API_ROUTES.find((r) => routeName(r) === 'GET /api/v1/users/{id}/mfa-status')!;
       await refused(mfaStatus, `/api/v1/users/${good.id}/mfa-status?org=no-such-org`, 404, 'organization.not_found');
       await refused(mfaStatus, `/api/v1/users/${good.id}/mfa-status?org=globex`, 404, 'membership.not_found');
+      await refused(API_ROUTES.find((r) => routeName(r) === 'GET /api/v1/alerts')!, '/api/v1/alerts?org=no-such-org', 404, 'organization.not_found');
+      await refused(API_ROUTES.find((r) => routeName(r) === 'GET /api/v1/incidents')!, '/api/v1/incidents?org=no-such-org', 404, 'organization.not_found');
     });
 
     /** SSO references that do not exist, or belong to another organization or connection. */
