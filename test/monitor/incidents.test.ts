@@ -107,6 +107,9 @@ for (const dialect of DIALECTS) {
         const res = await expectNothingChanged(s.rt, () => s.request(method as 'POST', url, { body }));
         expect({ url, body, status: res.statusCode, code: res.json().error.code }).toEqual({ url, body, status, code });
       }
+      // A change to what it already is changes nothing and records nothing.
+      const same = await expectNothingChanged(s.rt, () => s.request('PATCH', `/api/v1/incidents/${open.id}`, { body: { severity: 'low', status: 'open' } }));
+      expect(same.statusCode).toBe(200);
       const list = await ok(s, 200, 'GET', '/api/v1/incidents?status=open');
       expect(list.items.map((i: { id: string }) => i.id)).toEqual([open.id]);
       const auditor = await s.issueKey('auditor', ['audit:read']);

@@ -1,5 +1,5 @@
 import type { CommandContext, LedgerEvent } from '../../audit/event.ts';
-import type { CommandRunner } from '../../audit/command-runner.ts';
+import type { CommandRunner, Trx } from '../../audit/command-runner.ts';
 import type { LedgerQueries } from '../../audit/ledger-queries.ts';
 import type { Db } from '../../platform/database.ts';
 import { KeyledgerError } from '../../platform/errors.ts';
@@ -64,7 +64,7 @@ const actorRef = (ctx: CommandContext) => `${ctx.actor.type}:${ctx.actor.id}`;
 export function createAlertService(deps: { db: Db; runner: CommandRunner; ledger: LedgerQueries; identity: IdentityService }) {
   const { db, runner } = deps;
 
-  async function requireAlert(reader: Db, id: string): Promise<DetectionAlertRow> {
+  async function requireAlert(reader: Db | Trx, id: string): Promise<DetectionAlertRow> {
     const row = await reader.selectFrom('detection_alerts').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new KeyledgerError('alert.not_found', `no alert with id "${id}"`);
     return row;
@@ -94,7 +94,7 @@ export function createAlertService(deps: { db: Db; runner: CommandRunner; ledger
     /** Acknowledges an open alert (someone is looking at it); it still takes further events. Throws `alert.not_found`, `alert.state_invalid`. */
     async acknowledgeAlert(ctx: CommandContext, id: string, input: { note?: string | null }): Promise<Alert> {
       const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
-        const row = await requireAlert(trx as unknown as Db, id);
+        const row = await requireAlert(trx, id);
         if (row.status !== 'open') throw new KeyledgerError('alert.state_invalid', `alert "${id}" is ${row.status}; only an open alert can be acknowledged`, { status: row.status });
         const patch = { status: 'acknowledged', acknowledged_at: now.toISOString(), acknowledged_by: actorRef(ctx), note: input.note ?? row.note };
         await trx.updateTable('detection_alerts').set(patch).where('id', '=', id).execute();
@@ -107,7 +107,7 @@ export function createAlertService(deps: { db: Db; runner: CommandRunner; ledger
     /** Closes an open or acknowledged alert with a disposition; further matches raise a new alert. Throws `alert.not_found`, `alert.state_invalid`. */
     async closeAlert(ctx: CommandContext, id: string, input: { disposition: Disposition; note?: string | null }): Promise<Alert> {
       const { result } = await runner.run(ctx, async ({ trx, now, record }) => {
-        const row = await requireAlert(trx as unknown as Db, id);
+        const row = await requireAlert(trx, id);
         if (row.status === 'closed') throw new KeyledgerError('alert.state_invalid', `alert "${id}" is already closed`, { status: row.status });
         const patch = { status: 'closed', open_key: null, closed_at: now.toISOString(), closed_by: actorRef(ctx), disposition: input.disposition, note: input.note ?? row.note };
         await trx.updateTable('detection_alerts').set(patch).where('id', '=', id).execute();

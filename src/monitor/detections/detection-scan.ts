@@ -75,7 +75,8 @@ export function createDetectionScanner(deps: DetectionScanDeps) {
           const claim = await trx.updateTable('detection_cursor').set({ last_seq: last, updated_at: now.toISOString() }).where('id', '=', 1).where('last_seq', '=', from).executeTakeFirst();
           if (Number(claim.numUpdatedRows) !== 1) throw new AlreadyScanned();
           const touched = new Map<string, AlertTouch>();
-          const hasOpenAlert = async (rule: string, subject: string) => (await trx.selectFrom('detection_alerts').select('id').where('open_key', '=', openKey(rule, subject)).executeTakeFirst()) !== undefined;
+          const hasOpenAlert = async (rule: string, subject: string, since: string) =>
+            (await trx.selectFrom('detection_alerts').select('id').where('open_key', '=', openKey(rule, subject)).where('last_seen_at', '>=', since).executeTakeFirst()) !== undefined;
           for (const { event } of feed) {
             const signal = signalOf(event, deps.geo);
             if (signal) await trx.insertInto('detection_signals').values(signal).onConflict((oc) => oc.column('event_id').doNothing()).execute();

@@ -35,8 +35,8 @@ export interface RuleContext {
   event: LedgerEvent;
   /** The event's signal (already stored), or null when it has none. */
   signal: Signal | null;
-  /** Whether `subject` has an alert of `rule` that later matches would still extend. */
-  hasOpenAlert(rule: RuleName, subject: string): Promise<boolean>;
+  /** Whether `subject` has an alert of `rule`, not closed, whose last event is at or after `since`. */
+  hasOpenAlert(rule: RuleName, subject: string, since: string): Promise<boolean>;
   /** Whether the ledger holds the `access.eligibility.granted` event of this eligibility. */
   eligibilityWasGranted(eligibilityId: string): Promise<boolean>;
 }

@@ -84,7 +84,7 @@ export const passwordSpraying: DetectionRule = {
     if (accounts.size < t.accounts || !perAccount.has(signal.account!) || perAccount.get(signal.account!)! > t.maxPerAccount) return null;
     const spreadMs = Date.parse(sprayed[sprayed.length - 1].time) - Date.parse(sprayed[0].time);
     if (spreadMs < t.minSpreadMinutes * MINUTE_MS) return null;
-    if (await ctx.hasOpenAlert('credential_stuffing', signal.ip)) return null;
+    if (await ctx.hasOpenAlert('credential_stuffing', signal.ip, before(ctx.event.time, t.windowMinutes * MINUTE_MS))) return null;
     return { rule: 'password_spraying', severity: 'medium', subjectType: 'ip', subject: signal.ip, windowMs: t.windowMinutes * MINUTE_MS, events: sprayed.map(cite), details: { accounts: accounts.size, failures: sprayed.length, spreadMinutes: Math.round(spreadMs / MINUTE_MS), thresholds: t } } satisfies RuleMatch;
   },
 };

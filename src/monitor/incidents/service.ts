@@ -164,6 +164,10 @@ export function createIncidentService(deps: { db: Db; runner: CommandRunner; new
 
     /** Changes owner, severity or status (open, investigating, contained). Throws `incident.not_found`, `incident.resolved`, `incident.owner_invalid`. */
     async updateIncident(ctx: CommandContext, id: string, patch: IncidentPatch): Promise<Incident> {
+      const current = await requireIncident(db, id);
+      // Nothing would change: no command, no event (a resolved incident still refuses below).
+      const unchanged = (patch.ownerId ?? current.owner_id) === current.owner_id && (patch.severity ?? current.severity) === current.severity && (patch.status ?? current.status) === current.status;
+      if (unchanged && current.status !== 'resolved') return toIncident(current);
       return change(ctx, id, async ({ trx, record }, row) => {
         if (patch.ownerId !== undefined && patch.ownerId !== row.owner_id) await checkOwner(trx, patch.ownerId);
         const current = { ownerId: row.owner_id, severity: row.severity, status: row.status };
