@@ -193,6 +193,17 @@ for (const dialect of DIALECTS) {
       expect(await alertsFor(s, 'privilege_outside_approval', `user:${users.leo}`)).toEqual([]);
     });
 
+    it('privilege outside approval: an activation whose eligibility the ledger never granted (written around the elevation checks)', async () => {
+      const ctx = { actor: { type: 'system' as const, id: 'rogue-script', display: 'rogue script' }, request: { requestId: 'rogue', ip: null, userAgent: null } };
+      const eligibilityId = '0190a000-0000-7000-8000-00000000e11e';
+      await s.rt.runner.run(ctx, async ({ record }) => {
+        record({ action: 'access.elevation.activated', targets: [{ type: 'user', id: users.kate }], data: { eligibilityId, assignmentId: 'a', roleId: 'r', roleKey: 'dba', privileged: true, principalId: users.kate, justification: 'x', durationMinutes: 60, expiresAt: null, approvalRef: null, sessionId: null, sessionAmr: null } });
+      });
+      await scan();
+      const [alert] = await alertsFor(s, 'privilege_outside_approval', `user:${users.kate}`);
+      expect(alert).toMatchObject({ eventCount: 1, details: { kind: 'elevation_without_eligibility', eligibilityId } });
+    });
+
     it('two scans at once (two nodes on one database) raise each alert once', async () => {
       clock.advance(HOUR);
       for (let i = 0; i < 9; i++) {

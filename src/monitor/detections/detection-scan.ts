@@ -1,6 +1,6 @@
 import type { CommandRunner } from '../../audit/command-runner.ts';
 import { systemContext } from '../../audit/event.ts';
-import type { LedgerQueries } from '../../audit/ledger-queries.ts';
+import { createLedgerQueries, type LedgerQueries } from '../../audit/ledger-queries.ts';
 import type { Db } from '../../platform/database.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { readLedgerAfter } from '../../stream/ledger-feed.ts';
@@ -55,10 +55,6 @@ export function createDetectionScanner(deps: DetectionScanDeps) {
   const active = deps.rules.filter((r) => r.thresholds(settings) !== null);
   const ctx = systemContext('detections', 'security detections');
 
-  async function eligibilityWasGranted(eligibilityId: string): Promise<boolean> {
-    const { events } = await deps.ledger.listEvents({ targetId: eligibilityId, actionPrefix: 'access.eligibility.granted' }, { limit: 1 });
-    return events.length > 0;
-  }
 
   /** Scans one batch; returns how many events it covered (0 when caught up or beaten to it). */
   async function scanBatch(): Promise<number> {
@@ -75,6 +71,9 @@ export function createDetectionScanner(deps: DetectionScanDeps) {
           const claim = await trx.updateTable('detection_cursor').set({ last_seq: last, updated_at: now.toISOString() }).where('id', '=', 1).where('last_seq', '=', from).executeTakeFirst();
           if (Number(claim.numUpdatedRows) !== 1) throw new AlreadyScanned();
           const touched = new Map<string, AlertTouch>();
+          // Read in the batch's transaction: on SQLite the one connection is held by it until it commits.
+          const ledgerInTrx = createLedgerQueries(trx);
+          const eligibilityWasGranted = async (eligibilityId: string) => (await ledgerInTrx.listEvents({ targetId: eligibilityId, actionPrefix: 'access.eligibility.granted' }, { limit: 1 })).events.length > 0;
           const hasOpenAlert = async (rule: string, subject: string, since: string) =>
             (await trx.selectFrom('detection_alerts').select('id').where('open_key', '=', openKey(rule, subject)).where('last_seen_at', '>=', since).executeTakeFirst()) !== undefined;
           for (const { event } of feed) {
