@@ -47,6 +47,8 @@ import { createElevationFindings } from './access/elevation-findings.ts';
 import { createFindingsMonitor, type FindingsMonitor } from './monitor/findings/service.ts';
 import { createDestinationService, type DestinationService } from './stream/destinations.ts';
 import { createStreamDelivery, type StreamDelivery } from './stream/delivery.ts';
+import { createDetectionService, type DetectionService } from './monitor/detections/service.ts';
+import { createIncidentService, type IncidentService } from './monitor/incidents/service.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -115,6 +117,10 @@ export interface Runtime {
   streamDestinations: DestinationService;
   /** Streams the ledger to the destinations; poked after every append, started by `keyledger start`. */
   streamDelivery: StreamDelivery;
+  /** Security detections: `scan` (the monitor.detections.scan job), the rules in force, alerts and their triage. */
+  detections: DetectionService;
+  /** The incident-response record: incidents, their alerts, linked events, notes and resolution. */
+  incidents: IncidentService;
   close(): Promise<void>;
 }
 
@@ -277,6 +283,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     // New ledger events re-evaluate the organizations they touched; the sweep catches what time alone changes (stale accounts, overdue reviews).
     scheduler.register('monitor.findings.evaluate_changed', () => findings.evaluateChanged().then((r) => r.opened + r.reopened + r.closed), { everySeconds: 10 });
     scheduler.register('monitor.findings.evaluate', () => findings.evaluate().then((r) => r.opened + r.reopened + r.closed), { everySeconds: 900 });
+    const detections = createDetectionService({ db: database.db, runner, newId, ledger, identity, settings: config.detections, logger });
+    const incidents = createIncidentService({ db: database.db, runner, newId, ledger, identity });
+    // Detections read the ledger after their own cursor; a run claims each batch with a conditional update.
+    scheduler.register('monitor.detections.scan', () => detections.scan(), { everySeconds: 5 });
     const seq = sequencer;
     return {
       config,
@@ -318,6 +328,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       findings,
       streamDestinations,
       streamDelivery: delivery,
+      detections,
+      incidents,
       async close() {
         // Links already promised to someone (sign-up, reset) are delivered before the database goes away.
         await enrollment.mailIdle();

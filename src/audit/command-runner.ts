@@ -21,9 +21,11 @@ export interface CommandRunner {
    * Runs a state change and its ledger events in one transaction: the events
    * are appended after the body succeeds, then everything commits together.
    * A body that throws rolls back and appends nothing; a body that changes
-   * state must record at least one event.
+   * state must record at least one event. `allowNoEvents` is for work whose
+   * only writes are projections of the ledger (a consumer's cursor) and that
+   * records events only when it finds something (detections).
    */
-  run<T>(ctx: CommandContext, body: (scope: CommandScope) => Promise<T>): Promise<{ result: T; events: LedgerEvent[] }>;
+  run<T>(ctx: CommandContext, body: (scope: CommandScope) => Promise<T>, options?: { allowNoEvents?: boolean }): Promise<{ result: T; events: LedgerEvent[] }>;
 }
 
 export interface CommandRunnerDeps {
@@ -48,27 +50,28 @@ function isUniqueViolation(err: unknown): boolean {
 }
 
 export function createCommandRunner(deps: CommandRunnerDeps): CommandRunner {
-  const attempt = <T>(ctx: CommandContext, body: (scope: CommandScope) => Promise<T>) =>
+  const attempt = <T>(ctx: CommandContext, body: (scope: CommandScope) => Promise<T>, allowNoEvents: boolean) =>
     deps.db.transaction().execute(async (trx) => {
       const now = deps.clock.now();
       const drafts: EventDraft[] = [];
       const result = await body({ trx, now, record: (d) => drafts.push(d) });
-      if (drafts.length === 0) throw new KeyledgerError('internal', 'a command finished without recording a ledger event');
+      if (drafts.length === 0 && !allowNoEvents) throw new KeyledgerError('internal', 'a command finished without recording a ledger event');
       const events = await appendEvents(trx, ctx, drafts, { time: now.toISOString(), newId: deps.newId }, deps.ledgerWriter);
       return { result, events };
     });
   return {
-    async run(ctx, body) {
+    async run(ctx, body, options) {
+      const allowNoEvents = options?.allowNoEvents === true;
       let outcome: { result: Awaited<ReturnType<typeof body>>; events: LedgerEvent[] };
       try {
-        outcome = await attempt(ctx, body);
+        outcome = await attempt(ctx, body, allowNoEvents);
       } catch (err) {
         // Lost a race on a unique key: the attempt rolled back whole. Run the command once more, so
         // that its own check sees the committed row and refuses with its code (user.email_taken).
         if (!isUniqueViolation(err)) throw err;
-        outcome = await attempt(ctx, body);
+        outcome = await attempt(ctx, body, allowNoEvents);
       }
-      deps.onAppended?.(outcome.events);
+      if (outcome.events.length > 0) deps.onAppended?.(outcome.events);
       return outcome;
     },
   };

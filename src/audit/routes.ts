@@ -6,7 +6,8 @@ import { errors, Nullable, PageQuery, Timestamp, Uuid } from '../http/schemas.ts
 import type { EventFilter } from './ledger-queries.ts';
 import { KeyledgerError } from '../platform/errors.ts';
 
-const EventSchema = Type.Object({
+/** A ledger event as the API shows it (also in alert and incident responses). */
+export const EventSchema = Type.Object({
   id: Uuid,
   seq: Type.Integer(),
   time: Timestamp,

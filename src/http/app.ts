@@ -37,6 +37,8 @@ import { accessReviewRoutes } from '../access/reviews/routes.ts';
 import { meAccessReviewRoutes } from '../access/reviews/me-routes.ts';
 import { findingRoutes } from '../monitor/findings/routes.ts';
 import { streamRoutes } from '../stream/routes.ts';
+import { detectionRoutes } from '../monitor/detections/routes.ts';
+import { incidentRoutes } from '../monitor/incidents/routes.ts';
 
 export type App = FastifyInstance;
 
@@ -149,6 +151,8 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(meAccessReviewRoutes(rt));
       await api.register(findingRoutes(rt));
       await api.register(streamRoutes(rt));
+      await api.register(detectionRoutes(rt));
+      await api.register(incidentRoutes(rt));
     },
     { prefix: '/api/v1' },
   );

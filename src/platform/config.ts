@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { KeyledgerError } from './errors.ts';
+import { detectionSettingsFrom, type DetectionSettings } from '../monitor/detections/detection-settings.ts';
 
 /** Everything the server and the CLI read from the environment, resolved once. */
 export interface Config {
@@ -32,6 +33,8 @@ export interface Config {
   lockout: LockoutConfig;
   /** Per-IP throttling of sign-in attempts (rate-limiter-flexible, real time). */
   rateLimit: RateLimitConfig;
+  /** Security detection thresholds and the GeoIP source (KEYLEDGER_DETECT_*, KEYLEDGER_GEOIP=bundled; see docs/detections.md). */
+  detections: DetectionSettings;
 }
 
 export interface LockoutConfig {
@@ -104,6 +107,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Pick<Confi
       ipAccounts: parsePositiveInt(env.KEYLEDGER_RATE_LIMIT_IP_ACCOUNTS ?? '20', 'KEYLEDGER_RATE_LIMIT_IP_ACCOUNTS'),
       backoffAfter: parsePositiveInt(env.KEYLEDGER_RATE_LIMIT_BACKOFF_AFTER ?? '5', 'KEYLEDGER_RATE_LIMIT_BACKOFF_AFTER'),
     },
+    detections: detectionSettingsFrom(env),
   };
 }
 

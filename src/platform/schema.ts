@@ -8,13 +8,14 @@ import type { ApprovalTables } from './schema-approvals.ts';
 import type { ReviewTables } from './schema-reviews.ts';
 import type { MonitorFindingsTables } from './schema-monitor-findings.ts';
 import type { StreamTables } from './schema-stream.ts';
+import type { DetectionTables } from './schema-detections.ts';
 
 /**
  * Table shapes shared by SQLite and PostgreSQL. Times are RFC 3339 UTC text
  * (sortable, identical on both engines), JSON is text, booleans are 0/1
  * integers, hashes and keys are bytes.
  */
-export interface Database extends DirectoryTables, LifecycleTables, SsoTables, SchedulingTables, ElevationTables, ApprovalTables, ReviewTables, MonitorFindingsTables, StreamTables {
+export interface Database extends DirectoryTables, LifecycleTables, SsoTables, SchedulingTables, ElevationTables, ApprovalTables, ReviewTables, MonitorFindingsTables, StreamTables, DetectionTables {
   organizations: OrganizationsTable;
   users: UsersTable;
   memberships: MembershipsTable;

@@ -158,6 +158,18 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'POST', path: '/api/v1/siem-destinations/{id}/rewind', scope: 'admin:write', body: true },
   { method: 'POST', path: '/api/v1/siem-destinations/{id}/rotate-secret', scope: 'admin:write', body: false },
   { method: 'GET', path: '/api/v1/siem-destinations/{id}/health', scope: 'admin:read', body: false },
+  { method: 'GET', path: '/api/v1/detection-rules', scope: 'admin:read', body: false, alsoScopes: ['audit:read'] },
+  { method: 'GET', path: '/api/v1/alerts', scope: 'admin:read', body: false, paged: true, alsoScopes: ['audit:read'] },
+  { method: 'GET', path: '/api/v1/alerts/{id}', scope: 'admin:read', body: false, alsoScopes: ['audit:read'] },
+  { method: 'POST', path: '/api/v1/alerts/{id}/acknowledge', scope: 'admin:write', body: true },
+  { method: 'POST', path: '/api/v1/alerts/{id}/close', scope: 'admin:write', body: true },
+  { method: 'POST', path: '/api/v1/incidents', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/incidents', scope: 'admin:read', body: false, paged: true, alsoScopes: ['audit:read'] },
+  { method: 'GET', path: '/api/v1/incidents/{id}', scope: 'admin:read', body: false, alsoScopes: ['audit:read'] },
+  { method: 'PATCH', path: '/api/v1/incidents/{id}', scope: 'admin:write', body: true },
+  { method: 'POST', path: '/api/v1/incidents/{id}/events', scope: 'admin:write', body: true },
+  { method: 'POST', path: '/api/v1/incidents/{id}/notes', scope: 'admin:write', body: true },
+  { method: 'POST', path: '/api/v1/incidents/{id}/resolve', scope: 'admin:write', body: true },
 ];
 
 /** Every self-service operation (signed-in session, not API key) under /api/v1/me: the table the session-guard suite iterates. */

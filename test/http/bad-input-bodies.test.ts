@@ -533,6 +533,26 @@ const BODY_CASES: BodyCase[] = [
     missing: { note: 'no resolution' },
     success: 200,
   },
+  { route: 'POST /api/v1/alerts/{id}/acknowledge', params: (f) => ({ id: f.params.alertId }), valid: () => ({ note: 'looking' }), wrongTypes: () => [{ note: 5 }, { note: '' }, { note: '   ' }], missing: null, success: 200 },
+  { route: 'POST /api/v1/alerts/{id}/close', params: (f) => ({ id: f.params.closableAlertId }), valid: () => ({ disposition: 'benign' }), wrongTypes: () => [{ disposition: 'maybe' }, { disposition: 'benign', note: 7 }], missing: { note: 'no disposition' }, success: 200 },
+  {
+    route: 'POST /api/v1/incidents',
+    params: () => ({}),
+    valid: (f) => ({ title: 'Suspicious grant', severity: 'high', ownerId: f.memberToKeep, alertIds: [f.params.alertId], summary: 'A privileged grant without approval.' }),
+    wrongTypes: (f) => [
+      { title: 5, severity: 'high', ownerId: f.memberToKeep, summary: 's' },
+      { title: 't', severity: 'severe', ownerId: f.memberToKeep, summary: 's' },
+      { title: 't', severity: 'high', ownerId: 'nope', summary: 's' },
+      { title: 't', severity: 'high', ownerId: f.memberToKeep, alertIds: 'x', summary: 's' },
+      { title: 't', severity: 'high', ownerId: f.memberToKeep, summary: '' },
+    ],
+    missing: { title: 'no owner', severity: 'high', summary: 's' },
+    success: 201,
+  },
+  { route: 'PATCH /api/v1/incidents/{id}', params: (f) => ({ id: f.params.incidentId }), valid: () => ({ status: 'investigating' }), wrongTypes: () => [{ status: 'resolved' }, { severity: 3 }, { ownerId: 'nope' }], missing: {}, success: 200 },
+  { route: 'POST /api/v1/incidents/{id}/events', params: (f) => ({ id: f.params.incidentId }), valid: (f) => ({ eventIds: [f.params.ledgerEventId] }), wrongTypes: () => [{ eventIds: [] }, { eventIds: 'x' }, { eventIds: ['nope'] }], missing: {}, success: 200 },
+  { route: 'POST /api/v1/incidents/{id}/notes', params: (f) => ({ id: f.params.incidentId }), valid: () => ({ text: 'Called the user.' }), wrongTypes: () => [{ text: 5 }, { text: '' }, { text: '  ' }], missing: {}, success: 201 },
+  { route: 'POST /api/v1/incidents/{id}/resolve', params: (f) => ({ id: f.params.resolvableIncidentId }), valid: () => ({ resolution: 'Revoked.', rootCause: 'Skipped the approval step.' }), wrongTypes: () => [{ resolution: 5, rootCause: 'c' }, { resolution: '', rootCause: 'c' }], missing: { resolution: 'r' }, success: 200 },
 ];
 
 const OVERSIZE = 'x'.repeat(257 * 1024);
@@ -607,11 +627,21 @@ for (const dialect of DIALECTS) {
       const openFindings = (await ok(s, 200, 'GET', '/api/v1/findings?status=open')).items;
       const ackFinding = openFindings.find((x: any) => x.type === 'grant_without_approval');
       const resolveFinding = openFindings.find((x: any) => x.type === 'api_key_without_expiry');
+      // Two alerts (privileged grants without approval, found by a scan) and two incidents.
+      await createRole(s, 'acme', 'detect-priv', { privileged: true });
+      await grantRole(s, 'acme', 'detect-priv', keep.id);
+      await grantRole(s, 'acme', 'detect-priv', approver.id);
+      await s.rt.detections.scan();
+      const [alert, closableAlert] = (await ok(s, 200, 'GET', '/api/v1/alerts')).items;
+      const incident = await ok(s, 201, 'POST', '/api/v1/incidents', { title: 'Open one', severity: 'low', ownerId: keep.id, summary: 'to change' });
+      const resolvable = await ok(s, 201, 'POST', '/api/v1/incidents', { title: 'To resolve', severity: 'low', ownerId: keep.id, summary: 'to resolve' });
+      const ledgerEventId = (await s.rt.ledger.listEvents({}, { limit: 1 })).events[0].id;
       f = {
         memberToKeep: keep.id,
         nonMember: outsider.id,
         params: { keyId: key.id, leaverId: leaver.id, serviceAccountId: sa.id, doomedServiceAccountId: doomed.id, keyedServiceAccountId: keyed.id, rotatableCredentialId: rotatable.credential.id, revocableCredentialId: revocable.credential.id, assignmentId: assignment.id, eligibilityId: eligibility.id, invitationId: invitation.invitation.id, unverifiedId: unverified.id, factorId: factor.factorId, sessionId: session.session.id, applicationId: application.application.id, disposableApplicationId: disposable.application.id, leavingId: leaving.id, goneId: gone.id, hrSourceId: hrSource.source.id, disposableHrSourceId: disposableHrSource.source.id, directoryId: directory.id, disabledDirectoryId: toDisable.id, revocableTokenId: scimToken.tokenInfo.id, disposableMappingId: disposableMapping.id,
-          idpCertificate: idpCert, nextIdpCertificate: nextIdpCert, connectionId: connection.id, disposableConnectionId: disposableConnection.id, twoCertificateConnectionId: twoCertificates.id, removableFingerprint: twoCertificates.saml.certificates[1].fingerprint, disposableSsoMappingId: disposableSsoMapping.id, domainId: domain.id, verifiedDomainId: verifiedDomain.id, disposableDomainId: disposableDomain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, disposableWebhookId: disposableWebhook.webhook.id, pendingRequestId: pendingRequest.id, reviewId: review.id, ackFindingId: ackFinding.id, resolveFindingId: resolveFinding.id, destinationId: destination.destination.id, disposableDestinationId: disposableDestination.destination.id },
+          idpCertificate: idpCert, nextIdpCertificate: nextIdpCert, connectionId: connection.id, disposableConnectionId: disposableConnection.id, twoCertificateConnectionId: twoCertificates.id, removableFingerprint: twoCertificates.saml.certificates[1].fingerprint, disposableSsoMappingId: disposableSsoMapping.id, domainId: domain.id, verifiedDomainId: verifiedDomain.id, disposableDomainId: disposableDomain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, disposableWebhookId: disposableWebhook.webhook.id, pendingRequestId: pendingRequest.id, reviewId: review.id, ackFindingId: ackFinding.id, resolveFindingId: resolveFinding.id, destinationId: destination.destination.id, disposableDestinationId: disposableDestination.destination.id,
+          alertId: alert.id, closableAlertId: closableAlert.id, incidentId: incident.id, resolvableIncidentId: resolvable.id, ledgerEventId },
       };
       doc = (await s.request('GET', '/api/v1/openapi.json')).json();
     });

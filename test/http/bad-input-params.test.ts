@@ -61,6 +61,13 @@ const PASSABLE_BODY: Record<string, unknown> = {
   'POST /api/v1/siem-destinations': { name: 'never', kind: 'webhook', config: { url: 'https://never.test/hook' } },
   'PATCH /api/v1/siem-destinations/{id}': { name: 'N' },
   'POST /api/v1/siem-destinations/{id}/rewind': { fromSeq: 0 },
+  'POST /api/v1/alerts/{id}/acknowledge': {},
+  'POST /api/v1/alerts/{id}/close': { disposition: 'benign' },
+  'POST /api/v1/incidents': { title: 't', severity: 'low', ownerId: '00000000-0000-7000-8000-000000000000', summary: 's' },
+  'PATCH /api/v1/incidents/{id}': { severity: 'low' },
+  'POST /api/v1/incidents/{id}/events': { eventIds: ['00000000-0000-7000-8000-000000000000'] },
+  'POST /api/v1/incidents/{id}/notes': { text: 'n' },
+  'POST /api/v1/incidents/{id}/resolve': { resolution: 'r', rootCause: 'c' },
 };
 
 /** Query strings a route requires, so that a GET with good parameters can succeed. */
@@ -149,6 +156,14 @@ for (const dialect of DIALECTS) {
       await ok(s, 201, 'POST', '/api/v1/siem-destinations', { name: 'Archive', kind: 'webhook', config: { url: 'https://archive.acme.test/ingest' } });
       // Two access reviews (each with u1's two assignments), so those lists have items to page through.
       const review = await ok(s, 201, 'POST', '/api/v1/organizations/acme/access-reviews', { name: 'Q1', ownerId: u1.id, dueAt: '2099-01-01T00:00:00.000Z' });
+      // Two alerts (privileged grants without approval, found by a scan) and two incidents, so those lists have items to page through.
+      await createRole(s, 'acme', 'detect-priv', { privileged: true });
+      await grantRole(s, 'acme', 'detect-priv', u1.id);
+      await grantRole(s, 'acme', 'detect-priv', u2.id);
+      await s.rt.detections.scan();
+      const [alert] = (await ok(s, 200, 'GET', '/api/v1/alerts')).items;
+      const incident = await ok(s, 201, 'POST', '/api/v1/incidents', { title: 'One', severity: 'low', ownerId: u1.id, summary: 's' });
+      await ok(s, 201, 'POST', '/api/v1/incidents', { title: 'Two', severity: 'low', ownerId: u1.id, summary: 's' });
       await ok(s, 201, 'POST', '/api/v1/organizations/acme/access-reviews', { name: 'Q2', ownerId: u1.id, dueAt: '2099-01-01T00:00:00.000Z' });
       const viewerRole = await ok(s, 200, 'GET', '/api/v1/organizations/acme/roles/viewer');
       const editorRole = await ok(s, 200, 'GET', '/api/v1/organizations/acme/roles/editor');
@@ -164,7 +179,7 @@ for (const dialect of DIALECTS) {
       await s.rt.findings.evaluate();
       const [finding] = (await ok(s, 200, 'GET', '/api/v1/findings?limit=1')).items;
       const cp = await s.rt.sequencer.integrateAll();
-      good = { findingId: finding.id, org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eligibilityId: eligibility.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id, hrSourceId: hrSource.source.id, directoryId: directory.id, otherDirectoryId: otherDirectory.id, tokenId: scimToken.tokenInfo.id, mappingId: mapping.id, connectionId: connection.id, otherConnectionId: otherConnection.id, ssoMappingId: ssoMapping.id, fingerprint: connection.saml.certificates[0].fingerprint, domainId: domain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, requestId: requestIds[0], reviewId: review.id, destinationId: destination.destination.id };
+      good = { findingId: finding.id, org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eligibilityId: eligibility.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id, hrSourceId: hrSource.source.id, directoryId: directory.id, otherDirectoryId: otherDirectory.id, tokenId: scimToken.tokenInfo.id, mappingId: mapping.id, connectionId: connection.id, otherConnectionId: otherConnection.id, ssoMappingId: ssoMapping.id, fingerprint: connection.saml.certificates[0].fingerprint, domainId: domain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, requestId: requestIds[0], reviewId: review.id, destinationId: destination.destination.id, alertId: alert.id, incidentId: incident.id };
       cursors = {
         organization: (await ok(s, 200, 'GET', '/api/v1/organizations?limit=1')).nextCursor,
         events: (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).nextCursor,
@@ -211,6 +226,10 @@ for (const dialect of DIALECTS) {
                                 ? good.reviewId
                               : route.path.includes('siem-destinations')
                                 ? good.destinationId
+                              : route.path.startsWith('/api/v1/alerts')
+                                ? good.alertId
+                              : route.path.startsWith('/api/v1/incidents')
+                                ? good.incidentId
                                 : good.id;
       return { ...good, id, ...(route.path.includes('sso-connections') ? { mappingId: good.ssoMappingId } : {}) };
     };
@@ -247,7 +266,7 @@ for (const dialect of DIALECTS) {
 
     it('every list refuses a bad limit, an unknown query parameter and a cursor it did not issue', async () => {
       const lists = API_ROUTES.filter((r) => r.paged);
-      expect(lists.length).toBe(23);
+      expect(lists.length).toBe(26);
       for (const route of lists) {
         const base = fillPath(route.path, goodParams(route));
         for (const q of ['limit=abc', 'limit=0', 'limit=201', 'limit=1.5', 'limit=', 'unknown=1']) await refused(route, `${base}?${q}`, 400, 'request.invalid');
@@ -305,6 +324,10 @@ for (const dialect of DIALECTS) {
         ['GET /api/v1/organizations/{org}/access-reviews/{id}/items', `/api/v1/organizations/acme/access-reviews/${good.reviewId}/items?reviewerId=nope`],
         ['GET /api/v1/organizations/{org}/access-reviews/{id}/report', `/api/v1/organizations/acme/access-reviews/${good.reviewId}/report?format=xlsx`],
         ['GET /api/v1/organizations/{org}/access-reviews/{id}/report', `/api/v1/organizations/acme/access-reviews/${good.reviewId}/report?extra=1`],
+        ['GET /api/v1/alerts', '/api/v1/alerts?status=gone'],
+        ['GET /api/v1/alerts', '/api/v1/alerts?rule=nope'],
+        ['GET /api/v1/alerts', `/api/v1/alerts?org=${'o'.repeat(65)}`],
+        ['GET /api/v1/incidents', '/api/v1/incidents?status=closed'],
       ];
       for (const [name, url] of cases) {
         const route = API_ROUTES.find((r) => routeName(r) === name)!;
@@ -435,6 +458,11 @@ for (const dialect of DIALECTS) {
           const [method, rest] = r.split(' ');
           return [`${method} /api/v1/siem-destinations/${rest}`, { id: none }, 404, 'stream.destination_not_found'];
         }),
+        ...['GET /api/v1/alerts/{id}', 'POST /api/v1/alerts/{id}/acknowledge', 'POST /api/v1/alerts/{id}/close'].map((name): [string, Record<string, string>, number, string] => [name, { id: none }, 404, 'alert.not_found']),
+        ...['GET', 'PATCH', 'POST events', 'POST notes', 'POST resolve'].map((r): [string, Record<string, string>, number, string] => {
+          const [method, rest] = r.split(' ');
+          return [`${method} /api/v1/incidents/{id}${rest ? `/${rest}` : ''}`, { id: none }, 404, 'incident.not_found'];
+        }),
       ];
       for (const [name, params, status, code] of cases) {
         const route = API_ROUTES.find((r) => routeName(r) === name)!;
@@ -445,6 +473,8 @@ for (const dialect of DIALECTS) {
       await refused(mfaStatus, `/api/v1/users/${good.id}/mfa-status?org=globex`, 404, 'membership.not_found');
       const findings = API_ROUTES.find((r) => routeName(r) === 'GET /api/v1/findings')!;
       await refused(findings, '/api/v1/findings?org=no-such-org', 404, 'organization.not_found');
+      await refused(API_ROUTES.find((r) => routeName(r) === 'GET /api/v1/alerts')!, '/api/v1/alerts?org=no-such-org', 404, 'organization.not_found');
+      await refused(API_ROUTES.find((r) => routeName(r) === 'GET /api/v1/incidents')!, '/api/v1/incidents?org=no-such-org', 404, 'organization.not_found');
     });
 
     /** SSO references that do not exist, or belong to another organization or connection. */

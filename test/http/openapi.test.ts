@@ -155,6 +155,17 @@ const DOMAIN_STATUSES: Record<string, number[]> = {
   'POST /api/v1/siem-destinations/{id}/rewind': [404, 422],
   'POST /api/v1/siem-destinations/{id}/rotate-secret': [404, 409],
   'GET /api/v1/siem-destinations/{id}/health': [404],
+  'GET /api/v1/alerts': [404],
+  'GET /api/v1/alerts/{id}': [404],
+  'POST /api/v1/alerts/{id}/acknowledge': [404, 409],
+  'POST /api/v1/alerts/{id}/close': [404, 409],
+  'POST /api/v1/incidents': [404, 422],
+  'GET /api/v1/incidents': [404],
+  'GET /api/v1/incidents/{id}': [404],
+  'PATCH /api/v1/incidents/{id}': [404, 409, 422],
+  'POST /api/v1/incidents/{id}/events': [404, 409, 422],
+  'POST /api/v1/incidents/{id}/notes': [404, 409],
+  'POST /api/v1/incidents/{id}/resolve': [404, 409],
 };
 const QUERY_ONLY = new Set(['GET /api/v1/audit/events/{id}/proof', 'GET /api/v1/audit/consistency', 'GET /api/v1/mail/outbox']);
 

@@ -217,6 +217,7 @@ for (const dialect of DIALECTS) {
         'access.reviews.remind',
         'monitor.findings.evaluate_changed',
         'monitor.findings.evaluate',
+        'monitor.detections.scan',
       ]);
       await notifyInCommand(note({ recipients: [] }));
       const tick = await s.rt.scheduler.tick();

@@ -100,6 +100,7 @@ const MUTABLE_TABLES = [
   'access_review_campaigns', 'access_review_items', 'access_review_signoffs', 'access_review_reminders',
   'monitor_findings',
   'siem_destinations',
+  'detection_alerts', 'detection_alert_events', 'incidents', 'incident_alerts', 'incident_events', 'incident_notes',
 ] as const;
 /** Tables without an `id` column, and the columns that order them. */
 const ORDER_BY: Partial<Record<(typeof MUTABLE_TABLES)[number], string>> = {
@@ -111,6 +112,9 @@ const ORDER_BY: Partial<Record<(typeof MUTABLE_TABLES)[number], string>> = {
   scheduler_jobs: 'name',
   access_review_signoffs: 'campaign_id, reviewer_id',
   access_review_reminders: 'org_id, reviewer_id',
+  detection_alert_events: 'alert_id, event_id',
+  incident_alerts: 'incident_id, alert_id',
+  incident_events: 'incident_id, event_id',
 };
 
 /** Every row of every mutable table, ordered, with api_keys.last_used_at left out (reads may touch it). */
