@@ -11,6 +11,8 @@ import { openDatabase } from '../../src/platform/database.ts';
 import { createRuntime, type Runtime } from '../../src/runtime.ts';
 import { systemContext } from '../../src/audit/event.ts';
 import { openCheckpoint } from '../../src/audit/checkpoint-note.ts';
+import { createRsyslog, type ReceivedMessage, type Rsyslog } from '../support/rsyslog.ts';
+import { parseCef } from '../support/cef-parser.ts';
 
 const ctx = systemContext('test', 'stream end to end');
 
@@ -38,12 +40,13 @@ const waitFor = async (what: string, check: () => Promise<boolean> | boolean, ti
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 for (const dialect of DIALECTS) {
-  describe(`the ledger streams to an HTTPS webhook through an outage and a restart, nothing lost, on ${dialect}`, () => {
+  describe(`the ledger streams to an HTTPS webhook and to a real rsyslog over TLS through outages and a restart, nothing lost, on ${dialect}`, () => {
     const pki = createTestPki();
     let database: TestDatabase;
     let dataDir: string;
     let config: Config;
     let receiver: TlsReceiver;
+    let rsyslog: Rsyslog;
     let secret = '';
     let badSignatures = 0;
     const runtimes: Runtime[] = [];
@@ -88,6 +91,8 @@ for (const dialect of DIALECTS) {
       dataDir = mkdtempSync(join(tmpdir(), 'keyledger-data-'));
       config = loadConfig({ KEYLEDGER_DATA_DIR: dataDir, KEYLEDGER_MASTER_KEY: randomBytes(32).toString('base64'), PORT: '0', KEYLEDGER_SEQUENCER_INTERVAL_MS: '200' });
       receiver = await startTlsReceiver(pki);
+      rsyslog = await createRsyslog();
+      await rsyslog.start();
       receiver.answer = (r: ReceivedRequest) => {
         if (!signatureValid(r.headers['keyledger-signature'], r.body, secret)) {
           badSignatures++;
@@ -99,6 +104,7 @@ for (const dialect of DIALECTS) {
     afterAll(async () => {
       for (const rt of [...runtimes]) await closeRuntime(rt);
       await receiver?.stop();
+      await rsyslog?.close();
       await database?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     });
@@ -111,6 +117,11 @@ for (const dialect of DIALECTS) {
       const destId = created.destination.id;
       const firstSeq = created.destination.health.cursorSeq + 1;
       const health = () => rt.streamDestinations.health(destId);
+      // The same ledger, as CEF over syslog/TLS, to a real rsyslogd.
+      const syslog = await rt.streamDestinations.create(ctx, { name: 'rsyslog', kind: 'syslog_tls', config: { host: rsyslog.host, port: rsyslog.port, caCertificate: rsyslog.caPem, serverName: rsyslog.serverName, format: 'cef', batchSize: 50 } });
+      const syslogId = syslog.destination.id;
+      const syslogFirstSeq = syslog.destination.health.cursorSeq + 1;
+      const syslogHealth = () => rt.streamDestinations.health(syslogId);
 
       // 1. A healthy receiver gets each event well under a second after its append.
       const phase1 = await appendSteadily(rt, org.id, 60);
@@ -121,19 +132,25 @@ for (const dialect of DIALECTS) {
       const lags = phase1.map((p) => arrival.get(p.seq)! - p.at).sort((a, b) => a - b);
       expect(lags[Math.floor(lags.length * 0.99)]).toBeLessThan(1000);
 
-      // 2. The receiver goes away: deliveries fail, health shows the lag and the error, one `failing` event.
+      // 2. Both receivers go away: deliveries fail, health shows the lag and the error, one `failing` event each.
       await receiver.stop();
+      await rsyslog.stop();
       const phase2 = await appendSteadily(rt, org.id, 30);
-      await waitFor('failures', async () => (await health()).consecutiveFailures >= 2);
+      await waitFor('failures', async () => (await health()).consecutiveFailures >= 2 && (await syslogHealth()).consecutiveFailures >= 2);
       const failing = await health();
       expect(failing).toMatchObject({ status: 'failing', lastError: expect.any(String), lastErrorAt: expect.any(String), nextAttemptAt: expect.any(String) });
       expect(failing.lagEvents).toBeGreaterThanOrEqual(phase2.length);
       expect(failing.lagSeconds).toBeGreaterThan(0);
-      const failingEvents = () => rt.database.db.selectFrom('audit_events').select(['body']).where('action', '=', 'stream.destination.failing').execute();
+      const eventsFor = async (action: string, id: string) =>
+        (await rt.database.db.selectFrom('audit_events').select(['body']).where('action', '=', action).execute()).filter((r) => (JSON.parse(r.body) as { targets: Array<{ id: string }> }).targets.some((t) => t.id === id));
+      const failingEvents = () => eventsFor('stream.destination.failing', destId);
+      expect((await syslogHealth()).status).toBe('failing');
+      expect((await eventsFor('stream.destination.failing', syslogId)).length).toBe(1);
       expect((await failingEvents()).length).toBe(1);
 
-      // 3. It comes back; more events are appended and this runtime closes mid-stream.
+      // 3. They come back; more events are appended and this runtime closes mid-stream.
       await receiver.start();
+      await rsyslog.start();
       const phase3 = await appendSteadily(rt, org.id, 20, 0);
       const atClose = await health();
       await closeRuntime(rt);
@@ -145,7 +162,7 @@ for (const dialect of DIALECTS) {
       await waitFor('everything delivered and a checkpoint for the head', async () => {
         const h = await health();
         const top = await head(rt);
-        return h.cursorSeq === top && (await receivedBatches(rt)).some((b) => b.checkpoints.some((c) => c.size === top + 1));
+        return h.cursorSeq === top && (await syslogHealth()).cursorSeq === top && (await receivedBatches(rt)).some((b) => b.checkpoints.some((c) => c.size === top + 1));
       });
 
       const batches = await receivedBatches(rt);
@@ -185,10 +202,32 @@ for (const dialect of DIALECTS) {
 
       // The outage is one `failing` and one `recovered` event, and the destination is healthy again.
       expect((await failingEvents()).length).toBe(1);
-      const recovered = await rt.database.db.selectFrom('audit_events').select(['body']).where('action', '=', 'stream.destination.recovered').execute();
+      const recovered = await eventsFor('stream.destination.recovered', destId);
       expect(recovered.length).toBe(1);
       expect(JSON.parse(recovered[0].body).data).toMatchObject({ kind: 'webhook', failedAttempts: expect.any(Number) });
       expect(await health()).toMatchObject({ status: 'healthy', consecutiveFailures: 0, lagEvents: 0 });
+
+      // rsyslog, stopped and started again, holds every seq from its destination's start to the head (CEF, seq in the
+      // structured data and in cn1), in ascending runs; a seq twice only where a batch was resent, and signed checkpoints.
+      const top2 = await head(rt);
+      const messages = await rsyslog.waitForLines(top2 - syslogFirstSeq + 1);
+      const seqOfMessage = (m: ReceivedMessage) => Number(/ seq="(\d+)"/.exec(m.structuredData)?.[1] ?? NaN);
+      const eventMessages = messages.filter((m) => m.msgId === 'ledger-event');
+      for (const m of eventMessages) expect(parseCef(m.msg).extension.cn1).toBe(String(seqOfMessage(m)));
+      const syslogSeen = new Set(eventMessages.map(seqOfMessage));
+      const syslogMissing = [];
+      for (let seq = syslogFirstSeq; seq <= top2; seq++) if (!syslogSeen.has(seq)) syslogMissing.push(seq);
+      expect(syslogMissing).toEqual([]);
+      expect(eventMessages.filter((m) => seqOfMessage(m) < syslogFirstSeq)).toEqual([]);
+      const cpMessages = messages.filter((m) => m.msgId === 'ledger-checkpoint');
+      expect(cpMessages.length).toBeGreaterThan(0);
+      for (const m of cpMessages) {
+        const cef = parseCef(m.msg).extension;
+        expect(openCheckpoint(cef.msg, rt.signer.verifierKey).size).toBe(Number(cef.cn1));
+      }
+      expect((await eventsFor('stream.destination.failing', syslogId)).length).toBe(1);
+      expect((await eventsFor('stream.destination.recovered', syslogId)).length).toBe(1);
+      expect(await syslogHealth()).toMatchObject({ status: 'healthy', consecutiveFailures: 0, lagEvents: 0 });
     });
   });
 }
