@@ -6,27 +6,9 @@ import { idpCertificatePem, samlBody } from '../support/sso-admin.ts';
 import { systemContext } from '../../src/audit/event.ts';
 import { API_ROUTES, expectDocumentedStatus, fillPath, findRoute, routeName } from './api-routes.ts';
 import { DEFAULT_SESSION_POLICY } from '../../src/sessions/session-policy.ts';
+import type { BodyCase, Fixtures } from './body-case.ts';
+import { MONITORING_BODY_CASES } from './monitoring-body-cases.ts';
 
-type Body = Record<string, unknown>;
-interface Fixtures {
-  params: Record<string, string>;
-  memberToKeep: string;
-  nonMember: string;
-}
-
-/**
- * One row per endpoint that takes a body (or may be sent one): a body that
- * would succeed, bodies of the wrong types, one missing a required field, and
- * the status the good body gets once every bad one was refused.
- */
-interface BodyCase {
-  route: string;
-  params: (f: Fixtures) => Record<string, string>;
-  valid: ((f: Fixtures) => Body) | null;
-  wrongTypes: (f: Fixtures) => Body[];
-  missing: Body | null;
-  success: number;
-}
 
 const BODY_CASES: BodyCase[] = [
   {
@@ -460,44 +442,6 @@ const BODY_CASES: BodyCase[] = [
   { route: 'POST /api/v1/organizations/{org}/notification-webhooks/{id}/rotate-secret', params: (f) => ({ org: 'acme', id: f.params.webhookId }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
   { route: 'DELETE /api/v1/organizations/{org}/notification-webhooks/{id}', params: (f) => ({ org: 'acme', id: f.params.disposableWebhookId }), valid: null, wrongTypes: () => [], missing: null, success: 204 },
   {
-    route: 'POST /api/v1/siem-destinations',
-    params: () => ({}),
-    valid: () => ({ name: 'SOC', kind: 'webhook', config: { url: 'https://siem.acme.test/ingest', batchSize: 100 }, filter: { actionPrefixes: ['authn.'] } }),
-    wrongTypes: () => [
-      { name: 5, kind: 'webhook', config: { url: 'https://siem.acme.test/' } },
-      { name: '', kind: 'webhook', config: { url: 'https://siem.acme.test/' } },
-      { name: 'x', kind: 'kafka', config: { url: 'https://siem.acme.test/' } },
-      { name: 'x', kind: 'webhook', config: 'https://siem.acme.test/' },
-      { name: 'x', kind: 'webhook', config: { url: 'https://siem.acme.test/', batchSize: 0 } },
-      { name: 'x', kind: 'webhook', config: { url: 'https://siem.acme.test/', secret: 'mine' } },
-      { name: 'x', kind: 'syslog_tls', config: { host: 'siem.acme.test', port: 0 } },
-      { name: 'x', kind: 'webhook', config: { url: 'https://siem.acme.test/' }, filter: { actionPrefixes: 'authn.' } },
-      { name: 'x', kind: 'webhook', config: { url: 'https://siem.acme.test/' }, filter: { actionPrefixes: ['Authn.'] } },
-    ],
-    missing: { name: 'x', config: { url: 'https://siem.acme.test/' } },
-    success: 201,
-  },
-  {
-    route: 'PATCH /api/v1/siem-destinations/{id}',
-    params: (f) => ({ id: f.params.destinationId }),
-    valid: () => ({ name: 'SOC renamed', filter: { actionPrefixes: ['access.'] } }),
-    wrongTypes: () => [{ name: 5 }, { name: '' }, { config: { batchSize: 'ten' } }, { filter: { orgIds: 'acme' } }, { kind: 'splunk_hec' }],
-    missing: {},
-    success: 200,
-  },
-  { route: 'DELETE /api/v1/siem-destinations/{id}', params: (f) => ({ id: f.params.disposableDestinationId }), valid: null, wrongTypes: () => [], missing: null, success: 204 },
-  { route: 'POST /api/v1/siem-destinations/{id}/pause', params: (f) => ({ id: f.params.destinationId }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
-  { route: 'POST /api/v1/siem-destinations/{id}/resume', params: (f) => ({ id: f.params.destinationId }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
-  {
-    route: 'POST /api/v1/siem-destinations/{id}/rewind',
-    params: (f) => ({ id: f.params.destinationId }),
-    valid: () => ({ fromSeq: 0 }),
-    wrongTypes: () => [{ fromSeq: -1 }, { fromSeq: 'zero' }, { fromSeq: 1.5 }, { fromSeq: null }],
-    missing: {},
-    success: 200,
-  },
-  { route: 'POST /api/v1/siem-destinations/{id}/rotate-secret', params: (f) => ({ id: f.params.destinationId }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
-  {
     route: 'POST /api/v1/organizations/{org}/access-reviews',
     params: () => ({ org: 'acme' }),
     valid: (f) => ({ name: 'Q3 review', ownerId: f.memberToKeep, dueAt: '2099-01-01T00:00:00.000Z', applyMode: 'on_decision' }),
@@ -512,47 +456,7 @@ const BODY_CASES: BodyCase[] = [
     success: 201,
   },
   { route: 'POST /api/v1/organizations/{org}/access-reviews/{id}/close', params: (f) => ({ org: 'acme', id: f.params.reviewId }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
-  {
-    route: 'POST /api/v1/findings/{id}/acknowledge',
-    params: (f) => ({ id: f.params.ackFindingId }),
-    valid: () => ({ note: 'looking into it' }),
-    wrongTypes: () => [{ note: 5 }, { note: '' }, { note: 'x'.repeat(2001) }],
-    missing: {},
-    success: 200,
-  },
-  {
-    route: 'POST /api/v1/findings/{id}/resolve',
-    params: (f) => ({ id: f.params.resolveFindingId }),
-    valid: () => ({ resolution: 'risk_accepted', note: 'vendor key, rotated by hand', acceptedUntil: new Date(Date.now() + 30 * 86_400_000).toISOString() }),
-    wrongTypes: () => [
-      { resolution: 'ignored', note: 'n' },
-      { resolution: 'fixed', note: 5 },
-      { resolution: 'fixed', note: '' },
-      { resolution: 'risk_accepted', note: 'n', acceptedUntil: 'next year' },
-    ],
-    missing: { note: 'no resolution' },
-    success: 200,
-  },
-  { route: 'POST /api/v1/alerts/{id}/acknowledge', params: (f) => ({ id: f.params.alertId }), valid: () => ({ note: 'looking' }), wrongTypes: () => [{ note: 5 }, { note: '' }, { note: '   ' }], missing: null, success: 200 },
-  { route: 'POST /api/v1/alerts/{id}/close', params: (f) => ({ id: f.params.closableAlertId }), valid: () => ({ disposition: 'benign' }), wrongTypes: () => [{ disposition: 'maybe' }, { disposition: 'benign', note: 7 }], missing: { note: 'no disposition' }, success: 200 },
-  {
-    route: 'POST /api/v1/incidents',
-    params: () => ({}),
-    valid: (f) => ({ title: 'Suspicious grant', severity: 'high', ownerId: f.memberToKeep, alertIds: [f.params.alertId], summary: 'A privileged grant without approval.' }),
-    wrongTypes: (f) => [
-      { title: 5, severity: 'high', ownerId: f.memberToKeep, summary: 's' },
-      { title: 't', severity: 'severe', ownerId: f.memberToKeep, summary: 's' },
-      { title: 't', severity: 'high', ownerId: 'nope', summary: 's' },
-      { title: 't', severity: 'high', ownerId: f.memberToKeep, alertIds: 'x', summary: 's' },
-      { title: 't', severity: 'high', ownerId: f.memberToKeep, summary: '' },
-    ],
-    missing: { title: 'no owner', severity: 'high', summary: 's' },
-    success: 201,
-  },
-  { route: 'PATCH /api/v1/incidents/{id}', params: (f) => ({ id: f.params.incidentId }), valid: () => ({ status: 'investigating' }), wrongTypes: () => [{ status: 'resolved' }, { severity: 3 }, { ownerId: 'nope' }], missing: {}, success: 200 },
-  { route: 'POST /api/v1/incidents/{id}/events', params: (f) => ({ id: f.params.incidentId }), valid: (f) => ({ eventIds: [f.params.ledgerEventId] }), wrongTypes: () => [{ eventIds: [] }, { eventIds: 'x' }, { eventIds: ['nope'] }], missing: {}, success: 200 },
-  { route: 'POST /api/v1/incidents/{id}/notes', params: (f) => ({ id: f.params.incidentId }), valid: () => ({ text: 'Called the user.' }), wrongTypes: () => [{ text: 5 }, { text: '' }, { text: '  ' }], missing: {}, success: 201 },
-  { route: 'POST /api/v1/incidents/{id}/resolve', params: (f) => ({ id: f.params.resolvableIncidentId }), valid: () => ({ resolution: 'Revoked.', rootCause: 'Skipped the approval step.' }), wrongTypes: () => [{ resolution: 5, rootCause: 'c' }, { resolution: '', rootCause: 'c' }], missing: { resolution: 'r' }, success: 200 },
+  ...MONITORING_BODY_CASES,
 ];
 
 const OVERSIZE = 'x'.repeat(257 * 1024);
