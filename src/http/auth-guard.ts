@@ -16,15 +16,7 @@ declare module 'fastify' {
  * usable key learns nothing about the contract and costs no parsing.
  */
 export function requireScope(apiKeys: ApiKeyService, scope: Scope) {
-  return async function checkApiKey(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-    const header = request.headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match) throw new KeyledgerError('auth.unauthenticated', 'send an API key as "Authorization: Bearer kl_key_…"');
-    const principal = await apiKeys.authenticate(match[1]);
-    if (!principal) throw new KeyledgerError('auth.unauthenticated', 'the API key is unknown, expired or revoked');
-    if (!principal.scopes.has(scope)) throw new KeyledgerError('auth.forbidden', `this endpoint needs scope "${scope}", which the API key does not hold`);
-    request.principal = principal;
-  };
+  return requireAnyScope(apiKeys, [scope]);
 }
 
 /** Who is acting and from where, for the ledger. */
@@ -49,7 +41,10 @@ export function requireAnyScope(apiKeys: ApiKeyService, scopes: readonly Scope[]
     if (!match) throw new KeyledgerError('auth.unauthenticated', 'send an API key as "Authorization: Bearer kl_key_…"');
     const principal = await apiKeys.authenticate(match[1]);
     if (!principal) throw new KeyledgerError('auth.unauthenticated', 'the API key is unknown, expired or revoked');
-    if (!scopes.some((s) => principal.scopes.has(s))) throw new KeyledgerError('auth.forbidden', `this endpoint needs one of the scopes ${scopes.map((s) => `"${s}"`).join(', ')}, which the API key does not hold`);
+    if (!scopes.some((s) => principal.scopes.has(s))) {
+      const needed = scopes.length === 1 ? `scope "${scopes[0]}"` : `one of the scopes ${scopes.map((s) => `"${s}"`).join(', ')}`;
+      throw new KeyledgerError('auth.forbidden', `this endpoint needs ${needed}, which the API key does not hold`);
+    }
     request.principal = principal;
   };
 }

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { EventSchema } from '../../audit/routes.ts';
 import { Nullable, PageQuery, Timestamp, Uuid } from '../../http/schemas.ts';
 
 const Actor = Type.Object({ type: Type.String(), id: Type.String() });
@@ -26,19 +27,8 @@ export const FindingSchema = Type.Object({
   closeReason: Nullable(Type.String()),
 });
 
-const TimelineEvent = Type.Object({
-  id: Uuid,
-  seq: Type.Integer(),
-  time: Timestamp,
-  action: Type.String(),
-  outcome: Type.String(),
-  actor: Type.Object({ type: Type.String(), id: Type.String(), display: Type.String() }),
-  org: Nullable(Type.String()),
-  targets: Type.Array(Type.Object({ type: Type.String(), id: Type.String(), display: Type.Optional(Type.String()) })),
-  context: Type.Object({}, { additionalProperties: true }),
-  data: Type.Object({}, { additionalProperties: true }),
-  v: Type.Integer(),
-});
+/** A transition of the finding as the ledger recorded it. */
+const TimelineEvent = EventSchema;
 
 export const FindingWithTimelineSchema = Type.Object({ ...FindingSchema.properties, timeline: Type.Array(TimelineEvent, { description: 'the ledger events of its transitions, in ledger order' }) });
 
