@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Runtime } from '../runtime.ts';
 import { pingDatabase } from '../platform/database.ts';
 import { pendingMigrations } from '../platform/migrations/index.ts';
+import { monitorGauges } from '../monitor/metrics.ts';
 
 /**
  * /healthz: the process is up (for restarts). /readyz: it can serve — the
@@ -34,6 +35,7 @@ export function healthRoutes(rt: Runtime): FastifyPluginAsync {
         { name: 'keyledger_ledger_unsequenced_events', help: 'Events appended but not yet covered by a signed checkpoint.', value: events - treeSize },
         { name: 'keyledger_process_resident_memory_bytes', help: 'Resident memory of this process.', value: process.memoryUsage().rss },
         ...(await rt.streamDestinations.metricGauges()),
+        ...(await monitorGauges(db)),
       ]);
       return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
     });

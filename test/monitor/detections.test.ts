@@ -71,6 +71,9 @@ for (const dialect of DIALECTS) {
       const raised = (await raisedFor(alert.id))[0];
       expect(raised).toMatchObject({ actor: { type: 'system', id: 'detections' }, data: { rule: 'brute_force', subject: users.ada, eventCount: 8 } });
       expect(raised.data.eventIds).toEqual(detail.events.map((e: { id: string }) => e.id));
+      // /metrics counts the open alert by rule and severity.
+      const metrics = (await s.request('GET', '/metrics', { key: null })).body;
+      expect(Number(/^keyledger_alerts_open\{rule="brute_force",severity="high"\} (\d+)$/m.exec(metrics)?.[1] ?? 0)).toBeGreaterThanOrEqual(1);
     });
 
     it('brute force stays quiet on a user who mistypes twice and then signs in', async () => {

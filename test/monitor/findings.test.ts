@@ -119,10 +119,18 @@ for (const dialect of DIALECTS) {
       expect(open).toMatchObject({ orgId: null, severity: 'high', subject: { type: 'api_key', id: writer.apiKey.id } });
       expect(await liveOf('api_key_without_expiry', reader.apiKey.id)).toBeUndefined();
       expect(await liveOf('api_key_without_expiry', expiring.apiKey.id)).toBeUndefined();
+      const openKeyFindings = async () => {
+        const text = (await s.request('GET', '/metrics', { key: null })).body;
+        return Number(/^keyledger_findings_open\{type="api_key_without_expiry",severity="high"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+      };
+      const before = await openKeyFindings();
+      expect(before).toBeGreaterThanOrEqual(1);
 
       await ok(s, 200, 'POST', `/api/v1/api-keys/${writer.apiKey.id}/revoke`);
       await s.rt.findings.evaluateChanged();
       expect((await ok(s, 200, 'GET', `/api/v1/findings/${open.id}`)).status).toBe('closed');
+      // /metrics counts what is open now.
+      expect(await openKeyFindings()).toBe(before - 1);
     });
 
     it('deprovisioning_sla_breach records a late removal as historical: it never closes by itself, and a resolution ends it for good', async () => {
