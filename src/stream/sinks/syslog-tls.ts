@@ -18,7 +18,16 @@ export interface SyslogTlsConfig {
   facility?: number;
   /** Longest a batch may take from connecting to the receiver's close; default 30 s. */
   timeoutMs?: number;
+  /**
+   * After a failed delivery, what was delivered in this many milliseconds
+   * before the failure is sent again ahead of the next batch; default 30 s
+   * (see `createSyslogTlsSink`).
+   */
+  replayWindowMs?: number;
 }
+
+/** The most frames kept for a replay after a failure. */
+const REPLAY_MAX_FRAMES = 20_000;
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -46,11 +55,22 @@ export class SyslogDeliveryError extends Error {
  * half-close, and rejects on any error, reset, early close or timeout; the
  * caller then retries the whole batch (duplicates are possible, loss is not;
  * receivers deduplicate by the event id in the structured data).
+ *
+ * A clean close proves the receiver read the batch, not that it kept it: a
+ * receiver told to stop may close its connections cleanly with what it read
+ * still in memory, and drop it. So after a failure, everything this sink
+ * delivered within `replayWindowMs` before it is sent again ahead of the next
+ * batch (once), covering what a receiver that was going away may have lost.
  */
 export function createSyslogTlsSink(config: SyslogTlsConfig, deps: { logger?: Logger } = {}): Sink {
   const serverName = config.serverName ?? config.host;
   const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const open = new Set<TLSSocket>();
+  const replayWindowMs = config.replayWindowMs ?? 30_000;
+  /** Frames delivered lately (with when), kept for a replay after the next failure. */
+  let recent: Array<{ at: number; frame: Buffer }> = [];
+  /** Frames to send again ahead of the next batch: those delivered shortly before a failure. */
+  let replay: Buffer[] = [];
 
   function sendBatch(payload: Buffer): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -110,14 +130,24 @@ export function createSyslogTlsSink(config: SyslogTlsConfig, deps: { logger?: Lo
     async deliver(batch: StreamRecord[]): Promise<void> {
       if (batch.length === 0) return;
       const frames = batch.map((record) => frameOctetCounted(formatSyslogMessage(record, { format: config.format, facility: config.facility, hostname: config.hostname, appName: config.appName })));
-      const payload = Buffer.concat(frames);
+      const payload = Buffer.concat([...replay, ...frames]);
       try {
         await sendBatch(payload);
       } catch (err) {
-        deps.logger?.warn({ err, host: config.host, port: config.port, records: batch.length }, 'syslog batch not delivered');
+        // A receiver that stops can have read a batch (and closed cleanly) without writing it. What it was sent just
+        // before it went away is sent again with the next batch: duplicates, never a gap.
+        if (replay.length === 0) {
+          const since = Date.now() - replayWindowMs;
+          replay = recent.filter((r) => r.at >= since).map((r) => r.frame);
+          recent = [];
+        }
+        deps.logger?.warn({ err, host: config.host, port: config.port, records: batch.length, replayed: replay.length }, 'syslog batch not delivered');
         throw err;
       }
-      deps.logger?.debug({ host: config.host, port: config.port, records: batch.length, bytes: payload.length }, 'syslog batch delivered');
+      const at = Date.now();
+      recent = [...recent.filter((r) => r.at >= at - replayWindowMs), ...frames.map((frame) => ({ at, frame }))].slice(-REPLAY_MAX_FRAMES);
+      deps.logger?.debug({ host: config.host, port: config.port, records: batch.length, replayed: replay.length, bytes: payload.length }, 'syslog batch delivered');
+      replay = [];
     },
     async close(): Promise<void> {
       for (const socket of open) socket.destroy();
