@@ -50,6 +50,8 @@ export async function startServer(given: Config, options: { json: boolean }): Pr
     closing = true;
     rt.logger.info({ signal }, 'shutting down');
     await app.close();
+    // Everything that appends in the background stops first (a running job finishes), so the last checkpoint covers it all.
+    await rt.scheduler.stop();
     await rt.streamDelivery.stop();
     await rt.sequencer.stop();
     await rt.sequencer.integrateAll().catch((err) => rt.logger.error({ err }, 'final checkpoint failed'));
