@@ -337,6 +337,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         await delivery.stop();
         await lifecycle.stop();
         oidc.stop();
+        await oidc.settled();
         await seq.stop();
         await lockouts.close();
         await database.destroy();

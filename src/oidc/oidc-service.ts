@@ -121,8 +121,14 @@ export function createOidcService(deps: OidcServiceDeps) {
     return true;
   }
 
+  // The provider reports replays from inside its own request handling; the event is recorded beside it and tracked so shutdown waits for it.
+  const pending = new Set<Promise<void>>();
   function record(action: string, data: Record<string, unknown>, targets: Array<{ type: string; id: string; display?: string }> = []) {
-    runner.run(systemContext('oidc-provider', 'OpenID Connect provider'), async ({ record: rec }) => rec({ action, targets, data })).catch((err) => logger.error({ err, action }, 'could not record an OpenID Connect event'));
+    const done = runner
+      .run(systemContext('oidc-provider', 'OpenID Connect provider'), async ({ record: rec }) => rec({ action, targets, data }))
+      .then(() => undefined, (err) => logger.error({ err, action }, 'could not record an OpenID Connect event'))
+      .finally(() => pending.delete(done));
+    pending.add(done);
   }
 
   function build(privateJwks: Record<string, unknown>[]): Provider {
@@ -198,6 +204,10 @@ export function createOidcService(deps: OidcServiceDeps) {
     stop(): void {
       if (timer) clearInterval(timer);
       timer = null;
+    },
+    /** Resolves once every provider event recorded so far is in the ledger (or was logged as failed). */
+    async settled(): Promise<void> {
+      while (pending.size > 0) await Promise.all([...pending]);
     },
     /** The provider in force (rebuilt when the signing key changes). */
     provider(): Provider {

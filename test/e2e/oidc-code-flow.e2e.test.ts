@@ -115,6 +115,8 @@ for (const dialect of DIALECTS) {
       expect(await refusal(client.refreshTokenGrant(config, first))).toBe('invalid_grant');
       expect(await refusal(client.refreshTokenGrant(config, rotated.refresh_token!))).toBe('invalid_grant');
       expect(await client.tokenIntrospection(config, rotated.access_token)).toEqual({ active: false });
+      // The provider reports the replay from inside its request; the event lands beside the response.
+      await b.t.rt.oidc.settled();
       const items = (await b.t.rt.ledger.listEvents({ actionPrefix: 'oidc.token.replay_detected' }, { limit: 10 })).events;
       expect(items.length).toBeGreaterThan(0);
       expect(items.at(-1)!.data).toMatchObject({ clientId: web.clientId, grantType: 'refresh_token' });
