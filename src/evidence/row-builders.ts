@@ -1,0 +1,8 @@
+import type { RowBuilder } from './model.ts';
+
+/**
+ * Every row builder by name: a table's `recompute` names one, and the offline
+ * verifier recomputes that table's rows from the embedded events with it.
+ * Each criterion module contributes its own builders.
+ */
+export const ROW_BUILDERS: Record<string, RowBuilder> = {};
