@@ -172,6 +172,7 @@ export const ERROR_CATALOGUE = {
   'incident.owner_invalid': { status: 422, description: 'The incident owner must be an existing, active user.' },
   'incident.link_invalid': { status: 422, description: 'An alert or ledger event id to link does not exist (details.missing lists them); nothing was linked.' },
   'incident.resolved': { status: 409, description: 'The incident is resolved; its record can no longer be changed.' },
+  'evidence.invalid_window': { status: 422, description: 'The evidence window must be two RFC 3339 times with "from" before "to".' },
   'sso.connection_invalid': { status: 422, description: 'The SSO connection settings are refused (details.field says which: a URL that is not https outside loopback, no signing certificate, an unknown attribute mapping key).' },
   'sso.metadata_invalid': { status: 422, description: 'The SAML metadata is not an EntityDescriptor with an IDPSSODescriptor, a SingleSignOnService location and at least one signing certificate.' },
   'sso.metadata_unreachable': { status: 422, description: 'The SAML metadata URL (or the OIDC issuer discovery document) could not be fetched; details.reason says why.' },
