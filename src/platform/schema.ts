@@ -9,13 +9,14 @@ import type { ReviewTables } from './schema-reviews.ts';
 import type { MonitorFindingsTables } from './schema-monitor-findings.ts';
 import type { StreamTables } from './schema-stream.ts';
 import type { DetectionTables } from './schema-detections.ts';
+import type { EvidenceTables } from './schema-evidence.ts';
 
 /**
  * Table shapes shared by SQLite and PostgreSQL. Times are RFC 3339 UTC text
  * (sortable, identical on both engines), JSON is text, booleans are 0/1
  * integers, hashes and keys are bytes.
  */
-export interface Database extends DirectoryTables, LifecycleTables, SsoTables, SchedulingTables, ElevationTables, ApprovalTables, ReviewTables, MonitorFindingsTables, StreamTables, DetectionTables {
+export interface Database extends DirectoryTables, LifecycleTables, SsoTables, SchedulingTables, ElevationTables, ApprovalTables, ReviewTables, MonitorFindingsTables, StreamTables, DetectionTables, EvidenceTables {
   organizations: OrganizationsTable;
   users: UsersTable;
   memberships: MembershipsTable;

@@ -101,6 +101,7 @@ const MUTABLE_TABLES = [
   'monitor_findings',
   'siem_destinations',
   'detection_alerts', 'detection_alert_events', 'incidents', 'incident_alerts', 'incident_events', 'incident_notes',
+  'evidence_exports',
 ] as const;
 /** Tables without an `id` column, and the columns that order them. */
 const ORDER_BY: Partial<Record<(typeof MUTABLE_TABLES)[number], string>> = {
