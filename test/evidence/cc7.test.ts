@@ -9,6 +9,8 @@ import { WRONG, browser, makeUser, signIn } from '../monitor/detection-fixtures.
 import { collectMonitoring } from '../../src/evidence/criteria/cc7-monitoring.ts';
 import type { CriterionSection } from '../../src/evidence/model.ts';
 import { rowsNotRecomputable, sectionFor, table } from './sections.ts';
+import { createEvidenceContext } from '../../src/evidence/collect.ts';
+import { renderReport } from '../../src/evidence/report/render-report.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -123,6 +125,11 @@ for (const dialect of DIALECTS) {
       for (const t of section.tables.filter((x) => x.recompute)) expect({ table: t.name, bad: await rowsNotRecomputable(s.rt, t, W1) }).toEqual({ table: t.name, bad: [] });
       const chart = section.charts[0];
       expect(chart.buckets.map((b) => [b.label, b.count])).toEqual([['< 1 h', 1], ['1–4 h', 0], ['4–24 h', 0], ['> 24 h', 0], ['awaiting (< 24 h)', 0]]);
+      // The report shows the section with the incident's title escaped.
+      const html = renderReport({ ctx: await createEvidenceContext(s.rt, W1), sections: [section] });
+      expect(html).toContain('Guessing &lt;Ada&gt;');
+      expect(html).not.toContain('<Ada>');
+      expect(html).toContain('<span class="status status-pass">✓ Pass</span>');
     });
 
     it('a window with an unanswered alert, open high findings and a failing SIEM needs attention', async () => {
