@@ -46,7 +46,7 @@ export function chartSvg(chart: Chart, idPrefix: string = chart.name): string {
   const anyAttention = buckets.some((b) => b.attention);
   const parts: string[] = [];
 
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="${id}-title ${id}-desc" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" class="chart">`);
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="${id}-title ${id}-desc" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" class="chart" font-family="Helvetica, Arial, sans-serif">`);
   parts.push(`<title id="${id}-title">${escapeXml(chart.title)}</title>`);
   const desc = buckets.map((b) => `${b.label}: ${b.count}${b.attention ? ' (needs attention)' : ''}`).join('; ');
   parts.push(`<desc id="${id}-desc">${escapeXml(`${chart.yLabel} by ${chart.xLabel}. ${desc}`)}</desc>`);
