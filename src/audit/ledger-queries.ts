@@ -59,6 +59,12 @@ export function createLedgerQueries(db: Db) {
     return row ? toCheckpoint(row) : null;
   }
 
+  /** The newest checkpoint signed strictly before `time` (RFC 3339), or null when there is none. */
+  async function latestCheckpointBefore(time: string): Promise<Checkpoint | null> {
+    const row = await db.selectFrom('ledger_checkpoints').selectAll().where('created_at', '<', time).orderBy('size', 'desc').limit(1).executeTakeFirst();
+    return row ? toCheckpoint(row) : null;
+  }
+
   async function requireLatest(): Promise<Checkpoint> {
     const cp = await latestCheckpoint();
     if (!cp) throw new KeyledgerError('ledger.checkpoint_not_found', 'the ledger has no signed checkpoint yet');
@@ -67,6 +73,7 @@ export function createLedgerQueries(db: Db) {
 
   return {
     latestCheckpoint,
+    latestCheckpointBefore,
     checkpointAt,
 
     /** Events in ledger order, filtered, with a cursor for the next page. */

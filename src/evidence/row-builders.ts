@@ -1,8 +1,13 @@
 import type { RowBuilder } from './model.ts';
+import { CC7_ROW_BUILDERS } from './criteria/cc7-monitoring.ts';
+import { LOG_INTEGRITY_ROW_BUILDERS } from './criteria/log-integrity.ts';
 
 /**
  * Every row builder by name: a table's `recompute` names one, and the offline
  * verifier recomputes that table's rows from the embedded events with it.
  * Each criterion module contributes its own builders.
  */
-export const ROW_BUILDERS: Record<string, RowBuilder> = {};
+export const ROW_BUILDERS: Record<string, RowBuilder> = {
+  ...CC7_ROW_BUILDERS,
+  ...LOG_INTEGRITY_ROW_BUILDERS,
+};
