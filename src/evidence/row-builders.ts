@@ -1,8 +1,11 @@
 import type { RowBuilder } from './model.ts';
+import { CC6_1_BUILDERS } from './criteria/cc6-1-applications.ts';
+import { CC6_2_BUILDERS } from './criteria/cc6-2-new-users.ts';
+import { CC6_3_BUILDERS } from './criteria/cc6-3-role-changes.ts';
 
 /**
  * Every row builder by name: a table's `recompute` names one, and the offline
  * verifier recomputes that table's rows from the embedded events with it.
  * Each criterion module contributes its own builders.
  */
-export const ROW_BUILDERS: Record<string, RowBuilder> = {};
+export const ROW_BUILDERS: Record<string, RowBuilder> = { ...CC6_1_BUILDERS, ...CC6_2_BUILDERS, ...CC6_3_BUILDERS };
