@@ -49,7 +49,7 @@ describe.each(DIALECTS)('evidence CC6.3 (role changes and access reviews) on %s'
     const campaign = await openCampaign(s, 'acme', { name: 'March review', ownerId: o.owner.id, dueAt: new Date(clock.now().getTime() + 24 * HOUR).toISOString() });
     ids.campaign = campaign.id;
     const items = await allItems(s, 'acme', campaign.id);
-    ids.item = items.find((i) => i.assignmentId === o.a.adaViewer.id).id;
+    ids.item = items.find((i) => i.assignmentId === o.a.adaViewer.id)!.id;
     clock.advance(HOUR);
     expect((await asUser(o.mgr.id, '/api/v1/me/access-reviews/decisions', { decisions: [{ itemId: ids.item, decision: 'keep', comment: 'needs it' }] })).statusCode).toBe(200);
     ids.items = items.length;
@@ -121,7 +121,7 @@ describe.each(DIALECTS)('evidence CC6.3 (role changes and access reviews) on %s'
   it('shows an open campaign past its due time as overdue, counted from its cited decisions', async () => {
     const campaign = await openCampaign(s, 'acme', { name: 'April review', ownerId: o.owner.id, dueAt: new Date(clock.now().getTime() + 2 * HOUR).toISOString() });
     const items = await allItems(s, 'acme', campaign.id);
-    const item = items.find((i) => i.assignmentId === o.a.adaViewer.id).id;
+    const item = items.find((i) => i.assignmentId === o.a.adaViewer.id)!.id;
     expect((await asUser(o.mgr.id, '/api/v1/me/access-reviews/decisions', { decisions: [{ itemId: item, decision: 'revoke', comment: 'left the project' }] })).statusCode).toBe(200);
     clock.advance(3 * HOUR);
     const request = { org: 'acme', from: end, to: clock.now().toISOString() };
