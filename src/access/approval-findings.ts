@@ -4,7 +4,7 @@ import type { LedgerQueries } from '../audit/ledger-queries.ts';
 import type { AccessFinding } from './findings.ts';
 
 /** Granters whose grants of non-privileged roles are the identity provider's decision, not an administrator's. */
-const DIRECTORY_GRANTERS = new Set(['scim_directory', 'sso_connection']);
+export const DIRECTORY_GRANTERS = new Set(['scim_directory', 'sso_connection']);
 
 /**
  * `grant_without_approval`: every assignment active now that no approval

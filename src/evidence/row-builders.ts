@@ -1,4 +1,7 @@
 import type { RowBuilder } from './model.ts';
+import { CC6_1_BUILDERS } from './criteria/cc6-1-applications.ts';
+import { CC6_2_BUILDERS } from './criteria/cc6-2-new-users.ts';
+import { CC6_3_BUILDERS } from './criteria/cc6-3-role-changes.ts';
 import { CC7_ROW_BUILDERS } from './criteria/cc7-monitoring.ts';
 import { LOG_INTEGRITY_ROW_BUILDERS } from './criteria/log-integrity.ts';
 
@@ -7,7 +10,4 @@ import { LOG_INTEGRITY_ROW_BUILDERS } from './criteria/log-integrity.ts';
  * verifier recomputes that table's rows from the embedded events with it.
  * Each criterion module contributes its own builders.
  */
-export const ROW_BUILDERS: Record<string, RowBuilder> = {
-  ...CC7_ROW_BUILDERS,
-  ...LOG_INTEGRITY_ROW_BUILDERS,
-};
+export const ROW_BUILDERS: Record<string, RowBuilder> = { ...CC6_1_BUILDERS, ...CC6_2_BUILDERS, ...CC6_3_BUILDERS, ...CC7_ROW_BUILDERS, ...LOG_INTEGRITY_ROW_BUILDERS };

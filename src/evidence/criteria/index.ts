@@ -1,9 +1,9 @@
 import type { CollectorFactory } from '../model.ts';
+import { collectCc61 } from './cc6-1-applications.ts';
+import { collectCc62 } from './cc6-2-new-users.ts';
+import { collectCc63 } from './cc6-3-role-changes.ts';
 import { collectMonitoring } from './cc7-monitoring.ts';
 import { collectLogIntegrity } from './log-integrity.ts';
 
 /** The criteria of a package, in the order the report shows them. */
-export const CRITERION_FACTORIES: CollectorFactory[] = [
-  collectMonitoring,
-  collectLogIntegrity,
-];
+export const CRITERION_FACTORIES: CollectorFactory[] = [collectCc61, collectCc62, collectCc63, collectMonitoring, collectLogIntegrity];
