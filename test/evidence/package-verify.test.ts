@@ -110,7 +110,7 @@ describe('a tampered package is refused, naming the file (and row or line)', () 
     expect(verifyUnpinned(other).ok).toBe(true); // unpinned it is self-consistent: why pinning matters
     const r = verify(other, key);
     expect(r).toMatchObject({ ok: false, pinned: true, verifierKey: key });
-    expect(codes(r)).toEqual(['key.mismatch ledger/verifier-key.txt', 'manifest.signature_invalid manifest.sig', 'checkpoint.invalid ledger/checkpoint.txt', 'consistency.checkpoint_invalid log-integrity/consistency-proof.json', 'consistency.checkpoint_invalid log-integrity/consistency-proof.json']);
+    expect(codes(r)).toEqual(['key.mismatch ledger/verifier-key.txt', 'manifest.signature_invalid manifest.sig', 'key.mismatch manifest.json', 'checkpoint.invalid ledger/checkpoint.txt', 'consistency.checkpoint_invalid log-integrity/consistency-proof.json', 'consistency.checkpoint_invalid log-integrity/consistency-proof.json']);
   });
 
   it('a malformed pinned key', () => {
@@ -178,6 +178,18 @@ describe('resealed with the ledger key, the inner checks still catch tampering',
     const r = verifyEvidencePackage(good, { verifierKey: key, builders: {} });
     expect(codes(r)).toEqual(['table.unknown_builder CC6.2/new-users.json']);
     expect(r.counts.rowsRecomputed).toBe(0);
+  });
+});
+
+describe('a package that cites no event', () => {
+  it('verifies, with nothing to prove', () => {
+    const input = packageInput(ledger, { sampling: false });
+    input.sections = [{ ...input.sections[0], tables: [input.sections[0].tables[1]] }];
+    input.ledger = { ...input.ledger, events: [], proof: { treeSize: 40, leaves: [], hashes: [] } };
+    const r = verify(writeEvidencePackage(input));
+    expect(r.problems).toEqual([]);
+    expect(r.checks.filter((c) => c.result === 'skipped').map((c) => c.check)).toEqual(['proof', 'recompute', 'consistency', 'samples']);
+    expect(r.counts).toMatchObject({ events: 0, rows: 1, rowsRecomputed: 0 });
   });
 });
 

@@ -4,7 +4,7 @@
  *
  *  - the manifest signature opens with the verifier key (the pinned one, which
  *    the package's key must then equal, else the package's own) and names the
- *    SHA-256 of manifest.json;
+ *    SHA-256 of manifest.json, whose format and key are the expected ones;
  *  - every file matches the manifest's SHA-256 and size; none missing, none
  *    extra, no name twice in the zip;
  *  - the checkpoint opens with the key and is the manifest's;
@@ -23,7 +23,7 @@ import { ROW_BUILDERS } from '../row-builders.ts';
 import { BatchProofError, rootFromBatchProof, type BatchProof } from './batch-proof.ts';
 import { ProblemLog, type VerifyPackageReport } from './verify-report.ts';
 import { verifyConsistencyFile, verifySamples, verifyTables } from './verify-tables.ts';
-import { CHECKPOINT_FILE, EVENTS_FILE, MANIFEST_FILE, MANIFEST_SIG_FILE, PROOF_FILE, VERIFIER_KEY_FILE, manifestSignatureText, type PackageManifest } from './write-package.ts';
+import { CHECKPOINT_FILE, EVENTS_FILE, MANIFEST_FILE, MANIFEST_SIG_FILE, PACKAGE_FORMAT, PROOF_FILE, VERIFIER_KEY_FILE, manifestSignatureText, type PackageManifest } from './write-package.ts';
 
 export type { VerifyPackageReport, PackageProblem } from './verify-report.ts';
 
@@ -247,6 +247,12 @@ export function verifyEvidencePackage(zip: Uint8Array, options: VerifyPackageOpt
   if (!manifest || !Array.isArray(manifest.files) || !Array.isArray(manifest.sections)) {
     log.add('files', { code: 'manifest.malformed', file: MANIFEST_FILE, message: `${MANIFEST_FILE} is missing or is not a package manifest` });
     return done(key, null);
+  }
+  if (manifest.format !== PACKAGE_FORMAT) {
+    log.add('files', { code: 'manifest.malformed', file: MANIFEST_FILE, message: `manifest format is ${JSON.stringify(manifest.format)}, expected ${JSON.stringify(PACKAGE_FORMAT)}` });
+  }
+  if (key && manifest.verifierKey !== key) {
+    log.add('key', { code: 'key.mismatch', file: MANIFEST_FILE, message: `the manifest names the verifier key ${manifest.verifierKey}, the package is checked with ${key}` });
   }
   checkFiles(files, manifest, log);
   const checkpoint = checkCheckpoint(files, manifest, key, log);
