@@ -20,7 +20,7 @@ import { firstCsvDifference } from './csv.ts';
 import { drawSample, sampleKeyText } from './sampling.ts';
 import type { ProblemLog, VerifyPackageReport } from './verify-report.ts';
 import type { PackageFiles } from './verify-package.ts';
-import { SAMPLING_FILE, renderSampleCsv, samplePath, type PackageManifest, type SamplingDocument, type TableDocument } from './write-package.ts';
+import { EVENTS_FILE, SAMPLING_FILE, renderSampleCsv, samplePath, type PackageManifest, type SamplingDocument, type TableDocument } from './write-package.ts';
 
 /** A population as the verifier read it, by `<criterion>/<table>`. */
 export interface ReadTable {
@@ -90,7 +90,7 @@ export function verifyTables(files: PackageFiles, manifest: PackageManifest, eve
       counts.rows += t.rows.length;
       t.rows.forEach((r, i) => {
         for (const id of r.cites) {
-          if (!events.has(id)) log.add('tables', { code: 'table.cite_missing', file: path, row: i + 1, message: `row ${i + 1} cites event ${id}, which is not in ${'ledger/events.jsonl'}` });
+          if (!events.has(id)) log.add('tables', { code: 'table.cite_missing', file: path, row: i + 1, message: `row ${i + 1} cites event ${id}, which is not in ${EVENTS_FILE}` });
         }
       });
       const csvPath = `${section.id}/${name}.csv`;
