@@ -5,6 +5,7 @@ import { ALL_SCOPES } from '../http/scopes.ts';
 import { emit, handled } from './output.ts';
 import { KeyledgerError } from '../platform/errors.ts';
 import { auditCommands } from './audit-commands.ts';
+import { evidenceCommands } from './evidence-commands.ts';
 import { userCommands } from './user-commands.ts';
 import { scimCommands } from './scim-commands.ts';
 import { ssoCommands } from './sso-commands.ts';
@@ -100,5 +101,6 @@ scimCommands(program);
 ssoCommands(program);
 hrSourceCommands(program);
 auditCommands(program);
+evidenceCommands(program);
 
 await program.parseAsync(process.argv);
