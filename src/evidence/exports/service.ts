@@ -130,11 +130,12 @@ export function createEvidenceExportService(deps: EvidenceExportDeps) {
     return null;
   }
 
-  async function run(id: string): Promise<void> {
+  async function run(id: string, observe?: ExportProgress): Promise<void> {
     const row = await requireExport(id);
     let last = 0;
     let pending: Promise<void> = Promise.resolve();
     const progress: ExportProgress = (phase, done, total) => {
+      observe?.(phase, done, total);
       const t = Date.now();
       if (t - last < PROGRESS_EVERY_MS && phase !== 'done') return;
       last = t;
@@ -242,10 +243,10 @@ export function createEvidenceExportService(deps: EvidenceExportDeps) {
      * Requests an export and builds it here and now (the CLI): returns the
      * finished view, or throws the failure's error.
      */
-    async runNow(ctx: CommandContext, input: ExportRequestInput): Promise<EvidenceExportView> {
+    async runNow(ctx: CommandContext, input: ExportRequestInput, observe?: ExportProgress): Promise<EvidenceExportView> {
       const id = await insertRequest(ctx, input);
       if ((await claim(id)) !== id) throw new KeyledgerError('internal', `export ${id} was claimed by another node`);
-      await run(id);
+      await run(id, observe);
       const row = await requireExport(id);
       if (row.status !== 'succeeded') throw new KeyledgerError((row.error_code ?? 'internal') as 'internal', row.error_message ?? 'the export failed');
       return toExportView(row);
@@ -262,6 +263,13 @@ export function createEvidenceExportService(deps: EvidenceExportDeps) {
       const rows = await q.orderBy('id', 'desc').limit(page.limit + 1).execute();
       const items = rows.slice(0, page.limit).map(toExportView);
       return { items, nextCursor: rows.length > page.limit ? encodeCursor('evidence_export', items[items.length - 1].id) : null };
+    },
+
+    /** The stored package of a finished export, without recording a download (the CLI writes it to a file it was asked for). */
+    async packageOf(id: string): Promise<Buffer> {
+      const pkg = await db.selectFrom('evidence_export_packages').select('content').where('export_id', '=', id).executeTakeFirst();
+      if (!pkg) throw new KeyledgerError('evidence.export_not_ready', `export ${id} has no package`);
+      return Buffer.from(pkg.content);
     },
 
     /** The finished package; each download is an `evidence.export.downloaded` event. */
