@@ -48,6 +48,8 @@ import { createFindingsMonitor, type FindingsMonitor } from './monitor/findings/
 import { createDestinationService, type DestinationService } from './stream/destinations.ts';
 import { createStreamDelivery, type StreamDelivery } from './stream/delivery.ts';
 import { createDetectionService, type DetectionService } from './monitor/detections/service.ts';
+import { createEvidenceExportService, type EvidenceExportService } from './evidence/exports/service.ts';
+import { buildEvidencePackage } from './evidence/build-package.ts';
 import { createIncidentService, type IncidentService } from './monitor/incidents/service.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
@@ -121,6 +123,8 @@ export interface Runtime {
   detections: DetectionService;
   /** The incident-response record: incidents, their alerts, linked events, notes and resolution. */
   incidents: IncidentService;
+  /** SOC 2 evidence packages: exports as jobs (request, progress, download) and `runNow` for the CLI. */
+  evidenceExports: EvidenceExportService;
   close(): Promise<void>;
 }
 
@@ -287,8 +291,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const incidents = createIncidentService({ db: database.db, runner, newId, ledger, identity });
     // Detections read the ledger after their own cursor; a run claims each batch with a conditional update.
     scheduler.register('monitor.detections.scan', () => detections.scan(), { everySeconds: 5 });
+    // An export reads the whole runtime (ledger, settings, monitors); it is built once the runtime exists.
+    let self: Runtime | undefined;
+    const evidenceExports = createEvidenceExportService({ db: database.db, runner, clock, newId, logger, identity, nodeId, build: (request, progress) => buildEvidencePackage(self!, request, progress) });
+    scheduler.register('evidence.exports.run', () => evidenceExports.kick(), { everySeconds: 5 });
     const seq = sequencer;
-    return {
+    self = {
       config,
       clock,
       logger,
@@ -330,10 +338,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       streamDelivery: delivery,
       detections,
       incidents,
+      evidenceExports,
       async close() {
         // Links already promised to someone (sign-up, reset) are delivered before the database goes away.
         await enrollment.mailIdle();
         await scheduler.stop();
+        await evidenceExports.stop();
         await delivery.stop();
         await lifecycle.stop();
         oidc.stop();
@@ -343,6 +353,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         await database.destroy();
       },
     };
+    return self;
   } catch (err) {
     if (!options.database) await database.destroy();
     throw err;

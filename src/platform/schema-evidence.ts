@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** Evidence exports (migration 0026); see `src/evidence/exports`. */
 export interface EvidenceTables {
   evidence_exports: EvidenceExportsTable;
@@ -18,14 +20,14 @@ export interface EvidenceExportsTable {
   status: EvidenceExportStatus;
   /** queued | reading_ledger | computing | proving | packaging | done | failed */
   phase: string;
-  progress_done: number;
-  progress_total: number;
+  progress_done: Generated<number>;
+  progress_total: Generated<number>;
   /** JSON: the actor who asked for it. */
   requested_by: string;
   requested_at: string;
   started_at: string | null;
   finished_at: string | null;
-  attempts: number;
+  attempts: Generated<number>;
   /** The node running it and until when its claim holds (another node takes over after). */
   lease_owner: string | null;
   lease_until: string | null;

@@ -248,6 +248,7 @@ export const OCSF_PREFIX_RULES: OcsfPrefixRule[] = [
     verbs: { created: CREATE, updated: UPDATE, deleted: DELETE, paused: UPDATE, resumed: UPDATE, rewound: UPDATE, secret_rotated: UPDATE, failing: OTHER, recovered: OTHER },
     severities: { failing: 3 },
   },
+  { prefix: 'evidence.export.', classUid: 3004, verbs: { requested: CREATE, completed: OTHER, failed: OTHER, downloaded: READ }, severities: { failed: 3 } },
 ];
 
 const titleCase = (verb: string) => verb.split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');

@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import { unzipSync } from 'fflate';
+import type { Runtime } from '../runtime.ts';
+import { KeyledgerError } from '../platform/errors.ts';
+import { createEvidenceContext, feedCollectors } from './collect.ts';
+import { CRITERION_FACTORIES } from './criteria/index.ts';
+import type { CriterionSection, EvidenceContext } from './model.ts';
+import { buildBatchProof } from './package/batch-proof.ts';
+import { writeEvidencePackage } from './package/write-package.ts';
+import { renderReport } from './report/render-report.ts';
+import { chartSvg } from './report/chart-svg.ts';
+import type { BuildRequest, BuiltPackage, ExportProgress } from './exports/service.ts';
+
+const FETCH_CHUNK = 500;
+
+/** Sample keys must name populations the package has (tables an auditor samples). */
+function checkSamplesExist(sections: CriterionSection[], samples: Record<string, number>): void {
+  const populations = new Set(sections.flatMap((s) => s.tables.filter((t) => t.sampleKey).map((t) => `${s.id}/${t.name}`)));
+  for (const key of Object.keys(samples)) {
+    if (!populations.has(key)) throw new KeyledgerError('evidence.invalid_sample', `no population "${key}" to sample; the package has ${[...populations].sort().join(', ')}`);
+  }
+}
+
+/** The cited events' canonical bodies, in ledger order. */
+async function fetchCitedEvents(rt: Runtime, ids: string[], progress: ExportProgress): Promise<Array<{ seq: number; body: string }>> {
+  const out: Array<{ seq: number; body: string }> = [];
+  for (let i = 0; i < ids.length; i += FETCH_CHUNK) {
+    const rows = await rt.database.db.selectFrom('audit_events').select(['seq', 'body']).where('id', 'in', ids.slice(i, i + FETCH_CHUNK)).execute();
+    for (const r of rows) out.push({ seq: Number(r.seq), body: r.body });
+    progress('proving', out.length, ids.length);
+  }
+  if (out.length !== ids.length) throw new KeyledgerError('internal', `${ids.length - out.length} cited ledger events could not be read`);
+  return out.sort((a, b) => a.seq - b.seq);
+}
+
+/**
+ * Builds an organization's evidence package: one pass over the ledger into
+ * every criterion, the cited events with a batch inclusion proof against the
+ * checkpoint, the report, and a manifest signed with the ledger key.
+ */
+export async function buildEvidencePackage(rt: Runtime, request: BuildRequest, progress: ExportProgress): Promise<BuiltPackage> {
+  const ctx: EvidenceContext = await createEvidenceContext(rt, { org: request.orgId, from: request.from, to: request.to });
+  const total = await rt.database.db
+    .selectFrom('audit_events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('seq', '<', ctx.checkpoint.size)
+    .where((eb) => eb.or([eb('org_id', '=', ctx.org.id), eb('org_id', 'is', null)]))
+    .executeTakeFirst();
+  const collectors = await Promise.all(CRITERION_FACTORIES.map((f) => f(ctx, rt)));
+  progress('reading_ledger', 0, Number(total?.n ?? 0));
+  await feedCollectors(rt, ctx, collectors, (read) => progress('reading_ledger', read, Math.max(read, Number(total?.n ?? 0))));
+  const sections: CriterionSection[] = [];
+  for (const c of collectors) sections.push(await c.finish());
+  checkSamplesExist(sections, request.samples);
+
+  const ids = [...new Set(sections.flatMap((s) => s.tables.flatMap((t) => t.rows.flatMap((r) => r.cites))))];
+  const events = await fetchCitedEvents(rt, ids, progress);
+  const proof = await buildBatchProof(rt.database.db, events.map((e) => e.seq), ctx.checkpoint.size);
+
+  progress('packaging', 0, 1);
+  const sampling = request.seed !== null && Object.keys(request.samples).length > 0 ? { seed: request.seed, sizes: request.samples } : undefined;
+  const charts = sections.flatMap((s) => s.charts.map((c) => ({ path: `${s.id}/${c.name}.svg`, content: chartSvg(c) })));
+  const zip = writeEvidencePackage({
+    ctx,
+    sections,
+    ledger: { checkpoint: { size: ctx.checkpoint.size, rootHash: ctx.checkpoint.rootHash, note: ctx.checkpoint.note }, verifierKey: rt.signer.verifierKey, events, proof },
+    sampling,
+    extraFiles: [{ path: 'report.html', content: renderReport({ ctx, sections, sampling }) }, ...charts],
+    signer: { keyName: rt.signer.keyName, privateKey: rt.signer.privateKey },
+  });
+  const manifest = unzipSync(zip, { filter: (f) => f.name === 'manifest.json' })['manifest.json'];
+  progress('done', 1, 1);
+  return {
+    zip,
+    sha256: createHash('sha256').update(zip).digest('hex'),
+    manifestSha256: createHash('sha256').update(manifest).digest('hex'),
+    checkpointSize: ctx.checkpoint.size,
+    summary: sections.map((s) => ({ id: s.id, status: s.status, headline: s.headline })),
+  };
+}
