@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { oscalComponentDefinition } from '../evidence/oscal.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { KeyledgerError } from '../platform/errors.ts';
 import { verifyEvidencePackage, type VerifyPackageReport } from '../evidence/package/verify-package.ts';
@@ -11,8 +12,16 @@ import { emit, handled } from './output.ts';
 export function evidenceCommands(program: Command): Command {
   const evidence = program.command('evidence').description('SOC 2 evidence packages');
   addEvidenceVerifyCommand(evidence);
+  evidence
+    .command('oscal')
+    .description('print the OSCAL 1.1 component definition of the SOC 2 controls Keyledger implements')
+    .action(() => {
+      process.stdout.write(JSON.stringify(oscalComponentDefinition(PACKAGE_VERSION, new Date().toISOString()), null, 2) + '\n');
+    });
   return evidence;
 }
+
+const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** A verifier key given inline, as `@file`, or as the path of a file holding it. */
 function readKeyOption(value: string): string {

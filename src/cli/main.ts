@@ -6,6 +6,7 @@ import { emit, handled } from './output.ts';
 import { KeyledgerError } from '../platform/errors.ts';
 import { auditCommands } from './audit-commands.ts';
 import { evidenceCommands } from './evidence-commands.ts';
+import { exportCommand } from './evidence-export-command.ts';
 import { userCommands } from './user-commands.ts';
 import { scimCommands } from './scim-commands.ts';
 import { ssoCommands } from './sso-commands.ts';
@@ -101,6 +102,7 @@ scimCommands(program);
 ssoCommands(program);
 hrSourceCommands(program);
 auditCommands(program);
-evidenceCommands(program);
+const evidence = evidenceCommands(program);
+exportCommand(evidence);
 
 await program.parseAsync(process.argv);

@@ -5,13 +5,11 @@ import { KeyledgerError } from '../platform/errors.ts';
 import { createEvidenceContext, feedCollectors } from './collect.ts';
 import { CRITERION_FACTORIES } from './criteria/index.ts';
 import type { CriterionSection, EvidenceContext } from './model.ts';
-import { buildBatchProof } from './package/batch-proof.ts';
+import { embedCitedEvents } from './package/embed-ledger.ts';
 import { writeEvidencePackage } from './package/write-package.ts';
 import { renderReport } from './report/render-report.ts';
 import { chartSvg } from './report/chart-svg.ts';
 import type { BuildRequest, BuiltPackage, ExportProgress } from './exports/service.ts';
-
-const FETCH_CHUNK = 500;
 
 /** Sample keys must name populations the package has (tables an auditor samples). */
 function checkSamplesExist(sections: CriterionSection[], samples: Record<string, number>): void {
@@ -19,18 +17,6 @@ function checkSamplesExist(sections: CriterionSection[], samples: Record<string,
   for (const key of Object.keys(samples)) {
     if (!populations.has(key)) throw new KeyledgerError('evidence.invalid_sample', `no population "${key}" to sample; the package has ${[...populations].sort().join(', ')}`);
   }
-}
-
-/** The cited events' canonical bodies, in ledger order. */
-async function fetchCitedEvents(rt: Runtime, ids: string[], progress: ExportProgress): Promise<Array<{ seq: number; body: string }>> {
-  const out: Array<{ seq: number; body: string }> = [];
-  for (let i = 0; i < ids.length; i += FETCH_CHUNK) {
-    const rows = await rt.database.db.selectFrom('audit_events').select(['seq', 'body']).where('id', 'in', ids.slice(i, i + FETCH_CHUNK)).execute();
-    for (const r of rows) out.push({ seq: Number(r.seq), body: r.body });
-    progress('proving', out.length, ids.length);
-  }
-  if (out.length !== ids.length) throw new KeyledgerError('internal', `${ids.length - out.length} cited ledger events could not be read`);
-  return out.sort((a, b) => a.seq - b.seq);
 }
 
 /**
@@ -53,9 +39,8 @@ export async function buildEvidencePackage(rt: Runtime, request: BuildRequest, p
   for (const c of collectors) sections.push(await c.finish());
   checkSamplesExist(sections, request.samples);
 
-  const ids = [...new Set(sections.flatMap((s) => s.tables.flatMap((t) => t.rows.flatMap((r) => r.cites))))];
-  const events = await fetchCitedEvents(rt, ids, progress);
-  const proof = await buildBatchProof(rt.database.db, events.map((e) => e.seq), ctx.checkpoint.size);
+  progress('proving', 0, 1);
+  const ledger = await embedCitedEvents(rt, ctx, sections);
 
   progress('packaging', 0, 1);
   const sampling = request.seed !== null && Object.keys(request.samples).length > 0 ? { seed: request.seed, sizes: request.samples } : undefined;
@@ -63,7 +48,7 @@ export async function buildEvidencePackage(rt: Runtime, request: BuildRequest, p
   const zip = writeEvidencePackage({
     ctx,
     sections,
-    ledger: { checkpoint: { size: ctx.checkpoint.size, rootHash: ctx.checkpoint.rootHash, note: ctx.checkpoint.note }, verifierKey: rt.signer.verifierKey, events, proof },
+    ledger,
     sampling,
     extraFiles: [{ path: 'report.html', content: renderReport({ ctx, sections, sampling }) }, ...charts],
     signer: { keyName: rt.signer.keyName, privateKey: rt.signer.privateKey },
