@@ -1,8 +1,11 @@
 import type { RowBuilder } from './model.ts';
+import { CC6_5_ROW_BUILDERS } from './criteria/cc6-5-leavers.ts';
 
 /**
  * Every row builder by name: a table's `recompute` names one, and the offline
  * verifier recomputes that table's rows from the embedded events with it.
  * Each criterion module contributes its own builders.
  */
-export const ROW_BUILDERS: Record<string, RowBuilder> = {};
+export const ROW_BUILDERS: Record<string, RowBuilder> = {
+  ...CC6_5_ROW_BUILDERS,
+};

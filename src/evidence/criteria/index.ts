@@ -1,4 +1,5 @@
 import type { CollectorFactory } from '../model.ts';
+import { cc65Leavers } from './cc6-5-leavers.ts';
 
 /** The criteria of a package, in the order the report shows them. */
-export const CRITERION_FACTORIES: CollectorFactory[] = [];
+export const CRITERION_FACTORIES: CollectorFactory[] = [cc65Leavers];
