@@ -1,5 +1,6 @@
 import type { RowBuilder } from './model.ts';
 import { CC6_5_ROW_BUILDERS } from './criteria/cc6-5-leavers.ts';
+import { PRIVILEGED_ACCESS_ROW_BUILDERS } from './criteria/privileged-access.ts';
 
 /**
  * Every row builder by name: a table's `recompute` names one, and the offline
@@ -8,4 +9,5 @@ import { CC6_5_ROW_BUILDERS } from './criteria/cc6-5-leavers.ts';
  */
 export const ROW_BUILDERS: Record<string, RowBuilder> = {
   ...CC6_5_ROW_BUILDERS,
+  ...PRIVILEGED_ACCESS_ROW_BUILDERS,
 };

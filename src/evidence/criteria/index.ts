@@ -1,5 +1,6 @@
 import type { CollectorFactory } from '../model.ts';
 import { cc65Leavers } from './cc6-5-leavers.ts';
+import { privilegedAccess } from './privileged-access.ts';
 
 /** The criteria of a package, in the order the report shows them. */
-export const CRITERION_FACTORIES: CollectorFactory[] = [cc65Leavers];
+export const CRITERION_FACTORIES: CollectorFactory[] = [cc65Leavers, privilegedAccess];
