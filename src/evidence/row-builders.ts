@@ -1,5 +1,6 @@
 import type { RowBuilder } from './model.ts';
 import { CC6_5_ROW_BUILDERS } from './criteria/cc6-5-leavers.ts';
+import { CC6_6_ROW_BUILDERS } from './criteria/cc6-6-mfa-rows.ts';
 import { CC6_7_ROW_BUILDERS } from './criteria/cc6-7-transmission.ts';
 import { PRIVILEGED_ACCESS_ROW_BUILDERS } from './criteria/privileged-access.ts';
 
@@ -10,6 +11,7 @@ import { PRIVILEGED_ACCESS_ROW_BUILDERS } from './criteria/privileged-access.ts'
  */
 export const ROW_BUILDERS: Record<string, RowBuilder> = {
   ...CC6_5_ROW_BUILDERS,
+  ...CC6_6_ROW_BUILDERS,
   ...CC6_7_ROW_BUILDERS,
   ...PRIVILEGED_ACCESS_ROW_BUILDERS,
 };
