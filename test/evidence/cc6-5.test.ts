@@ -39,10 +39,11 @@ describe.each(DIALECTS)('CC6.5 leavers evidence, on %s', (dialect) => {
     await createRole(s, 'acme', 'viewer');
     const created = await ok(s, 201, 'POST', '/api/v1/organizations/acme/hr-sources', { name: 'Workday' });
     source = { id: created.source.id, secret: created.secret };
-    for (const [name, org] of [['old', 'acme'], ['ada', 'acme'], ['bob', 'acme'], ['cat', 'acme'], ['dan', 'acme'], ['eve', 'globex'], ['fay', 'acme']] as const) {
+    for (const [name, org] of [['old', 'acme'], ['ada', 'acme'], ['bob', 'acme'], ['cat', 'acme'], ['dan', 'acme'], ['eve', 'globex'], ['fay', 'acme'], ['gus', 'acme']] as const) {
       users[name] = (await createUser(s, { email: `${name}@${org}.test`, org, employeeNumber: `E-${name}` })).id;
     }
     await grantRole(s, 'acme', 'viewer', users.ada);
+    await ok(s, 201, 'POST', '/api/v1/organizations/globex/members', { userId: users.gus });
     await grantRole(s, 'acme', 'viewer', users.bob);
 
     // Before the window: a leaver removed at once (not in the population).
@@ -50,6 +51,9 @@ describe.each(DIALECTS)('CC6.5 leavers evidence, on %s', (dialect) => {
     // In the window: an administrator removes ada 2 hours after she left.
     clock.set(at(5));
     await ok(s, 200, 'POST', `/api/v1/organizations/acme/users/${users.ada}/deprovision`, { reason: 'resigned', terminatedAt: at(3) });
+    // gus belongs to two organizations and an administrator sets his status: the removal counts against none, so it is each organization's.
+    clock.set(at(6));
+    await ok(s, 200, 'PATCH', `/api/v1/users/${users.gus}`, { status: 'deprovisioned' });
     // HR reports bob 30 hours late: removed at once, outside the 24 h SLA.
     clock.set(at(40));
     await openUserSession(s.rt, users.bob);
@@ -71,8 +75,9 @@ describe.each(DIALECTS)('CC6.5 leavers evidence, on %s', (dialect) => {
   it('lists every leaver terminated in the window with removal time and SLA verdict, and flags the late and the missing', async () => {
     const section = await sectionFor(s.rt, cc65Leavers, window);
     const leavers = table(section, 'leavers');
-    expect(leavers.rows.map((r) => r.row.user_id)).toEqual([users.ada, users.bob, users.dan, users.cat]);
-    const [ada, bob, dan, cat] = leavers.rows;
+    expect(leavers.rows.map((r) => r.row.user_id)).toEqual([users.ada, users.gus, users.bob, users.dan, users.cat]);
+    const [ada, gus, bob, dan, cat] = leavers.rows;
+    expect(gus.row).toMatchObject({ email: 'gus@acme.test', source: 'admin', terminated_at: at(6), access_removed_at: at(6), elapsed_seconds: 0, within_sla: true });
     expect(ada.row).toEqual({
       user_id: users.ada,
       email: 'ada@acme.test',
@@ -104,16 +109,16 @@ describe.each(DIALECTS)('CC6.5 leavers evidence, on %s', (dialect) => {
 
     expect(section.status).toBe('attention');
     expect(section.facts).toEqual([
-      { label: 'Leavers', value: 4 },
-      { label: 'Within SLA', value: 2 },
+      { label: 'Leavers', value: 5 },
+      { label: 'Within SLA', value: 3 },
       { label: 'Outside SLA', value: 1, attention: true },
       { label: 'Not removed by window end', value: 1, attention: true },
-      { label: 'Median latency (hours)', value: 2 },
+      { label: 'Median latency (hours)', value: 1 },
       { label: '95th percentile latency (hours)', value: 30 },
       { label: 'Deprovisioning SLA at export (hours)', value: 24 },
     ]);
     expect(section.charts[0].buckets).toEqual([
-      { label: '< 1 h', count: 0 },
+      { label: '< 1 h', count: 1 },
       { label: '1–4 h', count: 2 },
       { label: '4–8 h', count: 0 },
       { label: '8–24 h', count: 0 },
@@ -127,16 +132,19 @@ describe.each(DIALECTS)('CC6.5 leavers evidence, on %s', (dialect) => {
   it('passes when every leaver of the window lost access within the SLA', async () => {
     const w = { org: 'acme', from: at(1), to: at(9) };
     const section = await sectionFor(s.rt, cc65Leavers, w);
-    expect(table(section, 'leavers').rows.map((r) => r.row.user_id)).toEqual([users.ada]);
+    expect(table(section, 'leavers').rows.map((r) => r.row.user_id)).toEqual([users.ada, users.gus]);
     expect(section.status).toBe('pass');
-    expect(section.headline).toBe('All 1 leavers lost access within the SLA (median 2 h).');
+    expect(section.headline).toBe('All 2 leavers lost access within the SLA (median 0 h).');
+    // The removal counted against no organization is globex's too.
+    const globex = await sectionFor(s.rt, cc65Leavers, { ...w, org: 'globex' });
+    expect(table(globex, 'leavers').rows.map((r) => r.row.user_id)).toEqual([users.gus]);
     expect(await rowsNotRecomputable(s.rt, table(section, 'leavers'), w)).toEqual([]);
   });
 
   it('a tampered row no longer matches its cited events', async () => {
     const section = await sectionFor(s.rt, cc65Leavers, window);
     const leavers = table(section, 'leavers');
-    leavers.rows[1].row.within_sla = true;
-    expect((await rowsNotRecomputable(s.rt, leavers, window)).map((x) => x.index)).toEqual([1]);
+    leavers.rows[2].row.within_sla = true;
+    expect((await rowsNotRecomputable(s.rt, leavers, window)).map((x) => x.index)).toEqual([2]);
   });
 });
