@@ -49,6 +49,7 @@ import { createDestinationService, type DestinationService } from './stream/dest
 import { createStreamDelivery, type StreamDelivery } from './stream/delivery.ts';
 import { createDetectionService, type DetectionService } from './monitor/detections/service.ts';
 import { createIncidentService, type IncidentService } from './monitor/incidents/service.ts';
+import { createComplianceService, type ComplianceService } from './evidence/compliance/service.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -121,6 +122,8 @@ export interface Runtime {
   detections: DetectionService;
   /** The incident-response record: incidents, their alerts, linked events, notes and resolution. */
   incidents: IncidentService;
+  /** The read-only compliance API for GRC platforms (users, role assignments, reviews, leavers, findings), computed at read time. */
+  compliance: ComplianceService;
   close(): Promise<void>;
 }
 
@@ -287,6 +290,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const incidents = createIncidentService({ db: database.db, runner, newId, ledger, identity });
     // Detections read the ledger after their own cursor; a run claims each batch with a conditional update.
     scheduler.register('monitor.detections.scan', () => detections.scan(), { everySeconds: 5 });
+    const compliance = createComplianceService({ clock, identity, access, accessReviews, authn, sessions, sso, ledger, lifecycle, findings });
     const seq = sequencer;
     return {
       config,
@@ -330,6 +334,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       streamDelivery: delivery,
       detections,
       incidents,
+      compliance,
       async close() {
         // Links already promised to someone (sign-up, reset) are delivered before the database goes away.
         await enrollment.mailIdle();

@@ -39,6 +39,7 @@ import { findingRoutes } from '../monitor/findings/routes.ts';
 import { streamRoutes } from '../stream/routes.ts';
 import { detectionRoutes } from '../monitor/detections/routes.ts';
 import { incidentRoutes } from '../monitor/incidents/routes.ts';
+import { complianceRoutes } from '../evidence/compliance/routes.ts';
 
 export type App = FastifyInstance;
 
@@ -153,6 +154,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(streamRoutes(rt));
       await api.register(detectionRoutes(rt));
       await api.register(incidentRoutes(rt));
+      await api.register(complianceRoutes(rt));
     },
     { prefix: '/api/v1' },
   );
