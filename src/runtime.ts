@@ -51,6 +51,7 @@ import { createDetectionService, type DetectionService } from './monitor/detecti
 import { createEvidenceExportService, type EvidenceExportService } from './evidence/exports/service.ts';
 import { buildEvidencePackage } from './evidence/build-package.ts';
 import { createIncidentService, type IncidentService } from './monitor/incidents/service.ts';
+import { createComplianceService, type ComplianceService } from './evidence/compliance/service.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -125,6 +126,8 @@ export interface Runtime {
   incidents: IncidentService;
   /** SOC 2 evidence packages: exports as jobs (request, progress, download) and `runNow` for the CLI. */
   evidenceExports: EvidenceExportService;
+  /** The read-only compliance API for GRC platforms (users, role assignments, reviews, leavers, findings), computed at read time. */
+  compliance: ComplianceService;
   close(): Promise<void>;
 }
 
@@ -295,6 +298,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     let self: Runtime | undefined;
     const evidenceExports = createEvidenceExportService({ db: database.db, runner, clock, newId, logger, identity, nodeId, build: (request, progress) => buildEvidencePackage(self!, request, progress) });
     scheduler.register('evidence.exports.run', () => evidenceExports.kick(), { everySeconds: 5 });
+    const compliance = createComplianceService({ clock, identity, access, accessReviews, authn, sessions, sso, ledger, lifecycle, findings });
     const seq = sequencer;
     self = {
       config,
@@ -339,6 +343,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       detections,
       incidents,
       evidenceExports,
+      compliance,
       async close() {
         // Links already promised to someone (sign-up, reset) are delivered before the database goes away.
         await enrollment.mailIdle();

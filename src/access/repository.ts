@@ -89,3 +89,19 @@ export function findActiveAssignmentsWithRoles(db: Reader, now: string, criteria
     .orderBy('role_assignments.id')
     .execute();
 }
+
+/** The assignments active at `now` in one organization of any of `principalIds`, with their role's key, privileged flag and permissions. */
+export function findActiveAssignmentsWithRolesInOrg(db: Reader, now: string, criteria: { orgId: string; principalType: RoleAssignmentRow['principal_type']; principalIds: readonly string[] }) {
+  return db
+    .selectFrom('role_assignments')
+    .innerJoin('roles', 'roles.id', 'role_assignments.role_id')
+    .select(['role_assignments.id', 'role_assignments.org_id', 'role_assignments.role_id', 'role_assignments.principal_id', 'role_assignments.expires_at', 'roles.key as role_key', 'roles.privileged', 'roles.permissions'])
+    .where('role_assignments.org_id', '=', criteria.orgId)
+    .where('role_assignments.principal_type', '=', criteria.principalType)
+    .where('role_assignments.principal_id', 'in', [...criteria.principalIds])
+    .where('role_assignments.ended_at', 'is', null)
+    .where((eb) => eb.or([eb('role_assignments.expires_at', 'is', null), eb('role_assignments.expires_at', '>', now)]))
+    .orderBy('roles.key')
+    .orderBy('role_assignments.id')
+    .execute();
+}

@@ -272,6 +272,24 @@ export function createAccessService(deps: { db: Db; runner: CommandRunner; clock
       return held.map((h) => ({ orgId: h.org_id, roleId: h.role_id, roleKey: h.role_key, privileged: h.privileged === 1, assignmentId: h.id, expiresAt: h.expires_at, permissions: JSON.parse(h.permissions) as string[] }));
     },
 
+    /**
+     * The roles each of `principalIds` holds now in one organization (assignments not ended or
+     * expired), one query for a whole page of principals: the compliance API's user list.
+     */
+    async heldRolesInOrg(orgId: string, principalType: 'user' | 'service_account', principalIds: readonly string[]): Promise<Map<string, HeldRole[]>> {
+      const out = new Map<string, HeldRole[]>();
+      if (principalIds.length === 0) return out;
+      const now = clock.now().toISOString();
+      for (let i = 0; i < principalIds.length; i += 500) {
+        const rows = await repo.findActiveAssignmentsWithRolesInOrg(db, now, { orgId, principalType, principalIds: principalIds.slice(i, i + 500) });
+        for (const h of rows) {
+          const held: HeldRole = { orgId: h.org_id, roleId: h.role_id, roleKey: h.role_key, privileged: h.privileged === 1, assignmentId: h.id, expiresAt: h.expires_at, permissions: JSON.parse(h.permissions) as string[] };
+          out.set(h.principal_id, [...(out.get(h.principal_id) ?? []), held]);
+        }
+      }
+      return out;
+    },
+
     async getAssignment(orgRef: string, id: string): Promise<RoleAssignment> {
       const org = await identity.requireOrg(orgRef);
       const row = await db.selectFrom('role_assignments').selectAll().where('org_id', '=', org.id).where('id', '=', id).executeTakeFirst();

@@ -103,6 +103,29 @@ export function createLedgerQueries(db: Db) {
       return { events, nextCursor: more ? encodeCursor('seq', events[events.length - 1].seq) : null };
     },
 
+    /**
+     * The time of the newest event with one of `actions` naming each of `targetIds` (of
+     * `targetType`) as a target, for the targets that have one (e.g. when a user's status last
+     * changed).
+     */
+    async latestEventTimeByTarget(targetType: string, targetIds: readonly string[], actions: readonly string[]): Promise<Map<string, string>> {
+      const out = new Map<string, string>();
+      if (actions.length === 0) return out;
+      for (let i = 0; i < targetIds.length; i += 500) {
+        const rows = await db
+          .selectFrom('audit_event_targets')
+          .innerJoin('audit_events', 'audit_events.seq', 'audit_event_targets.seq')
+          .select(['audit_event_targets.target_id', (eb) => eb.fn.max('audit_events.time').as('last')])
+          .where('audit_event_targets.target_type', '=', targetType)
+          .where('audit_event_targets.target_id', 'in', targetIds.slice(i, i + 500))
+          .where('audit_events.action', 'in', [...actions])
+          .groupBy('audit_event_targets.target_id')
+          .execute();
+        for (const r of rows) if (r.last) out.set(r.target_id, String(r.last));
+      }
+      return out;
+    },
+
     async getEvent(id: string): Promise<LedgerEvent> {
       const row = await db.selectFrom('audit_events').select('body').where('id', '=', id).executeTakeFirst();
       if (!row) throw new KeyledgerError('ledger.event_not_found', `no ledger event with id "${id}"`);

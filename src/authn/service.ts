@@ -12,6 +12,7 @@ import { createLoginCommands } from './login.ts';
 import { createLoginMethods } from './login-methods.ts';
 import { createReauthentication } from './reauthenticate.ts';
 import { createAuthnPolicyQueries } from './authn-policy.ts';
+import { createFactorInventory } from './factor-inventory.ts';
 import type { RelyingParty } from './passkeys/verify-assertion.ts';
 import type { LoginGuard } from './lockout/login-guard.ts';
 
@@ -48,6 +49,7 @@ export function createAuthnService(deps: AuthnServiceDeps) {
   return {
     ...createFactorCommands({ db: deps.db, runner: deps.runner, newId: deps.newId, master: deps.master, hasher, policyEvaluator, recoveryCodeKey, sessions: deps.sessions }),
     ...createAuthnPolicyQueries({ db: deps.db, clock: deps.clock }),
+    ...createFactorInventory({ db: deps.db }),
     ...createLoginCommands({ db: deps.db, runner: deps.runner, newId: deps.newId, clock: deps.clock, sessions: deps.sessions, hasher, methods, guard: deps.guard }),
     ...createReauthentication({ db: deps.db, runner: deps.runner, sessions: deps.sessions, methods }),
     /** The login methods, one object per factor, all satisfying `LoginMethod`. */

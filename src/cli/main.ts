@@ -7,6 +7,7 @@ import { KeyledgerError } from '../platform/errors.ts';
 import { auditCommands } from './audit-commands.ts';
 import { evidenceCommands } from './evidence-commands.ts';
 import { exportCommand } from './evidence-export-command.ts';
+import { pushCommand } from './evidence-push-command.ts';
 import { userCommands } from './user-commands.ts';
 import { scimCommands } from './scim-commands.ts';
 import { ssoCommands } from './sso-commands.ts';
@@ -104,5 +105,6 @@ hrSourceCommands(program);
 auditCommands(program);
 const evidence = evidenceCommands(program);
 exportCommand(evidence);
+pushCommand(evidence);
 
 await program.parseAsync(process.argv);

@@ -40,6 +40,7 @@ import { streamRoutes } from '../stream/routes.ts';
 import { detectionRoutes } from '../monitor/detections/routes.ts';
 import { incidentRoutes } from '../monitor/incidents/routes.ts';
 import { evidenceExportRoutes } from '../evidence/exports/routes.ts';
+import { complianceRoutes } from '../evidence/compliance/routes.ts';
 
 export type App = FastifyInstance;
 
@@ -155,6 +156,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
       await api.register(detectionRoutes(rt));
       await api.register(incidentRoutes(rt));
       await api.register(evidenceExportRoutes(rt));
+      await api.register(complianceRoutes(rt));
     },
     { prefix: '/api/v1' },
   );

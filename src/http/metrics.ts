@@ -57,6 +57,7 @@ export function createMetrics() {
   const ledgerEventsAppended = new Counter('keyledger_ledger_events_appended_total', 'Ledger events appended by this process.');
   const scimRejected = new Counter('keyledger_scim_requests_rejected_total', 'SCIM requests refused for a missing, wrong, revoked or rotated-out directory token (not in the ledger: they change nothing).');
   const streamDelivered = new Counter('keyledger_stream_delivered_events_total', 'Ledger events a SIEM destination accepted from this process, by destination id.');
+  const complianceReads = new Counter('keyledger_compliance_reads_total', 'Pages read from the compliance API by GRC platforms, by dataset (reads are not in the ledger).');
   const streamFailures = new Counter('keyledger_stream_delivery_failures_total', 'Batches a SIEM destination refused or failed to take from this process (each retried), by destination id.');
   return {
     httpRequests,
@@ -65,9 +66,10 @@ export function createMetrics() {
     scimRejected,
     streamDelivered,
     streamFailures,
+    complianceReads,
     /** Renders every metric, with gauges read at scrape time (samples of one name, with different labels, share one HELP and TYPE). */
     render(gauges: Array<{ name: string; help: string; value: number; labels?: Labels }>): string {
-      const parts = [httpRequests.render(), httpDuration.render(), ledgerEventsAppended.render(), scimRejected.render(), streamDelivered.render(), streamFailures.render()];
+      const parts = [httpRequests.render(), httpDuration.render(), ledgerEventsAppended.render(), scimRejected.render(), streamDelivered.render(), streamFailures.render(), complianceReads.render()];
       const byName = new Map<string, { help: string; lines: string[] }>();
       for (const g of gauges) {
         const entry = byName.get(g.name) ?? { help: g.help, lines: [] };

@@ -267,6 +267,20 @@ export function createSessionService(deps: SessionServiceDeps) {
       return rows.map((row) => toSession(row, now));
     },
 
+    /**
+     * When each of `userIds` last signed in (their newest session's start, any state), for
+     * those who ever did: every sign-in (password, passkey, SSO) opens a session, and ended
+     * sessions stay as rows.
+     */
+    async lastSignInTimes(userIds: readonly string[]): Promise<Map<string, string>> {
+      const out = new Map<string, string>();
+      for (let i = 0; i < userIds.length; i += 500) {
+        const rows = await db.selectFrom('sessions').select(['user_id', (eb) => eb.fn.max('created_at').as('last')]).where('user_id', 'in', userIds.slice(i, i + 500)).groupBy('user_id').execute();
+        for (const r of rows) if (r.last) out.set(r.user_id, String(r.last));
+      }
+      return out;
+    },
+
     /** One session by id (any state), or throws `session.not_found`. */
     async requireSession(sessionId: string): Promise<Session> {
       const row = await repo.findSessionById(db, sessionId);

@@ -75,6 +75,19 @@ export function createSsoService(deps: SsoDeps) {
     signIn,
     setupLinks,
 
+    /**
+     * Which of `userIds` have an identity-provider subject linked through one of the
+     * organization's connections (they sign in to it through SSO): the compliance API's auth method.
+     */
+    async listLinkedUserIds(orgId: string, userIds: readonly string[]): Promise<Set<string>> {
+      const out = new Set<string>();
+      for (let i = 0; i < userIds.length; i += 500) {
+        const rows = await db.selectFrom('sso_identities').select('user_id').where('org_id', '=', orgId).where('user_id', 'in', userIds.slice(i, i + 500)).execute();
+        for (const r of rows) out.add(r.user_id);
+      }
+      return out;
+    },
+
     /** The SP metadata XML of a SAML connection (public: the IdP administrator downloads it). Throws `sso.connection_not_found`. */
     async spMetadata(connectionId: string): Promise<string> {
       const row = await connections.findSamlConnection(connectionId);

@@ -170,6 +170,11 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'POST', path: '/api/v1/incidents/{id}/events', scope: 'admin:write', body: true },
   { method: 'POST', path: '/api/v1/incidents/{id}/notes', scope: 'admin:write', body: true },
   { method: 'POST', path: '/api/v1/incidents/{id}/resolve', scope: 'admin:write', body: true },
+  { method: 'GET', path: '/api/v1/compliance/users', scope: 'compliance:read', alsoScopes: ['admin:read'], body: false, paged: true },
+  { method: 'GET', path: '/api/v1/compliance/role-assignments', scope: 'compliance:read', alsoScopes: ['admin:read'], body: false, paged: true },
+  { method: 'GET', path: '/api/v1/compliance/access-reviews', scope: 'compliance:read', alsoScopes: ['admin:read'], body: false, paged: true },
+  { method: 'GET', path: '/api/v1/compliance/deprovisioning', scope: 'compliance:read', alsoScopes: ['admin:read'], body: false, paged: true },
+  { method: 'GET', path: '/api/v1/compliance/findings', scope: 'compliance:read', alsoScopes: ['admin:read'], body: false, paged: true },
 ];
 
 /** Every self-service operation (signed-in session, not API key) under /api/v1/me: the table the session-guard suite iterates. */

@@ -166,6 +166,11 @@ const DOMAIN_STATUSES: Record<string, number[]> = {
   'POST /api/v1/incidents/{id}/events': [404, 409, 422],
   'POST /api/v1/incidents/{id}/notes': [404, 409],
   'POST /api/v1/incidents/{id}/resolve': [404, 409],
+  'GET /api/v1/compliance/users': [404],
+  'GET /api/v1/compliance/role-assignments': [404],
+  'GET /api/v1/compliance/access-reviews': [404],
+  'GET /api/v1/compliance/deprovisioning': [404, 422],
+  'GET /api/v1/compliance/findings': [404],
 };
 const QUERY_ONLY = new Set(['GET /api/v1/audit/events/{id}/proof', 'GET /api/v1/audit/consistency', 'GET /api/v1/mail/outbox']);
 

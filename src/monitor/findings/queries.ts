@@ -11,6 +11,8 @@ export interface FindingFilter {
   orgId?: string;
   status?: FindingStatus;
   type?: string;
+  /** Only findings still open or acknowledged, or changed (resolved, closed) at or after this time (RFC 3339). */
+  openOrUpdatedSince?: string;
 }
 
 /** Reads of tracked findings: pages, newest first, and one finding with its ledger timeline. */
@@ -23,6 +25,10 @@ export function createFindingQueries(deps: { db: Db; ledger: LedgerQueries }) {
       if (filter.orgId) q = q.where('org_id', '=', filter.orgId);
       if (filter.status) q = q.where('status', '=', filter.status);
       if (filter.type) q = q.where('type', '=', filter.type);
+      if (filter.openOrUpdatedSince) {
+        const since = filter.openOrUpdatedSince;
+        q = q.where((eb) => eb.or([eb('status', 'in', ['open', 'acknowledged']), eb('updated_at', '>=', since)]));
+      }
       if (page.cursor) q = q.where('id', '<', decodeCursor(page.cursor, 'finding'));
       const rows = await q.orderBy('id', 'desc').limit(page.limit + 1).execute();
       const items = rows.slice(0, page.limit).map(toMonitorFinding);
