@@ -68,6 +68,7 @@ const PASSABLE_BODY: Record<string, unknown> = {
   'POST /api/v1/incidents/{id}/events': { eventIds: ['00000000-0000-7000-8000-000000000000'] },
   'POST /api/v1/incidents/{id}/notes': { text: 'n' },
   'POST /api/v1/incidents/{id}/resolve': { resolution: 'r', rootCause: 'c' },
+  'POST /api/v1/evidence/exports': { org: 'acme', from: '2020-01-01', to: '2021-01-01' },
 };
 
 /** Query strings a route requires, so that a GET with good parameters can succeed. */
@@ -183,8 +184,11 @@ for (const dialect of DIALECTS) {
       // Findings (grants without approval, the admin key without expiry), so the findings list has items to page through.
       await s.rt.findings.evaluate();
       const [finding] = (await ok(s, 200, 'GET', '/api/v1/findings?limit=1')).items;
+      // Two finished evidence exports, so that list has items to page through and a package to download.
+      const evidenceExport = await s.rt.evidenceExports.runNow(setup, { org: 'acme', from: '2020-01-01', to: s.rt.clock.now().toISOString() });
+      await s.rt.evidenceExports.runNow(setup, { org: 'acme', from: '2021-01-01', to: s.rt.clock.now().toISOString() });
       const cp = await s.rt.sequencer.integrateAll();
-      good = { findingId: finding.id, org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eligibilityId: eligibility.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id, hrSourceId: hrSource.source.id, directoryId: directory.id, otherDirectoryId: otherDirectory.id, tokenId: scimToken.tokenInfo.id, mappingId: mapping.id, connectionId: connection.id, otherConnectionId: otherConnection.id, ssoMappingId: ssoMapping.id, fingerprint: connection.saml.certificates[0].fingerprint, domainId: domain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, requestId: requestIds[0], reviewId: review.id, destinationId: destination.destination.id, alertId: alert.id, incidentId: incident.id };
+      good = { findingId: finding.id, org: org.id, id: u1.id, userId: u1.id, role: 'viewer', size: String(cp!.size), keyId: key.id, saId: sa.id, assignmentId: a.id, eligibilityId: eligibility.id, eventId: event.id, factorId: factor.factorId, sessionId: session.session.id, otherUserId: u2.id, invitationId: invitation.invitation.id, credentialId: credential.credential.id, otherSaId: sa2.id, applicationId: app.application.id, hrSourceId: hrSource.source.id, directoryId: directory.id, otherDirectoryId: otherDirectory.id, tokenId: scimToken.tokenInfo.id, mappingId: mapping.id, connectionId: connection.id, otherConnectionId: otherConnection.id, ssoMappingId: ssoMapping.id, fingerprint: connection.saml.certificates[0].fingerprint, domainId: domain.id, setupLinkId: setupLink.link.id, webhookId: webhook.webhook.id, requestId: requestIds[0], reviewId: review.id, destinationId: destination.destination.id, alertId: alert.id, incidentId: incident.id, exportId: evidenceExport.id };
       cursors = {
         organization: (await ok(s, 200, 'GET', '/api/v1/organizations?limit=1')).nextCursor,
         events: (await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1')).nextCursor,
@@ -235,6 +239,8 @@ for (const dialect of DIALECTS) {
                                 ? good.alertId
                               : route.path.startsWith('/api/v1/incidents')
                                 ? good.incidentId
+                              : route.path.startsWith('/api/v1/evidence/exports')
+                                ? good.exportId
                                 : good.id;
       return { ...good, id, ...(route.path.includes('sso-connections') ? { mappingId: good.ssoMappingId } : {}) };
     };
@@ -271,7 +277,7 @@ for (const dialect of DIALECTS) {
 
     it('every list refuses a bad limit, an unknown query parameter and a cursor it did not issue', async () => {
       const lists = API_ROUTES.filter((r) => r.paged);
-      expect(lists.length).toBe(31);
+      expect(lists.length).toBe(32);
       for (const route of lists) {
         // A list that requires a query (the compliance lists' org) gets it, so that only the parameter under test is wrong.
         const required = REQUIRED_QUERY[routeName(route)];
@@ -479,6 +485,7 @@ for (const dialect of DIALECTS) {
           const [method, rest] = r.split(' ');
           return [`${method} /api/v1/incidents/{id}${rest ? `/${rest}` : ''}`, { id: none }, 404, 'incident.not_found'];
         }),
+        ...['GET /api/v1/evidence/exports/{id}', 'GET /api/v1/evidence/exports/{id}/package'].map((name): [string, Record<string, string>, number, string] => [name, { id: none }, 404, 'evidence.export_not_found']),
       ];
       for (const [name, params, status, code] of cases) {
         const route = API_ROUTES.find((r) => routeName(r) === name)!;

@@ -81,4 +81,18 @@ export const MONITORING_BODY_CASES: BodyCase[] = [
   { route: 'POST /api/v1/incidents/{id}/events', params: (f) => ({ id: f.params.incidentId }), valid: (f) => ({ eventIds: [f.params.ledgerEventId] }), wrongTypes: () => [{ eventIds: [] }, { eventIds: 'x' }, { eventIds: ['nope'] }], missing: {}, success: 200 },
   { route: 'POST /api/v1/incidents/{id}/notes', params: (f) => ({ id: f.params.incidentId }), valid: () => ({ text: 'Called the user.' }), wrongTypes: () => [{ text: 5 }, { text: '' }, { text: '  ' }], missing: {}, success: 201 },
   { route: 'POST /api/v1/incidents/{id}/resolve', params: (f) => ({ id: f.params.resolvableIncidentId }), valid: () => ({ resolution: 'Revoked.', rootCause: 'Skipped the approval step.' }), wrongTypes: () => [{ resolution: 5, rootCause: 'c' }, { resolution: '', rootCause: 'c' }], missing: { resolution: 'r' }, success: 200 },
+  {
+    route: 'POST /api/v1/evidence/exports',
+    params: () => ({}),
+    valid: () => ({ org: 'acme', from: '2020-01-01', to: '2021-01-01T00:00:00Z', seed: 'auditor-seed', samples: { 'CC6.5/leavers': 5 } }),
+    wrongTypes: () => [
+      { org: 5, from: '2020-01-01', to: '2021-01-01' },
+      { org: 'acme', from: 'yesterday', to: '2021-01-01' },
+      { org: 'acme', from: '2020-01-01', to: '2021-01-01', seed: '' },
+      { org: 'acme', from: '2020-01-01', to: '2021-01-01', seed: 'x', samples: { 'CC6.5/leavers': 'ten' } },
+      { org: 'acme', from: '2020-01-01', to: '2021-01-01', samples: [5] },
+    ],
+    missing: { org: 'acme', from: '2020-01-01' },
+    success: 202,
+  },
 ];

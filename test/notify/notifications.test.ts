@@ -218,6 +218,7 @@ for (const dialect of DIALECTS) {
         'monitor.findings.evaluate_changed',
         'monitor.findings.evaluate',
         'monitor.detections.scan',
+        'evidence.exports.run',
       ]);
       await notifyInCommand(note({ recipients: [] }));
       const tick = await s.rt.scheduler.tick();

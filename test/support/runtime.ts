@@ -27,6 +27,7 @@ export async function createTestRuntime(dialect: Dialect, options: { clock?: Clo
     database,
     dataDir,
     async close() {
+      await rt.evidenceExports.stop();
       await rt.sequencer.stop();
       await rt.lockouts.close();
       await database.drop();
