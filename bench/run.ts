@@ -13,6 +13,7 @@ import { scimBench } from './scim-bench.ts';
 import { deprovisionBench } from './deprovision-bench.ts';
 import { ssoBench } from './sso-bench.ts';
 import { streamBench } from './stream-bench.ts';
+import { evidenceBench } from './evidence-bench.ts';
 import { printTable } from './harness.ts';
 
 async function reachable(url: string): Promise<boolean> {
@@ -30,7 +31,7 @@ const pgUrl = process.env.KEYLEDGER_BENCH_PG_URL ?? process.env.KEYLEDGER_TEST_P
 const usePg = await reachable(pgUrl);
 console.log(`# Keyledger benchmarks — node ${process.version}, ${new Date().toISOString()}${usePg ? '' : ' (PostgreSQL not reachable: SQLite only)'}`);
 
-// BENCH_ONLY=oidc (or ledger, authn, scim, deprovision, sso, stream) runs one section; several are comma-separated.
+// BENCH_ONLY=oidc (or ledger, authn, scim, deprovision, sso, stream, evidence) runs one section; several are comma-separated.
 const only = process.env.BENCH_ONLY ?? '';
 const wants = (section: string) => only === '' || only.split(',').includes(section);
 
@@ -88,4 +89,9 @@ if (wants('stream')) {
     lagRatePerSecond: Number(process.env.BENCH_STREAM_RATE ?? 200),
   });
   printTable('SIEM streaming (webhook, SQLite)', streamRows);
+}
+
+if (wants('evidence')) {
+  const evidenceRows = await evidenceBench({ users: Number(process.env.BENCH_EVIDENCE_USERS ?? 10_000), events: Number(process.env.BENCH_EVIDENCE_EVENTS ?? 1_000_000) });
+  printTable('SOC 2 evidence export', evidenceRows);
 }
