@@ -1,7 +1,7 @@
 import { thrown } from '../../test/support/thrown.ts';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { jsonFilesUnder, merkleFixturesDir } from '../../test/support/merkle-fixtures.ts';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EMPTY_ROOT, hashChildren, hashLeaf } from './merkle-hash.ts';
 import {
@@ -13,30 +13,7 @@ import {
 } from './merkle-proof.ts';
 import { consistencyProofRanges, inclusionProofRanges } from './merkle-tree.ts';
 
-// Language-neutral vectors from transparency-dev/merkle `testdata/` (see
-// /work/shared/fixtures/README.md). KEYLEDGER_FIXTURES_DIR may point at the
-// shared fixtures folder (containing merkle/) or at the merkle folder itself.
-function merkleFixturesDir(): string {
-  const env = process.env.KEYLEDGER_FIXTURES_DIR;
-  const candidates = env
-    ? [join(env, 'merkle'), env]
-    : [fileURLToPath(new URL('../../../shared/fixtures/merkle', import.meta.url))];
-  const found = candidates.find((dir) => existsSync(join(dir, 'inclusion')) && existsSync(join(dir, 'consistency')));
-  if (!found) {
-    // Fail the whole file at collection: these vectors must never be skipped silently.
-    throw new Error(`Merkle proof fixtures not found; looked in ${candidates.join(', ')} (set KEYLEDGER_FIXTURES_DIR)`);
-  }
-  return found;
-}
 
-function jsonFilesUnder(dir: string): string[] {
-  return readdirSync(dir)
-    .flatMap((name) => {
-      const path = join(dir, name);
-      return statSync(path).isDirectory() ? jsonFilesUnder(path) : name.endsWith('.json') ? [path] : [];
-    })
-    .sort();
-}
 
 interface InclusionProbe {
   leafIdx: number;

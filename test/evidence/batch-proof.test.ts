@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { jsonFilesUnder, merkleFixturesDir } from '../support/merkle-fixtures.ts';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EMPTY_ROOT, hashChildren, hashLeaf } from '../../src/audit/merkle-hash.ts';
 import { inclusionProofRanges, rootOfLeaves } from '../../src/audit/merkle-tree.ts';
@@ -8,19 +8,7 @@ import { BatchProofError, batchProofRanges, rootFromBatchProof, verifyBatchProof
 import { thrown } from '../support/thrown.ts';
 
 // RFC 6962 vectors from transparency-dev/merkle (see /work/shared/fixtures/README.md).
-const FIXTURES = process.env.KEYLEDGER_FIXTURES_DIR
-  ? join(process.env.KEYLEDGER_FIXTURES_DIR, 'merkle')
-  : fileURLToPath(new URL('../../../shared/fixtures/merkle', import.meta.url));
-if (!existsSync(join(FIXTURES, 'inclusion'))) throw new Error(`Merkle proof fixtures not found in ${FIXTURES} (set KEYLEDGER_FIXTURES_DIR)`);
-
-function jsonFilesUnder(dir: string): string[] {
-  return readdirSync(dir)
-    .flatMap((name) => {
-      const path = join(dir, name);
-      return statSync(path).isDirectory() ? jsonFilesUnder(path) : name.endsWith('.json') ? [path] : [];
-    })
-    .sort();
-}
+const FIXTURES = merkleFixturesDir();
 
 interface InclusionProbe {
   leafIdx: number;

@@ -12,8 +12,6 @@ import { rowsNotRecomputable, sectionFor, table } from './sections.ts';
 import { createEvidenceContext } from '../../src/evidence/collect.ts';
 import { renderReport } from '../../src/evidence/report/render-report.ts';
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
 const W1 = { org: 'acme', from: '2026-03-01T00:00:00.000Z', to: '2026-03-02T00:00:00.000Z' };
 const W2 = { org: 'acme', from: '2026-03-02T00:00:00.000Z', to: '2026-03-04T00:00:00.000Z' };
 

@@ -2,6 +2,7 @@ import type { LedgerEvent } from '../../audit/event.ts';
 import { readMfaSettings } from '../../identity/organization-settings.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { CitedRow, CollectorFactory, Column, CriterionSection, EvidenceContext, Row, RowBuilder } from '../model.ts';
+import { counted } from './evidence-values.ts';
 import { AuthMethodCounter, METHOD_ACTIONS, METHOD_COLUMNS } from './cc6-1-sign-in-methods.ts';
 
 /**
@@ -194,7 +195,7 @@ export const collectCc61: CollectorFactory = async (ctx: EvidenceContext, rt: Ru
         headline:
           open.length > 0
             ? `${open.length} of ${active.length} active applications can be reached without authenticating.`
-            : `All ${active.length} active applications and integrations require authentication; ${signIns} sign-ins in the window under an MFA policy of ${current.mfaPolicy}.`,
+            : `${active.length === 0 ? 'No applications or integrations are registered' : `All ${counted(active.length, 'active application or integration', 'active applications and integrations')} require authentication`}; ${counted(signIns, 'sign-in')} in the window under an MFA policy of ${current.mfaPolicy}.`,
         facts: [
           { label: 'Active applications and integrations', value: active.length },
           { label: 'Reachable without authentication', value: open.length, attention: open.length > 0 },

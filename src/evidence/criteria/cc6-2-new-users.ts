@@ -1,5 +1,6 @@
 import type { LedgerEvent } from '../../audit/event.ts';
 import type { CitedRow, CollectorFactory, Column, CriterionSection, EvidenceContext, Row, RowBuilder } from '../model.ts';
+import { counted } from './evidence-values.ts';
 import { approvalEvidenceOf, authorizationLabel, GRANT_APPROVAL_ACTIONS, grantLacksApproval, RequestEventLog, secondsBetween } from './grant-approval.ts';
 
 /**
@@ -143,7 +144,9 @@ export const collectCc62: CollectorFactory = (ctx: EvidenceContext) => {
         headline:
           flagged.length > 0
             ? `${flagged.length} of ${rows.length} new members got their first role without an approval preceding it.`
-            : `${rows.length} people became members in the window; all ${granted.length} first role grants were authorized before access.`,
+            : rows.length === 0
+              ? 'No one became a member in the window.'
+              : `${counted(rows.length, 'person', 'people')} became members in the window; ${granted.length === 0 ? 'none was granted a role' : `every first role grant (${granted.length}) was authorized before access`}.`,
         facts: [
           { label: 'New members', value: rows.length },
           { label: 'Provisioned by an administrator', value: byPath('admin') },

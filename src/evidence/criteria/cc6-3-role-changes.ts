@@ -1,6 +1,7 @@
 import type { LedgerEvent } from '../../audit/event.ts';
 import type { CitedRow, CollectorFactory, Column, CriterionSection, EvidenceContext, Row, RowBuilder } from '../model.ts';
 import { approvalCells, approvalEvidenceOf, GRANT_APPROVAL_ACTIONS, grantLacksApproval, RequestEventLog } from './grant-approval.ts';
+import { counted } from './evidence-values.ts';
 import { buildCampaignRow, buildDecisionRow, CAMPAIGN_COLUMNS, DECISION_COLUMNS, REVIEW_ACTIONS, ReviewTracker } from './cc6-3-access-reviews.ts';
 
 /**
@@ -180,7 +181,7 @@ export const collectCc63: CollectorFactory = (ctx: EvidenceContext) => {
       ].filter(Boolean);
       const headline = attention
         ? `Of ${grants.length} role grants and ${campaigns.length} access review campaigns in the window, ${problems.join(', ')}.`
-        : `All ${grants.length} role grants in the window were authorized, and ${campaigns.length} access review campaign(s) ran with every item decided on time.`;
+        : `${grants.length === 0 ? 'No role was granted in the window' : `Every role grant in the window (${grants.length}) was authorized`}, and ${campaigns.length === 0 ? 'no access review campaign ran' : `${counted(campaigns.length, 'access review campaign')} ran with every item decided on time`}.`;
       return {
         id: 'CC6.3',
         title: 'Role-based access: changes authorized, access reviewed',

@@ -3,7 +3,7 @@ import { DEFAULT_THROTTLE_TIMES } from '../../authn/lockout/ip-throttle.ts';
 import { resolveRateLimitStore } from '../../platform/config.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { CitedRow, Column, CollectorFactory, CriterionSection, EvidenceTable } from '../model.ts';
-import { citesOf, inWindow, isoOrNull, percent, str, targetId } from './evidence-values.ts';
+import { citesOf, inWindow, isoOrNull, percent, str, targetId, counted } from './evidence-values.ts';
 import { privilegedFlagOf } from './privileged-access.ts';
 import {
   ACTIVATED,
@@ -216,8 +216,8 @@ function mfaSection(rt: Runtime, accounts: CitedRow[], lockouts: CitedRow[], pri
     summary: 'The entity authenticates users with multiple factors where its policy requires, protects privileged access with phishing-resistant authenticators, and limits repeated failed sign-ins.',
     status: attention ? 'attention' : 'pass',
     headline: attention
-      ? `${missing} members required to use MFA had no second factor and ${lacking} of ${privileged.length} privileged users had no passkey.`
-      : `${enabled} of ${accounts.length} members had MFA enrolled, every member required to use it did, and all ${privileged.length} privileged users had a passkey.`,
+      ? `${[missing > 0 ? `${counted(missing, 'member')} required to use MFA had no second factor` : '', lacking > 0 ? `${lacking} of ${counted(privileged.length, 'privileged user')} had no passkey` : ''].filter(Boolean).join(', and ')}.`
+      : `${enabled} of ${counted(accounts.length, 'member')} had MFA enrolled, every member required to use it did, and ${privileged.length === 0 ? 'no member held a privileged role' : `every privileged user (${privileged.length}) had a passkey`}.`,
     facts: [
       { label: 'Members active in the window', value: accounts.length },
       { label: 'Members with MFA enrolled', value: enabled },

@@ -69,3 +69,8 @@ export function citesOf(events: ReadonlyArray<LedgerEvent | undefined>): string[
   const present = events.filter((e): e is LedgerEvent => e !== undefined).sort((a, b) => a.seq - b.seq);
   return [...new Set(present.map((e) => e.id))];
 }
+
+/** "1 leaver", "3 leavers", "no leavers": counts in headlines read as sentences. */
+export function counted(n: number, singular: string, plural = `${singular}s`): string {
+  return n === 0 ? `no ${plural}` : `${n} ${n === 1 ? singular : plural}`;
+}

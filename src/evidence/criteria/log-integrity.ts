@@ -20,7 +20,7 @@ const SIGNING_KEY_COLUMNS: Column[] = [
 ];
 
 /** One ledger signing key from its ledger.signing_key.created event. */
-export const buildSigningKeyRow: RowBuilder = (cited: LedgerEvent[]): Row => {
+export const buildLedgerKeyRow: RowBuilder = (cited: LedgerEvent[]): Row => {
   const e = cited.find((x) => x.action === 'ledger.signing_key.created');
   const d = e?.data ?? {};
   const s = (v: unknown) => (typeof v === 'string' ? v : null);
@@ -28,7 +28,7 @@ export const buildSigningKeyRow: RowBuilder = (cited: LedgerEvent[]): Row => {
 };
 
 /** The row builders of this criterion, by the name a table's `recompute` gives. */
-export const LOG_INTEGRITY_ROW_BUILDERS: Record<string, RowBuilder> = { 'log-integrity.signing-key': buildSigningKeyRow };
+export const LOG_INTEGRITY_ROW_BUILDERS: Record<string, RowBuilder> = { 'log-integrity.signing-key': buildLedgerKeyRow };
 
 /** The attachment's name inside the criterion's folder. */
 const PROOF_NAME = CONSISTENCY_PROOF_FILE.slice(CONSISTENCY_PROOF_FILE.indexOf('/') + 1);
@@ -48,7 +48,7 @@ export const collectLogIntegrity: CollectorFactory = (ctx: EvidenceContext, rt: 
   return {
     actions: ['ledger.signing_key.created'],
     add(e) {
-      keyRows.push({ row: buildSigningKeyRow([e], ctx.params), cites: [e.id] });
+      keyRows.push({ row: buildLedgerKeyRow([e], ctx.params), cites: [e.id] });
     },
     async finish(): Promise<CriterionSection> {
       const end = ctx.checkpoint;

@@ -232,7 +232,7 @@ function privilegedSection(principals: CitedRow[], activations: CitedRow[]): Cri
   const attention = standingAtEnd.length > 0 || exceeded.length > 0;
   const headline = attention
     ? `${standingAtEnd.length} standing privileged assignments were held at the window end and ${exceeded.length} of ${activations.length} activations lasted longer than requested.`
-    : `No standing privileged assignment was held at the window end; ${activations.length} just-in-time activations all ended within their requested duration.`;
+    : `No standing privileged assignment was held at the window end; ${activations.length === 0 ? 'no just-in-time activation took place' : `every just-in-time activation (${activations.length}) ended within its requested duration`}.`;
   return {
     id: 'privileged-access',
     title: 'Privileged access',
