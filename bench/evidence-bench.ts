@@ -1,6 +1,8 @@
 import { systemContext, type CommandContext } from '../src/audit/event.ts';
 import { openSignInSession } from '../src/authn/sign-in.ts';
-import { createEvidenceContext } from '../src/evidence/collect.ts';
+import { createEvidenceContext, readOrganizationEvents } from '../src/evidence/collect.ts';
+import type { EvidenceContext } from '../src/evidence/model.ts';
+import { ACTION_CATALOGUE } from '../src/audit/actions.ts';
 import { verifyEvidencePackage } from '../src/evidence/package/verify-package.ts';
 import type { Runtime } from '../src/runtime.ts';
 import { startBenchApp } from './bench-runtime.ts';
@@ -49,16 +51,11 @@ async function recordSignIns(rt: Runtime, orgId: string, users: Array<{ id: stri
   await rt.sequencer.integrateAll();
 }
 
-/** Reads the events an export reads, parses them and does nothing else: the floor under any export. */
-async function readFloor(rt: Runtime, orgId: string, size: number): Promise<number> {
-  let after = -1;
+/** Reads the events an export reads (every action), parses them and does nothing else: the floor under any export. */
+async function readFloor(rt: Runtime, ctx: EvidenceContext): Promise<number> {
   let n = 0;
-  for (;;) {
-    const rows = await rt.database.db.selectFrom('audit_events').select(['seq', 'body']).where('seq', '>', after).where('seq', '<', size).where((eb) => eb.or([eb('org_id', '=', orgId), eb('org_id', 'is', null)])).orderBy('seq').limit(5_000).execute();
-    for (const r of rows) if (JSON.parse(r.body).seq < 0) n++;
-    if (rows.length < 5_000) return n;
-    after = Number(rows[rows.length - 1].seq);
-  }
+  for await (const rows of readOrganizationEvents(rt, ctx, Object.keys(ACTION_CATALOGUE))) for (const r of rows) if (JSON.parse(r.body).seq >= 0) n++;
+  return n;
 }
 
 /**
@@ -81,11 +78,18 @@ export async function evidenceBench(options: { users: number; events: number }):
     const from = '2020-01-01T00:00:00.000Z';
     const to = new Date(rt.clock.now().getTime() + 1).toISOString();
     await new Promise((r) => setTimeout(r, 5));
-    const cp = (await createEvidenceContext(rt, { org: 'acme', from, to })).checkpoint;
-    const floor = await timed(() => readFloor(rt, orgId, cp.size));
+    const evidenceCtx = await createEvidenceContext(rt, { org: 'acme', from, to });
+    const cp = evidenceCtx.checkpoint;
+    const floor = await timed(() => readFloor(rt, evidenceCtx));
     const ledgerBytes = Number((await rt.database.db.selectFrom('audit_events').select((eb) => eb.fn.sum<number>(eb.fn('length', ['body'])).as('n')).where('seq', '<', cp.size).executeTakeFirstOrThrow()).n);
     const heapBefore = process.memoryUsage().rss;
-    const run = await timed(() => rt.evidenceExports.runNow(ctx, { org: 'acme', from, to, seed: 'bench', samples: { 'CC6.5/leavers': 10, 'CC6.6/mfa-accounts': 10 } }));
+    const phases: Array<[string, number]> = [];
+    const run = await timed(() =>
+      rt.evidenceExports.runNow(ctx, { org: 'acme', from, to, seed: 'bench', samples: { 'CC6.5/leavers': 10, 'CC6.6/mfa-accounts': 10 } }, (phase) => {
+        if (phases.at(-1)?.[0] !== phase) phases.push([phase, performance.now()]);
+      }),
+    );
+    process.stderr.write(`evidence bench: phases ${phases.map(([p, t], i) => `${p} ${(((phases[i + 1]?.[1] ?? t) - t) / 1000).toFixed(1)} s`).join(', ')}\n`);
     const rss = process.memoryUsage().rss;
     const zip = await rt.evidenceExports.packageOf(run.result.id);
     const verify = await timed(() => verifyEvidencePackage(zip, { verifierKey: rt.signer.verifierKey }));

@@ -26,12 +26,12 @@ function checkSamplesExist(sections: CriterionSection[], samples: Record<string,
  */
 export async function buildEvidencePackage(rt: Runtime, request: BuildRequest, progress: ExportProgress): Promise<BuiltPackage> {
   const ctx: EvidenceContext = await createEvidenceContext(rt, { org: request.orgId, from: request.from, to: request.to });
-  const total = await rt.database.db
-    .selectFrom('audit_events')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('seq', '<', ctx.checkpoint.size)
-    .where((eb) => eb.or([eb('org_id', '=', ctx.org.id), eb('org_id', 'is', null)]))
-    .executeTakeFirst();
+  // Two counts on the (org_id, seq) index: the organization's events and the deployment's.
+  const count = async (org: string | null) => {
+    const q = rt.database.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).where('seq', '<', ctx.checkpoint.size);
+    return Number((await (org === null ? q.where('org_id', 'is', null) : q.where('org_id', '=', org)).executeTakeFirst())?.n ?? 0);
+  };
+  const total = { n: (await count(ctx.org.id)) + (await count(null)) };
   const collectors = await Promise.all(CRITERION_FACTORIES.map((f) => f(ctx, rt)));
   progress('reading_ledger', 0, Number(total?.n ?? 0));
   await feedCollectors(rt, ctx, collectors, (read) => progress('reading_ledger', read, Math.max(read, Number(total?.n ?? 0))));

@@ -42,6 +42,50 @@ export async function createEvidenceContext(rt: Runtime, request: WindowRequest)
   };
 }
 
+type EventRow = { seq: number; body: string };
+
+/**
+ * The organization's events and the deployment-level ones (no organization),
+ * in ledger order, with seq below `size`, time before `to` and one of
+ * `actions`: two keyset-paged reads on the (org_id, seq) index merged by seq.
+ * (One query with `org_id = ? OR org_id IS NULL` sorts the rest of the ledger
+ * on every page.)
+ */
+export async function* readOrganizationEvents(rt: Runtime, ctx: EvidenceContext, actions: readonly string[]): AsyncGenerator<EventRow[]> {
+  const db = rt.database.db;
+  const page = (org: string | null, after: number) => {
+    let q = db.selectFrom('audit_events').select(['seq', 'body']);
+    q = org === null ? q.where('org_id', 'is', null) : q.where('org_id', '=', org);
+    return q.where('seq', '>', after).where('seq', '<', ctx.checkpoint.size).where('action', 'in', [...actions]).where('time', '<', ctx.params.to).orderBy('seq').limit(PAGE).execute();
+  };
+  const streams = [ctx.org.id, null].map((org) => ({ org, after: -1, rows: [] as EventRow[], at: 0, done: false }));
+  const fill = async (s: (typeof streams)[number]) => {
+    if (s.done || s.at < s.rows.length) return;
+    s.rows = (await page(s.org, s.after)).map((r) => ({ seq: Number(r.seq), body: r.body }));
+    s.at = 0;
+    if (s.rows.length < PAGE) s.done = true;
+    if (s.rows.length > 0) s.after = s.rows[s.rows.length - 1].seq;
+  };
+  for (;;) {
+    await Promise.all(streams.map(fill));
+    const [a, b] = streams;
+    if (a.at >= a.rows.length && b.at >= b.rows.length) return;
+    // Emit everything up to the smaller of the two buffers' last seq: both streams are complete below it.
+    const limit = Math.min(a.at < a.rows.length && !a.done ? a.rows[a.rows.length - 1].seq : Infinity, b.at < b.rows.length && !b.done ? b.rows[b.rows.length - 1].seq : Infinity);
+    const out: EventRow[] = [];
+    while (true) {
+      const na = a.at < a.rows.length ? a.rows[a.at] : null;
+      const nb = b.at < b.rows.length ? b.rows[b.at] : null;
+      const next = na && (!nb || na.seq < nb.seq) ? na : nb;
+      if (!next || next.seq > limit) break;
+      out.push(next);
+      if (next === na) a.at++;
+      else b.at++;
+    }
+    if (out.length > 0) yield out;
+  }
+}
+
 /**
  * Reads the organization's events (and deployment-level ones) in ledger
  * order, up to the context's checkpoint and before the window's end, and feeds
@@ -51,32 +95,17 @@ export async function createEvidenceContext(rt: Runtime, request: WindowRequest)
 export async function feedCollectors(rt: Runtime, ctx: EvidenceContext, collectors: CriterionCollector[], onProgress?: (read: number) => void): Promise<number> {
   const routes = new Map<string, CriterionCollector[]>();
   for (const c of collectors) for (const a of c.actions) routes.set(a, [...(routes.get(a) ?? []), c]);
-  const actions = [...routes.keys()];
-  if (actions.length === 0) return 0;
-  const db = rt.database.db;
-  let after = -1;
+  if (routes.size === 0) return 0;
   let read = 0;
-  for (;;) {
-    const rows = await db
-      .selectFrom('audit_events')
-      .select(['seq', 'body'])
-      .where('seq', '>', after)
-      .where('seq', '<', ctx.checkpoint.size)
-      .where('action', 'in', actions)
-      .where((eb) => eb.or([eb('org_id', '=', ctx.org.id), eb('org_id', 'is', null)]))
-      .where('time', '<', ctx.params.to)
-      .orderBy('seq')
-      .limit(PAGE)
-      .execute();
+  for await (const rows of readOrganizationEvents(rt, ctx, [...routes.keys()])) {
     for (const r of rows) {
       const event = JSON.parse(r.body) as LedgerEvent;
       for (const c of routes.get(event.action) ?? []) c.add(event);
     }
     read += rows.length;
     onProgress?.(read);
-    if (rows.length < PAGE) return read;
-    after = Number(rows[rows.length - 1].seq);
   }
+  return read;
 }
 
 /** Computes the given criteria for a context: one pass over the ledger, then each collector's result. */
