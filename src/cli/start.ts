@@ -52,6 +52,7 @@ export async function startServer(given: Config, options: { json: boolean }): Pr
     await app.close();
     // Everything that appends in the background stops first (a running job finishes), so the last checkpoint covers it all.
     await rt.scheduler.stop();
+    await rt.evidenceExports.stop();
     await rt.streamDelivery.stop();
     await rt.sequencer.stop();
     await rt.sequencer.integrateAll().catch((err) => rt.logger.error({ err }, 'final checkpoint failed'));
