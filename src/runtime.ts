@@ -52,6 +52,8 @@ import { createEvidenceExportService, type EvidenceExportService } from './evide
 import { buildEvidencePackage } from './evidence/build-package.ts';
 import { createIncidentService, type IncidentService } from './monitor/incidents/service.ts';
 import { createComplianceService, type ComplianceService } from './evidence/compliance/service.ts';
+import { createClusterBus, type ClusterBus } from './platform/cluster-bus.ts';
+import { createCacheFanOut } from './oidc/cache-fan-out.ts';
 
 /** Everything one Keyledger process holds: storage, the ledger and the capability services. */
 export interface Runtime {
@@ -128,6 +130,8 @@ export interface Runtime {
   evidenceExports: EvidenceExportService;
   /** The read-only compliance API for GRC platforms (users, role assignments, reviews, leavers, findings), computed at read time. */
   compliance: ComplianceService;
+  /** Messages between the nodes of a cluster (Redis, PostgreSQL NOTIFY, or none on one node): committed changes that drop other nodes' caches. */
+  bus: ClusterBus;
   close(): Promise<void>;
 }
 
@@ -147,6 +151,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
   const database = options.database ?? openDatabase(config);
+  let bus: ClusterBus | undefined;
   try {
     if (options.migrate !== false) await migrateToLatest(database.db, database.dialect);
     const newId = createIdGenerator(clock);
@@ -154,6 +159,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     let sequencer: Sequencer | undefined;
     let oidcCommitted: ((actions: string[]) => void) | undefined;
     let streamDelivery: StreamDelivery | undefined;
+    let fanOut: { committed(actions: string[]): void } | undefined;
     const runner = createCommandRunner({
       db: database.db,
       clock,
@@ -163,7 +169,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         metrics.ledgerEventsAppended.inc(events.length);
         sequencer?.poke();
         streamDelivery?.poke();
-        oidcCommitted?.(events.map((e) => e.action));
+        const actions = events.map((e) => e.action);
+        oidcCommitted?.(actions);
+        fanOut?.committed(actions);
       },
     });
     const master = loadMasterKey(config.masterKey, config.dataDir);
@@ -260,6 +268,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const sso = createSsoService({ db: database.db, runner, clock, newId, master, identity, access, requests: accessRequests, openSessionInScope: authn.openSessionInScope, publicUrl: config.publicUrl, dnsServers: config.dnsServers });
     const nodeId = options.nodeId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     const scheduler = createScheduler({ db: database.db, clock, logger, nodeId });
+    // Other nodes hear of committed client and key changes at once; what they miss, their caches' TTL bounds.
+    bus = createClusterBus({ redisUrl: config.redisUrl, pgPool: database.pgPool, dialect: database.dialect, logger, nodeId, prefix: config.rateLimit.keyPrefix });
+    fanOut = createCacheFanOut({ bus, caches: oidc, logger });
+    const clusterBus = bus;
     const streamDestinations = createDestinationService({ db: database.db, runner, clock, newId, master, identity });
     streamDelivery = createStreamDelivery({ db: database.db, runner, clock, logger, metrics, unseal: streamDestinations.unseal, nodeId });
     const delivery = streamDelivery;
@@ -344,6 +356,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       incidents,
       evidenceExports,
       compliance,
+      bus: clusterBus,
       async close() {
         // Links already promised to someone (sign-up, reset) are delivered before the database goes away.
         await enrollment.mailIdle();
@@ -355,11 +368,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         await oidc.settled();
         await seq.stop();
         await lockouts.close();
+        // After the last commits above, so other nodes hear of them.
+        await clusterBus.close();
         await database.destroy();
       },
     };
     return self;
   } catch (err) {
+    await bus?.close();
     if (!options.database) await database.destroy();
     throw err;
   }

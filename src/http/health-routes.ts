@@ -6,7 +6,10 @@ import { monitorGauges } from '../monitor/metrics.ts';
 
 /**
  * /healthz: the process is up (for restarts). /readyz: it can serve — the
- * database answers and every migration is applied (for load balancers).
+ * database answers and every migration is applied (for load balancers). The
+ * cluster bus is reported but does not decide readiness: while it is down,
+ * another node's change reaches this node's caches within their TTL (seconds),
+ * and taking every node out of the balancer for that would be a far worse outage.
  * /metrics: Prometheus text.
  */
 export function healthRoutes(rt: Runtime): FastifyPluginAsync {
@@ -19,7 +22,7 @@ export function healthRoutes(rt: Runtime): FastifyPluginAsync {
       const ready = database && pending !== null && pending.length === 0;
       return reply.status(ready ? 200 : 503).send({
         status: ready ? 'ready' : 'not_ready',
-        checks: { database: database ? 'ok' : 'unreachable', migrations: pending === null ? 'unknown' : pending.length === 0 ? 'current' : `pending: ${pending.join(', ')}` },
+        checks: { database: database ? 'ok' : 'unreachable', migrations: pending === null ? 'unknown' : pending.length === 0 ? 'current' : `pending: ${pending.join(', ')}`, bus: rt.bus.state() },
       });
     });
 

@@ -4,6 +4,11 @@ import type { ApplicationClient, ClientSources, ServiceAccountClient } from './c
 /** Ledger actions after which a cached client may be stale: applications, service accounts and their credentials, roles and assignments, organization settings (credential age policy). */
 const STALE_AFTER = ['oidc.application.', 'identity.service_account.', 'access.', 'identity.organization.'];
 
+/** Whether a committed action may have made a cached client stale (what `onCommitted` drops the cache for). */
+export function makesClientsStale(action: string): boolean {
+  return STALE_AFTER.some((p) => action.startsWith(p));
+}
+
 /** How long an entry may be served at most, even without a change seen in this process. */
 export const CLIENT_CACHE_TTL_MS = 5_000;
 const MAX_ENTRIES = 10_000;
@@ -92,7 +97,7 @@ export function createClientCache(sources: ClientSources & { loadScopes(serviceA
     },
     /** Drops everything when a committed change could have altered a client. */
     onCommitted(actions: readonly string[]): void {
-      if (actions.some((a) => STALE_AFTER.some((p) => a.startsWith(p)))) {
+      if (actions.some(makesClientsStale)) {
         generation++;
         clients.clear();
         secrets.clear();

@@ -220,6 +220,8 @@ export function createOidcService(deps: OidcServiceDeps) {
       return current.callback;
     },
     refreshKeys,
+    /** Whether this node has built its provider (first use); before that it holds no signing keys to refresh. */
+    started: (): boolean => current !== null,
     async listSigningKeys(): Promise<SigningKeyView[]> {
       const now = clock.now();
       return (await keys.live(now)).map((r) => toSigningKeyView(r, now)).reverse();

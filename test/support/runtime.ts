@@ -30,6 +30,7 @@ export async function createTestRuntime(dialect: Dialect, options: { clock?: Clo
       await rt.evidenceExports.stop();
       await rt.sequencer.stop();
       await rt.lockouts.close();
+      await rt.bus.close();
       await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },

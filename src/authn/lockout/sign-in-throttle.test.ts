@@ -147,6 +147,7 @@ describe('sign-in throttling on the Redis store, shared by two nodes', () => {
   afterAll(async () => {
     await second?.sequencer.stop();
     await second?.lockouts.close();
+    await second?.bus.close();
     await t?.close();
     const left = await keys();
     if (left.length > 0) await redis.del(...left);
