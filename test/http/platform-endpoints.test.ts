@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DIALECTS } from '../support/databases.ts';
 import { createOrg, ledgerNextSeq, startHttpSuite, type HttpSuite, type Response } from '../support/http.ts';
 import { openCheckpoint } from '../../src/audit/checkpoint-note.ts';
@@ -27,13 +27,16 @@ for (const dialect of DIALECTS) {
     });
     afterAll(async () => s?.close());
 
-    it('/healthz and /readyz answer without a key; readiness checks the database and migrations', async () => {
+    it('/healthz and /readyz answer without a key; readiness checks the database and migrations, and reports the cluster bus', async () => {
       const health = await s.request('GET', '/healthz', { key: null });
       expect(health.statusCode).toBe(200);
       expect(health.json()).toEqual({ status: 'ok' });
+      // On PostgreSQL the bus LISTENs on its own connection, opened when the runtime starts.
+      const bus = dialect === 'postgres' ? 'listening' : 'local';
+      await vi.waitFor(async () => expect((await s.request('GET', '/readyz', { key: null })).json().checks.bus).toBe(bus));
       const ready = await s.request('GET', '/readyz', { key: null });
       expect(ready.statusCode).toBe(200);
-      expect(ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'current' } });
+      expect(ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'current', bus } });
     });
 
     it('/metrics is Prometheus text counting requests by route and status, with the ledger size', async () => {
