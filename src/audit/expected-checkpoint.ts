@@ -22,7 +22,8 @@ export function checkpointNoteFromFile(text: string): string {
     if (typeof note !== 'string') throw new KeyledgerError('ledger.checkpoint_invalid', 'the expected checkpoint file is JSON without a "note" (or "unmapped.keyledger.note") string');
     return note;
   }
-  if (!trimmed.includes('\n\n— ')) throw new KeyledgerError('ledger.checkpoint_invalid', 'the expected checkpoint file holds no signed note (a body, a blank line, and "— " signature lines)');
+  const note = trimmed.replace(/\r\n/g, '\n');
+  if (!note.includes('\n\n— ')) throw new KeyledgerError('ledger.checkpoint_invalid', 'the expected checkpoint file holds no signed note (a body, a blank line, and "— " signature lines)');
   // Files lose or gain trailing newlines; a signed note ends with exactly one.
-  return `${trimmed.replace(/\r\n/g, '\n')}\n`;
+  return `${note}\n`;
 }
