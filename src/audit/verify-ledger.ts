@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { dialectOf, type Db, type DatabaseTarget } from '../platform/database.ts';
@@ -16,7 +16,10 @@ export type VerifyProblemCode =
   | 'checkpoint_signature_invalid'
   | 'checkpoint_mismatch'
   | 'events_missing'
-  | 'no_verifier_key';
+  | 'no_verifier_key'
+  | 'expected_checkpoint_invalid'
+  | 'rolled_back'
+  | 'forked';
 
 export interface VerifyProblem {
   code: VerifyProblemCode;
@@ -38,6 +41,8 @@ export interface VerifyReport {
   unsignedEvents: number;
   verifierKey: string | null;
   keySource: 'given' | 'database';
+  /** The checkpoint saved elsewhere (`expectCheckpoint`) that this ledger was found to contain. */
+  expectedCheckpoint?: { size: number; root: string };
   problem?: VerifyProblem;
 }
 
@@ -46,6 +51,13 @@ export interface VerifyOptions {
   verifierKey?: string;
   /** Hash in worker threads over their own connections (large ledgers); otherwise in this thread. */
   parallel?: { target: DatabaseTarget; threads?: number };
+  /**
+   * A signed checkpoint note kept outside the database (a SIEM copy, a saved
+   * `audit checkpoint`): the ledger must contain it — at least that many
+   * events, whose first `size` hash to its root. A database restored from an
+   * older backup fails with `rolled_back`; one whose history differs, `forked`.
+   */
+  expectCheckpoint?: string;
 }
 
 const PAGE = 20_000;
@@ -76,6 +88,15 @@ export async function verifyLedger(db: Db, options: VerifyOptions = {}): Promise
     if (!verifierKey) return fail({ code: 'no_verifier_key', message: 'checkpoints exist but no verifier key is known' });
     key = parseVerifierKey(verifierKey);
   }
+  let expected: { size: number; rootHash: Buffer } | null = null;
+  if (options.expectCheckpoint !== undefined) {
+    if (!verifierKey) return fail({ code: 'no_verifier_key', message: 'an expected checkpoint was given but no verifier key is known' });
+    try {
+      expected = openCheckpoint(options.expectCheckpoint, (key ??= parseVerifierKey(verifierKey)));
+    } catch (err) {
+      return fail({ code: 'expected_checkpoint_invalid', message: `the expected checkpoint does not verify under the verifier key: ${(err as Error).message}` });
+    }
+  }
 
   // Positions 0..n-1: n is one past the highest sequence number present.
   const n = stats.max == null ? 0 : Number(stats.max) + 1;
@@ -104,6 +125,11 @@ export async function verifyLedger(db: Db, options: VerifyOptions = {}): Promise
   if (tail) return fail(tail);
   if (head && Number(head.next_seq) !== n) {
     return fail({ code: 'events_missing', seq: n, message: `the ledger head has handed out ${Number(head.next_seq)} sequence numbers, but events end at sequence ${n - 1}` });
+  }
+  if (expected) {
+    const problem = checkExpected(expected, levels, n);
+    if (problem) return fail(problem);
+    report.expectedCheckpoint = { size: expected.size, root: expected.rootHash.toString('base64') };
   }
   report.unsignedEvents = n - report.treeSize;
   report.ok = true;
@@ -189,6 +215,27 @@ async function explainMismatch(db: Db, position: number): Promise<VerifyProblem>
     eventId: next?.id,
     message: next ? `event with sequence ${position} is missing: found sequence ${Number(next.seq)} (event ${next.id}) in its place` : `event with sequence ${position} is missing`,
   };
+}
+
+/** Whether the ledger's first `expected.size` events are the tree the saved checkpoint signed. */
+function checkExpected(expected: { size: number; rootHash: Buffer }, levels: Buffer[], n: number): VerifyProblem | null {
+  const root = expected.size === 0 ? createHash('sha256').digest() : expected.size <= n ? rootAt(levels, expected.size) : null;
+  if (root === null) {
+    return {
+      code: 'rolled_back',
+      checkpointSize: expected.size,
+      seq: n,
+      message: `the ledger has ${n} events, but a checkpoint signed for tree size ${expected.size} exists elsewhere: this database lost the ${expected.size - n} newest events (restored from an older backup?)`,
+    };
+  }
+  if (!root.equals(expected.rootHash)) {
+    return {
+      code: 'forked',
+      checkpointSize: expected.size,
+      message: `the first ${expected.size} events hash to root ${root.toString('base64')}, but the expected checkpoint for that size says ${expected.rootHash.toString('base64')}: this ledger's history is not the one that was signed`,
+    };
+  }
+  return null;
 }
 
 function checkCheckpoint(cp: { size: number; root_hash: Buffer; note: string }, computed: Buffer, key: { keyName: string; publicKey: KeyObject }): VerifyProblem | null {

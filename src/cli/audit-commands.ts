@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { verifyLedger } from '../audit/verify-ledger.ts';
 import { verifyProofDocument } from '../audit/verify-proof-file.ts';
+import { checkpointNoteFromFile } from '../audit/expected-checkpoint.ts';
 import { emit, handled } from './output.ts';
 import { withRuntime } from './context.ts';
 import { openDatabase } from '../platform/database.ts';
@@ -15,17 +16,20 @@ export function auditCommands(program: Command): void {
     .command('verify')
     .description('recompute every leaf, the tree and every checkpoint signature; exit 1 naming the first event that does not match')
     .option('--verifier-key <key>', 'the published verifier key (or @file) to check signatures against, instead of the key in the database')
+    .option('--expect-checkpoint <file>', 'a signed checkpoint saved elsewhere (SIEM, `audit checkpoint`): fail unless the ledger contains it (detects a restore that lost events)')
     .option('--json', 'machine-readable output')
     .action(
-      handled(async (opts: { verifierKey?: string; json?: boolean }) => {
+      handled(async (opts: { verifierKey?: string; expectCheckpoint?: string; json?: boolean }) => {
         const verifierKey = opts.verifierKey?.startsWith('@') ? readFileSync(opts.verifierKey.slice(1), 'utf8').trim() : opts.verifierKey;
+        const expectCheckpoint = opts.expectCheckpoint === undefined ? undefined : checkpointNoteFromFile(readFileSync(opts.expectCheckpoint, 'utf8'));
         // Verification only reads: no migration, no key creation, no sequencing.
         const database = openDatabase(loadConfig(process.env));
-        const report = await verifyLedger(database.db, { verifierKey, parallel: { target: database.target } }).finally(() => database.destroy());
+        const report = await verifyLedger(database.db, { verifierKey, expectCheckpoint, parallel: { target: database.target } }).finally(() => database.destroy());
         emit(Boolean(opts.json), report, () =>
           report.ok
             ? `ledger intact: ${report.events} events, ${report.checkpoints} signed checkpoints, tree size ${report.treeSize}, root ${report.root}` +
               (report.unsignedEvents ? ` (${report.unsignedEvents} newer events not yet checkpointed)` : '') +
+              (report.expectedCheckpoint ? `\ncontains the expected checkpoint: tree size ${report.expectedCheckpoint.size}, root ${report.expectedCheckpoint.root}` : '') +
               (report.keySource === 'database' ? '\nnote: signatures were checked with the key stored in the database; pass --verifier-key with the published key for an independent check' : '')
             : `LEDGER VERIFICATION FAILED: ${report.problem!.message}`,
         );
