@@ -132,6 +132,8 @@ export interface Runtime {
   compliance: ComplianceService;
   /** Messages between the nodes of a cluster (Redis, PostgreSQL NOTIFY, or none on one node): committed changes that drop other nodes' caches. */
   bus: ClusterBus;
+  /** Set when the node is shutting down: /readyz answers 503 so the load balancer stops sending before the listener closes. */
+  readiness: { draining: boolean };
   close(): Promise<void>;
 }
 
@@ -357,6 +359,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       evidenceExports,
       compliance,
       bus: clusterBus,
+      readiness: { draining: false },
       async close() {
         // Links already promised to someone (sign-up, reset) are delivered before the database goes away.
         await enrollment.mailIdle();

@@ -48,7 +48,10 @@ export async function startServer(given: Config, options: { json: boolean }): Pr
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    rt.logger.info({ signal }, 'shutting down');
+    rt.logger.info({ signal, drainSeconds: config.drainSeconds }, 'shutting down');
+    // /readyz turns 503 first; the listener keeps serving for the drain period, so the balancer stops sending before connections are refused.
+    rt.readiness.draining = true;
+    if (config.drainSeconds > 0) await new Promise((r) => setTimeout(r, config.drainSeconds * 1000));
     await app.close();
     // Everything that appends in the background stops first (a running job finishes), so the last checkpoint covers it all.
     await rt.scheduler.stop();

@@ -17,6 +17,8 @@ export function healthRoutes(rt: Runtime): FastifyPluginAsync {
     app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
     app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+      // A node shutting down says so first, while it still serves what is sent to it.
+      if (rt.readiness.draining) return reply.status(503).send({ status: 'draining', checks: { bus: rt.bus.state() } });
       const database = await pingDatabase(rt.database.db);
       const pending = database ? await pendingMigrations(rt.database.db, rt.database.dialect) : null;
       const ready = database && pending !== null && pending.length === 0;

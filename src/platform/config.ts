@@ -14,6 +14,8 @@ export interface Config {
   logLevel: string;
   /** How often the sequencer integrates new events and signs a checkpoint. */
   sequencerIntervalMs: number;
+  /** On SIGTERM, how long /readyz answers 503 (draining) before the listener closes, so a load balancer stops sending first. */
+  drainSeconds: number;
   bodyLimitBytes: number;
   /** Take the client address from X-Forwarded-For (only behind the deployment's own proxy). */
   trustProxy: boolean;
@@ -88,6 +90,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Pick<Confi
     masterKey: env.KEYLEDGER_MASTER_KEY ?? null,
     logLevel: env.LOG_LEVEL ?? 'info',
     sequencerIntervalMs: parsePositiveInt(env.KEYLEDGER_SEQUENCER_INTERVAL_MS ?? '1000', 'KEYLEDGER_SEQUENCER_INTERVAL_MS'),
+    drainSeconds: env.KEYLEDGER_DRAIN_SECONDS === undefined || env.KEYLEDGER_DRAIN_SECONDS === '0' ? 0 : parsePositiveInt(env.KEYLEDGER_DRAIN_SECONDS, 'KEYLEDGER_DRAIN_SECONDS'),
     bodyLimitBytes: parsePositiveInt(env.KEYLEDGER_BODY_LIMIT_BYTES ?? String(256 * 1024), 'KEYLEDGER_BODY_LIMIT_BYTES'),
     trustProxy: env.KEYLEDGER_TRUST_PROXY === 'true',
     smtpUrl: parseSmtpUrl(env.KEYLEDGER_SMTP_URL),

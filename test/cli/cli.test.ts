@@ -2,7 +2,7 @@
  * The `keyledger` command as a user runs it: a child process per command,
  * configured only through its environment, on SQLite and on PostgreSQL.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -266,6 +266,23 @@ for (const dialect of DIALECTS) {
         } finally {
           await conn.close();
         }
+      } finally {
+        if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
+      }
+    }, 60_000);
+
+    it('on SIGTERM with KEYLEDGER_DRAIN_SECONDS, /readyz answers 503 "draining" while the node still serves, then it exits 0', async () => {
+      const server = await startCli(['--port', '0', '--json'], { ...t.env, KEYLEDGER_DRAIN_SECONDS: '2' });
+      try {
+        const { listening } = server.info;
+        expect((await fetch(`${listening}/readyz`)).status).toBe(200);
+        server.child.kill('SIGTERM');
+        // Within the drain period the balancer is told to stop, and requests already routed here are still answered.
+        await vi.waitFor(async () => expect((await fetch(`${listening}/readyz`)).status).toBe(503), { timeout: 1_500, interval: 50 });
+        expect(await (await fetch(`${listening}/readyz`)).json()).toMatchObject({ status: 'draining' });
+        expect((await fetch(`${listening}/healthz`)).status).toBe(200);
+        const exit = await Promise.race([server.exited, new Promise<null>((r) => setTimeout(() => r(null), 10_000))]);
+        expect(exit, server.stderr()).toEqual({ code: 0, signal: null });
       } finally {
         if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
       }

@@ -37,6 +37,15 @@ for (const dialect of DIALECTS) {
       const ready = await s.request('GET', '/readyz', { key: null });
       expect(ready.statusCode).toBe(200);
       expect(ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'current', bus } });
+      // Shutting down: the node tells the balancer first.
+      s.rt.readiness.draining = true;
+      try {
+        const draining = await s.request('GET', '/readyz', { key: null });
+        expect({ status: draining.statusCode, body: draining.json() }).toEqual({ status: 503, body: { status: 'draining', checks: { bus } } });
+      } finally {
+        s.rt.readiness.draining = false;
+      }
+      expect((await s.request('GET', '/readyz', { key: null })).statusCode).toBe(200);
     });
 
     it('/metrics is Prometheus text counting requests by route and status, with the ledger size', async () => {
