@@ -122,8 +122,10 @@ describe('a three-node cluster (PostgreSQL + Redis)', () => {
     const acknowledged: Array<{ requestId: string; action: string }> = [];
     let failed = 0;
     let sent = 0;
-    // Bounded in count and time; the load goes on until the chaos is over (a few dozen operations at least).
-    const MAX_OPS = 400;
+    /** The first few answers other than success, for the message of a failed wait. */
+    const refusals: string[] = [];
+    // The load goes on until the chaos is over (a node restarting under load takes 10-30 s here), bounded in count and time.
+    const MAX_OPS = 2000;
     const deadline = Date.now() + 150_000;
     let stopped = false;
 
@@ -134,6 +136,7 @@ describe('a three-node cluster (PostgreSQL + Redis)', () => {
       sent++;
       if (!created || created.status !== 201) {
         failed++;
+        if (refusals.length < 5) refusals.push(created ? `${created.status} ${JSON.stringify(created.body).slice(0, 300)}` : 'no answer');
         return;
       }
       acknowledged.push({ requestId: createId, action: 'identity.user.created' });
@@ -168,7 +171,9 @@ describe('a three-node cluster (PostgreSQL + Redis)', () => {
       await waitFor('commands acknowledged after the restarts', 60_000, async () => (acknowledged.length >= settled ? true : undefined));
     })();
     try {
-      await chaos;
+      await chaos.catch((err: Error) => {
+        throw new Error(`${err.message}; ${sent} requests sent, ${acknowledged.length} acknowledged, first refusals: ${refusals.join(' | ')}`);
+      });
     } finally {
       stopped = true;
       await Promise.all(workers);
