@@ -14,6 +14,7 @@ import { deprovisionBench } from './deprovision-bench.ts';
 import { ssoBench } from './sso-bench.ts';
 import { streamBench } from './stream-bench.ts';
 import { evidenceBench } from './evidence-bench.ts';
+import { clusterBench } from './cluster-bench.ts';
 import { printTable } from './harness.ts';
 
 async function reachable(url: string): Promise<boolean> {
@@ -31,7 +32,7 @@ const pgUrl = process.env.KEYLEDGER_BENCH_PG_URL ?? process.env.KEYLEDGER_TEST_P
 const usePg = await reachable(pgUrl);
 console.log(`# Keyledger benchmarks — node ${process.version}, ${new Date().toISOString()}${usePg ? '' : ' (PostgreSQL not reachable: SQLite only)'}`);
 
-// BENCH_ONLY=oidc (or ledger, authn, scim, deprovision, sso, stream, evidence) runs one section; several are comma-separated.
+// BENCH_ONLY=oidc (or ledger, authn, scim, deprovision, sso, stream, evidence, cluster) runs one section; several are comma-separated.
 const only = process.env.BENCH_ONLY ?? '';
 const wants = (section: string) => only === '' || only.split(',').includes(section);
 
@@ -94,4 +95,17 @@ if (wants('stream')) {
 if (wants('evidence')) {
   const evidenceRows = await evidenceBench({ users: Number(process.env.BENCH_EVIDENCE_USERS ?? 10_000), events: Number(process.env.BENCH_EVIDENCE_EVENTS ?? 1_000_000) });
   printTable('SOC 2 evidence export', evidenceRows);
+}
+
+if (wants('cluster')) {
+  // Three `keyledger start` processes on this machine (PostgreSQL from KEYLEDGER_TEST_PG_URL, Redis from KEYLEDGER_TEST_REDIS_URL); each timed part stops after 30 s.
+  const clusterRows = await clusterBench({
+    pgUrl: usePg ? pgUrl : null,
+    signIns: Number(process.env.BENCH_CLUSTER_SIGNINS ?? 400),
+    tokens: Number(process.env.BENCH_CLUSTER_TOKENS ?? 3000),
+    appends: Number(process.env.BENCH_CLUSTER_APPENDS ?? 5000),
+    maxSeconds: 30,
+  });
+  if (typeof clusterRows === 'string') console.log(`\n## Cluster (3 nodes)\n\n${clusterRows}`);
+  else printTable('Cluster (3 nodes, one machine)', clusterRows);
 }
