@@ -13,8 +13,6 @@ import {
 } from './merkle-proof.ts';
 import { consistencyProofRanges, inclusionProofRanges } from './merkle-tree.ts';
 
-
-
 interface InclusionProbe {
   leafIdx: number;
   treeSize: number;
