@@ -1,7 +1,8 @@
 import type { LedgerEvent } from '../../audit/event.ts';
 import type { CitedRow, CollectorFactory, Column, CriterionSection, EvidenceContext, Row, RowBuilder } from '../model.ts';
 import { counted } from './evidence-values.ts';
-import { approvalEvidenceOf, authorizationLabel, GRANT_APPROVAL_ACTIONS, grantLacksApproval, RequestEventLog, secondsBetween } from './grant-approval.ts';
+import { approvalEvidenceOf, authorizationLabel, GRANT_APPROVAL_ACTIONS, grantLacksApproval, RequestEventLog } from './grant-approval.ts';
+import { secondsBetween } from './evidence-values.ts';
 
 /**
  * CC6.2 — people are registered and authorized before they get access: every

@@ -4,6 +4,7 @@ import type { Chart, CitedRow, CollectorFactory, CriterionCollector, CriterionSe
 import { ALERT_COLUMNS, FINDING_COLUMNS, INCIDENT_COLUMNS, buildAlertRow, buildFindingRow, buildIncidentRow, findingStatusAfter } from './cc7-rows.ts';
 import { CC7_SIEM_ROW_BUILDERS, DESTINATION_COLUMNS, EPISODE_COLUMNS, buildDestinationRow, buildEpisodeRow } from './cc7-siem-rows.ts';
 import { detectionRulesTable, siemHealthTable } from './cc7-configuration.ts';
+import { citesOf } from './evidence-values.ts';
 
 /**
  * CC7.2 / CC7.3: the system is monitored for anomalies (detection rules,
@@ -49,7 +50,6 @@ export function median(values: number[]): number | null {
   return v.length % 2 ? v[mid] : Math.round((v[mid - 1] + v[mid]) / 2);
 }
 
-const cite = (events: Array<LedgerEvent | undefined>): string[] => events.filter((e): e is LedgerEvent => e !== undefined).map((e) => e.id);
 
 /** Collects CC7.2 / CC7.3 in one pass; per alert, finding, incident and destination it keeps only the events its row cites. */
 export const collectMonitoring: CollectorFactory = (ctx: EvidenceContext, rt: Runtime): CriterionCollector => {
@@ -104,14 +104,14 @@ export const collectMonitoring: CollectorFactory = (ctx: EvidenceContext, rt: Ru
       const p = ctx.params;
       const alertRows: CitedRow[] = [...alerts.values()].map((a) => {
         const cited = [a.raised, a.updated, a.acknowledged, a.closed].filter((x): x is LedgerEvent => x !== undefined);
-        return { row: buildAlertRow(cited, p), cites: cite(cited) };
+        return { row: buildAlertRow(cited, p), cites: citesOf(cited) };
       });
-      const findingRows: CitedRow[] = [...findings.values()].filter((events) => wasOpenInWindow(events, from)).map((events) => ({ row: buildFindingRow(events, p), cites: cite(events) }));
-      const incidentRows: CitedRow[] = [...incidents.values()].map((events) => ({ row: buildIncidentRow(events, p), cites: cite(events) }));
-      const destinationRows: CitedRow[] = [...destinations.values()].map((events) => ({ row: buildDestinationRow(events, p), cites: cite(events) }));
+      const findingRows: CitedRow[] = [...findings.values()].filter((events) => wasOpenInWindow(events, from)).map((events) => ({ row: buildFindingRow(events, p), cites: citesOf(events) }));
+      const incidentRows: CitedRow[] = [...incidents.values()].map((events) => ({ row: buildIncidentRow(events, p), cites: citesOf(events) }));
+      const destinationRows: CitedRow[] = [...destinations.values()].map((events) => ({ row: buildDestinationRow(events, p), cites: citesOf(events) }));
       for (const failing of openEpisodes.values()) episodes.push([failing]);
       episodes.sort((a, b) => a[0].seq - b[0].seq);
-      const episodeRows: CitedRow[] = episodes.map((events) => ({ row: buildEpisodeRow(events, p), cites: cite(events) }));
+      const episodeRows: CitedRow[] = episodes.map((events) => ({ row: buildEpisodeRow(events, p), cites: citesOf(events) }));
 
       const inWindow = (t: unknown) => typeof t === 'string' && t >= from && t < to;
       const raised = alertRows.filter((r) => inWindow(r.row.raised_at));

@@ -1,5 +1,6 @@
 import type { LedgerEvent } from '../../audit/event.ts';
 import type { Column, EvidenceParameters, Row, RowBuilder } from '../model.ts';
+import { secondsBetween } from './evidence-values.ts';
 
 /**
  * Row builders of CC7.2/CC7.3 (monitoring, anomalies, incident response):
@@ -8,12 +9,6 @@ import type { Column, EvidenceParameters, Row, RowBuilder } from '../model.ts';
  */
 
 const DAY_SECONDS = 86_400;
-
-/** Whole seconds from `a` to `b` (RFC 3339), or null when either is missing. */
-export function secondsBetween(a: string | null, b: string | null): number | null {
-  if (a === null || b === null) return null;
-  return Math.round((Date.parse(b) - Date.parse(a)) / 1000);
-}
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);

@@ -1,6 +1,6 @@
 import type { LedgerEvent } from '../../audit/event.ts';
 import type { Column, EvidenceParameters, Row, RowBuilder } from '../model.ts';
-import { secondsBetween } from './cc7-rows.ts';
+import { secondsBetween } from './evidence-values.ts';
 
 /**
  * Row builders for SIEM delivery (CC7.2: security events leave the system

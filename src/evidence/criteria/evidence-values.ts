@@ -74,3 +74,9 @@ export function citesOf(events: ReadonlyArray<LedgerEvent | undefined>): string[
 export function counted(n: number, singular: string, plural = `${singular}s`): string {
   return n === 0 ? `no ${plural}` : `${n} ${n === 1 ? singular : plural}`;
 }
+
+/** Whole seconds from `from` to `to` (RFC 3339), rounded down; null when either is missing. */
+export function secondsBetween(from: string | null, to: string | null): number | null {
+  if (!from || !to) return null;
+  return Math.floor((Date.parse(to) - Date.parse(from)) / 1000);
+}

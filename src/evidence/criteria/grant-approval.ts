@@ -85,12 +85,6 @@ export function grantLacksApproval(ev: GrantApprovalEvidence): boolean {
   return false;
 }
 
-/** Seconds from `from` to `to` (RFC 3339), rounded down; null when either is missing. */
-export function secondsBetween(from: string | null, to: string | null): number | null {
-  if (!from || !to) return null;
-  return Math.floor((Date.parse(to) - Date.parse(from)) / 1000);
-}
-
 /** The approval columns shared by tables that show grants. */
 export function approvalCells(ev: GrantApprovalEvidence): Row {
   return {
