@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { resolveRateLimitStore, type Config } from './platform/config.ts';
+import { createOperatorOrgLookup } from './console/operator-org.ts';
+import { createConsoleTokens } from './console/console-tokens.ts';
 import { openDatabase, type DatabaseHandle } from './platform/database.ts';
 import { migrateToLatest } from './platform/migrations/index.ts';
 import { systemClock, type Clock } from './platform/clock.ts';
@@ -107,6 +109,8 @@ export interface Runtime {
   mailer: Mailer;
   /** The OpenID Connect / OAuth 2.0 provider: its storage, signing keys and token revocation. */
   oidc: OidcService;
+  /** The operator organization (whose members administer Keyledger through the console): its id, or null until it exists. */
+  operatorOrgId: () => Promise<string | null>;
   /** Revokes everything a principal holds (sessions, grants, tokens) in one call: the deprovisioning hook. */
   revocation: PrincipalRevocation;
   /** The master key secrets at rest are encrypted under (TOTP secrets, the ledger signing key). */
@@ -211,6 +215,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const enrollment = createEnrollmentService({ db: database.db, runner, clock, newId, identity, authn, sessions, mail: createMailDispatch(mailer, logger), publicUrl: config.publicUrl });
     const applications = createApplicationService({ db: database.db, runner, clock, newId, identity });
     const clientSources: ClientSources = { findApplication: (id) => applications.findClient(id), findServiceAccount: (id) => serviceAccounts.findClient(id) };
+    const operatorOrgId = createOperatorOrgLookup(database.db, config.operatorOrg, () => clock.now().getTime());
     const oidc = createOidcService({
       db: database.db,
       sqlite: database.sqlite,
@@ -219,6 +224,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       master,
       logger,
       publicUrl: config.publicUrl,
+      operatorOrgId,
       trustProxy: config.trustProxy,
       sessions,
       sources: clientSources,
@@ -228,6 +234,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     });
     oidcCommitted = oidc.onCommitted;
     oidc.start();
+    // The admin API also takes the console's access tokens: a user of the operator organization, scoped by their roles there.
+    apiKeys.acceptBearer(createConsoleTokens({ db: database.db, clock, oidc, operatorOrgId, stepUpSeconds: config.consoleStepUpSeconds }).authenticate);
     // Deprovisioning and leaving: the user's grants and tokens go with their sessions, in the same transaction.
     hooks.push(async (scope, _orgId, userId) => {
       await oidc.revokeAccount(scope, userId);
@@ -346,6 +354,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       applications,
       mailer,
       oidc,
+      operatorOrgId,
       revocation: createPrincipalRevocation({ runner, sessions, oidc }),
       master,
       metrics,

@@ -24,7 +24,12 @@ export interface ApiKeyView {
 export interface ApiPrincipal {
   actor: Actor;
   scopes: Set<Scope>;
+  /** A person signed in to the console: how and when they last proved a passkey (acr, auth_time in seconds), for the step-up on changes. API keys have none. */
+  authentication?: { acr: string | null; authTime: number | null; stepUp: { fresh: boolean; acrValues: string; maxAgeSeconds: number } };
 }
+
+/** Another kind of bearer credential the admin API accepts (the console's access tokens). */
+export type BearerAuthenticator = (presented: string) => Promise<ApiPrincipal | null>;
 
 /** Writes of last_used_at are spaced out so that reads do not become writes on every request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -49,6 +54,7 @@ export function toApiKeyView(row: ApiKeyRow): ApiKeyView {
  */
 export function createApiKeyService(deps: { db: Db; runner: CommandRunner; clock: Clock; newId: () => string }) {
   const { db, runner, clock, newId } = deps;
+  let otherBearer: BearerAuthenticator | null = null;
 
   /** Issues a key inside a running command; the plaintext key is returned once and never stored. */
   async function insertKey(scope: CommandScope, ctx: CommandContext, input: { name: string; scopes: Scope[]; expiresAt: string | null }): Promise<{ key: string; apiKey: ApiKeyView }> {
@@ -129,8 +135,14 @@ export function createApiKeyService(deps: { db: Db; runner: CommandRunner; clock
     },
 
     /** Resolves a presented key, or null when it is unknown, expired or revoked. */
+    /** Also accept the tokens `authenticator` recognises (wired once the provider exists: the console's access tokens). */
+    acceptBearer(authenticator: BearerAuthenticator): void {
+      otherBearer = authenticator;
+    },
+
     async authenticate(presented: string): Promise<ApiPrincipal | null> {
-      if (!presented.startsWith('kl_key_') || presented.length > 100) return null;
+      if (!presented.startsWith('kl_key_')) return otherBearer ? otherBearer(presented) : null;
+      if (presented.length > 100) return null;
       const digest = hashToken(presented);
       const row = await db.selectFrom('api_keys').selectAll().where('key_hash', '=', digest).executeTakeFirst();
       if (!row || !digestsEqual(row.key_hash, digest)) return null;

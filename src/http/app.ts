@@ -1,3 +1,4 @@
+import { consoleRoutes } from '../console/static-routes.ts';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import helmet from '@fastify/helmet';
 import formbody from '@fastify/formbody';
@@ -164,6 +165,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
   await app.register(hrWebhookRoutes(rt), { prefix: '/api/v1' });
   await app.register(ledgerKeyRoutes(rt));
   await app.register(webRoutes(rt));
+  await app.register(consoleRoutes(rt));
   await app.register(oidcRoutes(rt));
   await app.register(scimRoutes(rt));
 

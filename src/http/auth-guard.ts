@@ -45,6 +45,20 @@ export function requireAnyScope(apiKeys: ApiKeyService, scopes: readonly Scope[]
       const needed = scopes.length === 1 ? `scope "${scopes[0]}"` : `one of the scopes ${scopes.map((s) => `"${s}"`).join(', ')}`;
       throw new KeyledgerError('auth.forbidden', `this endpoint needs ${needed}, which the API key does not hold`);
     }
+    const stepUp = principal.authentication?.stepUp;
+    if (stepUp && !stepUp.fresh && !SAFE_METHODS.has(request.method)) {
+      throw new KeyledgerError('auth.step_up_required', `a change from the console needs a passkey proved in the last ${Math.round(stepUp.maxAgeSeconds / 60)} minutes; sign in again with acr_values and max_age as given`, {
+        acrValues: stepUp.acrValues,
+        maxAge: stepUp.maxAgeSeconds,
+      });
+    }
     request.principal = principal;
   };
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** RFC 9470 §3: the challenge that tells an OAuth client which authentication to come back with. */
+export function stepUpChallenge(details: { acrValues: string; maxAge: number }): string {
+  return `Bearer error="insufficient_user_authentication", error_description="A fresh passkey proof is required", acr_values="${details.acrValues}", max_age=${details.maxAge}`;
 }

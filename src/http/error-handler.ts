@@ -1,3 +1,4 @@
+import { stepUpChallenge } from './auth-guard.ts';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { KeyledgerError, type ErrorCode } from '../platform/errors.ts';
 
@@ -51,6 +52,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       const retryAfter = retryAfterSeconds(known);
       // RFC 9110 §10.2.3: a 429 tells the client when it may try again.
       if (retryAfter !== null) reply.header('retry-after', String(retryAfter));
+      if (known.code === 'auth.step_up_required') reply.header('www-authenticate', stepUpChallenge(known.details as { acrValues: string; maxAge: number }));
       return reply.status(known.status).send(body);
     }
     request.log.error({ err: raw }, 'request failed');

@@ -13,7 +13,10 @@ import { isKeyledgerError } from '../platform/errors.ts';
 import { loadMfaRequirement, satisfiesMfa, type MfaPolicy } from '../authn/mfa-policy.ts';
 import type { SessionService } from '../sessions/service.ts';
 import { readSessionCookie } from '../sessions/session-cookie.ts';
-import { createClientLoader, type ClientSources } from './clients.ts';
+import { createClientLoader, type ClientAuthHint, type ClientSources } from './clients.ts';
+import { ACR_PHISHING_RESISTANT, asksPhishingResistant } from '../authn/acr.ts';
+import { CONSOLE_CLIENT_ID } from '../console/operator.ts';
+import { consoleClientMetadata } from '../console/console-client.ts';
 import { createClientCache } from './client-cache.ts';
 import { findActiveRolesByPrincipal } from '../access/repository.ts';
 import { createOidcStore } from './oidc-store.ts';
@@ -29,6 +32,8 @@ export interface OidcServiceDeps {
   master: MasterKey;
   logger: Logger;
   publicUrl: string;
+  /** The operator organization, whose members sign in to the console: its id, or null while it does not exist. */
+  operatorOrgId?: () => Promise<string | null>;
   /** Whether X-Forwarded-* headers come from a proxy the operator trusts. */
   trustProxy?: boolean;
   sessions: SessionService;
@@ -65,7 +70,13 @@ export function createOidcService(deps: OidcServiceDeps) {
     },
     () => clock.now().getTime(),
   );
-  const loadClient = createClientLoader(cache.load);
+  const loadRegistered = createClientLoader(cache.load);
+  /** A registered client, or the console (Keyledger's own client, defined by the operator organization, not stored). */
+  async function loadClient(clientId: string, hint: ClientAuthHint): Promise<Record<string, unknown> | undefined> {
+    if (clientId !== CONSOLE_CLIENT_ID) return loadRegistered(clientId, hint);
+    const orgId = deps.operatorOrgId ? await deps.operatorOrgId() : null;
+    return orgId ? consoleClientMetadata(deps.publicUrl, orgId) : undefined;
+  }
   const cookieKeys = [createHmac('sha256', deps.master.key).update('keyledger:oidc-cookies').digest('base64url')];
   let current: { provider: Provider; callback: ReturnType<Provider['callback']>; fingerprint: string } | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -100,6 +111,8 @@ export function createOidcService(deps: OidcServiceDeps) {
     if (!oidcSession || oidcSession.accountId !== check.session.userId) return true;
     // A step-up since the provider session began changes what tokens must say (acr, amr).
     if ([...(oidcSession.amr ?? [])].sort().join() !== [...check.session.amr].sort().join()) return true;
+    // A request for a phishing-resistant sign-in (the console's step-up) is met only by a passkey login of this provider session.
+    if (asksPhishingResistant(ctx.oidc.params?.acr_values) && oidcSession.acr !== ACR_PHISHING_RESISTANT) return true;
     const client = ctx.oidc.client;
     if (!client) return true;
     try {

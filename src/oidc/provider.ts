@@ -186,6 +186,11 @@ export function buildProvider(deps: ProviderDeps): Provider {
     interactions: { policy: base, url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
     findAccount: (async (ctx: KoaContextWithOIDC, sub: string) => deps.findAccount(sub, ((ctx.oidc.client ? meta(ctx.oidc.client) : undefined)?.kl_org_id as string | undefined) ?? undefined)) as never,
     extraTokenClaims: async (ctx, token) => {
+      // The console's access tokens say how and when the user signed in, so the admin API can demand a fresh passkey for changes (RFC 9470).
+      if (token.kind === 'AccessToken' && ctx.oidc.client && meta(ctx.oidc.client).kl_kind === 'console') {
+        const code = ctx.oidc.entities.AuthorizationCode;
+        return code ? { acr: code.acr ?? null, amr: code.amr ?? [], auth_time: code.authTime ?? null } : undefined;
+      }
       if (token.kind !== 'ClientCredentials') return undefined;
       const client = ctx.oidc.client!;
       if (meta(client).kl_kind !== 'service_account') return undefined;

@@ -16,6 +16,10 @@ export interface Config {
   sequencerIntervalMs: number;
   /** On SIGTERM, how long /readyz answers 503 (draining) before the listener closes, so a load balancer stops sending first. */
   drainSeconds: number;
+  /** The organization whose members administer Keyledger through the console (their roles' `keyledger:*` permissions are their API scopes). */
+  operatorOrg: string;
+  /** How long a passkey proof lets a console user make changes (RFC 9470 max_age of the step-up). */
+  consoleStepUpSeconds: number;
   bodyLimitBytes: number;
   /** Take the client address from X-Forwarded-For (only behind the deployment's own proxy). */
   trustProxy: boolean;
@@ -91,6 +95,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Pick<Confi
     logLevel: env.LOG_LEVEL ?? 'info',
     sequencerIntervalMs: parsePositiveInt(env.KEYLEDGER_SEQUENCER_INTERVAL_MS ?? '1000', 'KEYLEDGER_SEQUENCER_INTERVAL_MS'),
     drainSeconds: env.KEYLEDGER_DRAIN_SECONDS === undefined || env.KEYLEDGER_DRAIN_SECONDS === '0' ? 0 : parsePositiveInt(env.KEYLEDGER_DRAIN_SECONDS, 'KEYLEDGER_DRAIN_SECONDS'),
+    operatorOrg: env.KEYLEDGER_OPERATOR_ORG ?? 'keyledger',
+    consoleStepUpSeconds: parsePositiveInt(env.KEYLEDGER_CONSOLE_STEP_UP_SECONDS ?? '900', 'KEYLEDGER_CONSOLE_STEP_UP_SECONDS'),
     bodyLimitBytes: parsePositiveInt(env.KEYLEDGER_BODY_LIMIT_BYTES ?? String(256 * 1024), 'KEYLEDGER_BODY_LIMIT_BYTES'),
     trustProxy: env.KEYLEDGER_TRUST_PROXY === 'true',
     smtpUrl: parseSmtpUrl(env.KEYLEDGER_SMTP_URL),

@@ -11,6 +11,7 @@ export const ERROR_CATALOGUE = {
   'route.not_found': { status: 404, description: 'No endpoint at this method and path.' },
   'auth.unauthenticated': { status: 401, description: 'No valid credential was presented (API key missing, unknown, expired or revoked).' },
   'auth.cross_site': { status: 403, description: 'A change through the self-service API (/api/v1/me) came from another site, or without a JSON body; nothing was changed.' },
+  'auth.step_up_required': { status: 401, description: 'A change through the admin API with a console token needs a passkey proved recently (RFC 9470: the WWW-Authenticate challenge gives acr_values and max_age; details: acrValues, maxAge). Sign in again as it says and retry; nothing was changed.' },
   'auth.forbidden': { status: 403, description: 'The credential is valid but lacks the scope this endpoint requires.' },
   'pagination.invalid_cursor': { status: 400, description: 'The cursor is not one this endpoint issued.' },
   'organization.not_found': { status: 404, description: 'No organization with this id or slug.' },

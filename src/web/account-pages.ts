@@ -140,7 +140,10 @@ export function accountPages(rt: Runtime, csrf: Csrf): FastifyPluginAsync {
       const token = csrf.issue(request, reply);
       const hasTotp = (await rt.authn.listFactors(who.user.id)).totp.some((f) => f.status === 'active');
       const returnTo = safeReturnTo((request.query as Record<string, unknown>).return_to);
-      return sendPage(reply, 200, layout('Confirm it is you', html`${reauthBody(token, returnTo, hasTotp, [], who.user.email)}${await passkeySection(rt, who, token, { stepUpOnly: true, returnTo })}`, { signedInAs: who.user.email, csrfToken: token, scripts: ['/assets/simplewebauthn-browser.js', '/assets/passkeys.js'] }));
+      // `method=passkey`: the caller asked for a phishing-resistant proof (the console's step-up), so a password would not do.
+      const passkeyOnly = (request.query as Record<string, unknown>).method === 'passkey' && (await rt.passkeys.listPasskeys(who.user.id)).length > 0;
+      const passwordForm = passkeyOnly ? html`<p>This needs your passkey: a password or code is not enough here.</p>` : reauthBody(token, returnTo, hasTotp, [], who.user.email);
+      return sendPage(reply, 200, layout('Confirm it is you', html`${passwordForm}${await passkeySection(rt, who, token, { stepUpOnly: true, returnTo })}`, { signedInAs: who.user.email, csrfToken: token, scripts: ['/assets/simplewebauthn-browser.js', '/assets/passkeys.js'] }));
     });
 
     app.post('/account/reauth', async (request, reply) => {

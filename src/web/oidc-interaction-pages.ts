@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Runtime } from '../runtime.ts';
 import { satisfiesMfa } from '../authn/mfa-policy.ts';
+import { ACR_PHISHING_RESISTANT, asksPhishingResistant } from '../authn/acr.ts';
 import { html } from './html.ts';
 import { csrfField, layout } from './page-layout.ts';
 import type { Csrf } from './csrf.ts';
@@ -95,6 +96,7 @@ export function oidcInteractionPages(rt: Runtime, csrf: Csrf): FastifyPluginAsyn
       if (d.prompt.name === 'login') {
         const level = await rt.oidc.requiredLevel(client, who.user.id);
         if (!satisfiesMfa(level, who.session.amr)) return stepUp(reply, who, self, level, String(client.client_name ?? 'This application'));
+        if (asksPhishingResistant(d.params.acr_values)) return phishingResistantLogin(request, reply, who, d, self, String(client.client_name ?? 'This application'));
         const ts = Math.floor(Date.parse(who.session.stepUpAt ?? who.session.authTime) / 1000);
         return finish(request, reply, { login: { accountId: who.user.id, amr: who.session.amr, acr: who.session.acr, ts, remember: false } });
       }
@@ -121,6 +123,24 @@ export function oidcInteractionPages(rt: Runtime, csrf: Csrf): FastifyPluginAsyn
       return grantAndFinish(request, reply, who, d, client, true);
     });
   };
+
+  /**
+   * An application asked for a phishing-resistant sign-in (`acr_values`
+   * naming ACR_PHISHING_RESISTANT), as the console does before a change
+   * (RFC 9470 step-up). Only a passkey counts, and with `max_age` it must have
+   * been used within that many seconds: the login's time is the passkey's
+   * last use, so `auth_time` in the tokens says when the passkey was proved.
+   */
+  async function phishingResistantLogin(request: FastifyRequest, reply: FastifyReply, who: SignedIn, d: Details, self: string, appName: string) {
+    const passkeys = await rt.passkeys.listPasskeys(who.user.id);
+    if (passkeys.length === 0) return stepUp(reply, who, self, 'phishing_resistant', appName);
+    const lastUse = Math.max(...passkeys.map((p) => (p.lastUsedAt ? Date.parse(p.lastUsedAt) : -Infinity)));
+    const maxAge = Number(d.params.max_age);
+    const stale = !Number.isFinite(lastUse) || (Number.isFinite(maxAge) && rt.clock.now().getTime() - lastUse > maxAge * 1000);
+    if (stale) return redirect(reply, `/account/reauth?method=passkey&return_to=${encodeURIComponent(self)}`);
+    const amr = [...new Set([...who.session.amr, ...passkeys.filter((p) => p.lastUsedAt && Date.parse(p.lastUsedAt) === lastUse).map((p) => (p.backedUp ? 'swk' : 'hwk')), 'user'])];
+    return finish(request, reply, { login: { accountId: who.user.id, amr, acr: ACR_PHISHING_RESISTANT, ts: Math.floor(lastUse / 1000), remember: false } });
+  }
 
   async function stepUp(reply: FastifyReply, who: SignedIn, self: string, level: string, appName: string) {
     const passkeys = await rt.passkeys.listPasskeys(who.user.id);
