@@ -9,7 +9,8 @@ import { migrateToLatest } from '../../src/platform/migrations/index.ts';
 /** Where the suites find PostgreSQL; scripts/test-services.sh makes this role. */
 export const TEST_PG_URL = process.env.KEYLEDGER_TEST_PG_URL ?? 'postgres://keyledger:keyledger@127.0.0.1:5432/postgres';
 
-export const DIALECTS: Dialect[] = ['sqlite', 'postgres'];
+/** Both, always in CI; `KEYLEDGER_TEST_DIALECTS=sqlite` narrows a local run while iterating. */
+export const DIALECTS: Dialect[] = (process.env.KEYLEDGER_TEST_DIALECTS?.split(',').filter((d): d is Dialect => d === 'sqlite' || d === 'postgres') ?? ['sqlite', 'postgres']);
 
 export interface TestDatabase extends DatabaseHandle {
   /** The connection target, for a second connection or a child process. */
