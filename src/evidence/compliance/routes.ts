@@ -5,6 +5,7 @@ import { errors, Paged } from '../../http/schemas.ts';
 import { FindingSchema } from '../../monitor/findings/schemas.ts';
 import * as s from './schemas.ts';
 import type { ComplianceDataset } from './views.ts';
+import { summarizeCompliance, type SummaryRequest } from './summary.ts';
 
 type Page = { limit: number; cursor?: string };
 
@@ -62,6 +63,19 @@ export function complianceRoutes(rt: Runtime): FastifyPluginAsync {
         counted('deprovisioning');
         return page;
       },
+    });
+
+    // The console's Overview reads it too, with an administrator's or an auditor's key.
+    const summaryRead = requireAnyScope(rt.apiKeys, ['compliance:read', 'admin:read', 'audit:read']);
+    app.get('/compliance/summary', {
+      onRequest: summaryRead,
+      schema: {
+        tags,
+        summary: 'One organization at a glance: each criterion’s verdict for the window (as its evidence package computes it), open findings, MFA coverage, leavers and their removal latency, overdue and upcoming access reviews',
+        querystring: s.SummaryQuery,
+        response: { 200: s.ComplianceSummarySchema, ...errors(400, 401, 403, 404, 422) },
+      },
+      handler: async (req) => summarizeCompliance(rt, req.query as SummaryRequest),
     });
 
     app.get('/compliance/findings', {
