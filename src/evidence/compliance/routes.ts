@@ -12,8 +12,9 @@ type Page = { limit: number; cursor?: string };
 /**
  * The read-only compliance API for GRC platforms under /api/v1/compliance. A key with
  * `compliance:read` reads it and nothing else; `admin:read` reads it too, since it already
- * reads the same facts through the admin API. Every response is computed at request time;
- * reads are not recorded in the ledger, only counted in /metrics.
+ * reads the same facts through the admin API. The summary (the console's Overview) is open to
+ * `audit:read` as well, since it shows what an evidence export would. Every response is computed
+ * at request time; reads are not recorded in the ledger, only the lists are counted in /metrics.
  */
 export function complianceRoutes(rt: Runtime): FastifyPluginAsync {
   return async (app) => {
