@@ -17,7 +17,7 @@ export function RequestFacts({ request }: { request: AccessRequest }) {
         ['What', `${KIND_LABELS[r.kind]} · ${minutes(r.durationMinutes)}`],
         ['Justification', r.reason ? <q>{r.reason}</q> : null],
         ['Approvals', <ApprovalCount given={r.approvals ?? 0} required={r.approvalsRequired} />],
-        ['Decide by', <time dateTime={r.expiresAt ?? undefined}>{formatTime(r.expiresAt)}</time>],
+        r.decidedAt ? ['Decided', <time dateTime={r.decidedAt}>{formatTime(r.decidedAt)}</time>] : ['Decide by', <time dateTime={r.expiresAt ?? undefined}>{formatTime(r.expiresAt)}</time>],
         ['Status', <StatusBadge status={r.status} />],
         ['Asked', <time dateTime={r.createdAt}>{formatTime(r.createdAt)}</time>],
         ['Source', r.source],

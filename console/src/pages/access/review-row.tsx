@@ -50,6 +50,9 @@ export function ReviewRow(props: {
         ) : null}
       </td>
       <td data-label="Note">
+        {item.decision ? (
+          <span>{item.comment ?? <span className="muted">—</span>}</span>
+        ) : (
         <input
           ref={(el) => {
             if (el) props.noteRef.current.set(item.id, el);
@@ -61,9 +64,9 @@ export function ReviewRow(props: {
           value={state.note}
           maxLength={2000}
           onChange={(e) => props.onNote(e.target.value)}
-          disabled={item.decision !== null}
-          placeholder={item.decision ? '' : 'why (needed to revoke)'}
+          placeholder="why (needed to revoke)"
         />
+        )}
       </td>
       <td data-label="Actions" className="review-actions">
         <button type="button" tabIndex={tab} disabled={item.decision !== null || state.saving} onClick={() => props.onDecide('keep')} aria-label={`Keep ${who} · ${item.roleKey}`}>
