@@ -99,7 +99,7 @@ function FindingActions({ finding, onDone }: { finding: Finding; onDone: () => v
             </select>
           </Field>
           {resolution === 'risk_accepted' ? (
-            <Field label="Risk accepted until" hint="The finding reopens after this date if the condition still holds.">
+            <Field label="Risk accepted until" hint="At most 365 days ahead; the finding reopens after this date if the condition still holds.">
               <input type="date" value={until} onChange={(e) => setUntil(e.target.value)} required />
             </Field>
           ) : null}
