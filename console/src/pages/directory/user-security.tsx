@@ -1,4 +1,4 @@
-import { apiSend } from '../../api.ts';
+import { apiSend, ApiError } from '../../api.ts';
 import { useApi } from '../../hooks.ts';
 import { Facts } from '../../components/page.tsx';
 import { DataTable } from '../../components/table.tsx';
@@ -36,7 +36,11 @@ export function FactorsPanel({ userId, orgId }: { userId: string; orgId: string 
   const m = mfa.data;
   return (
     <>
-      {mfa.error ? <ErrorNote error={mfa.error} title="Could not load the MFA status" /> : null}
+      {mfa.error instanceof ApiError && mfa.error.code === 'membership.not_found' ? (
+        <p className="muted">Not a member of the chosen organization: its MFA requirement does not apply. Choose another organization in the header to check it there.</p>
+      ) : mfa.error ? (
+        <ErrorNote error={mfa.error} title="Could not load the MFA status" />
+      ) : null}
       <Facts
         items={[
           ['MFA in the chosen organization', m ? <Badge tone={m.compliant ? 'good' : m.requirement.inGrace ? 'warn' : 'bad'}>{m.compliant ? 'compliant' : m.requirement.inGrace ? 'in grace period' : 'not compliant'}</Badge> : null],
