@@ -69,7 +69,7 @@ export function IdpSettingsForm({ orgApi, type, onCreated }: { orgApi: string; t
             <legend>Identity provider settings</legend>
             <label>
               <input type="radio" name="saml-source" checked={source === 'metadata'} onChange={() => setSource('metadata')} />
-              IdP metadata XML (upload or paste)
+              Upload or paste the IdP’s metadata document
             </label>
             <label>
               <input type="radio" name="saml-source" checked={source === 'manual'} onChange={() => setSource('manual')} />
