@@ -1,5 +1,4 @@
 import { useState } from 'react';
-import { Field } from '../../components/form.tsx';
 import { Panel } from '../../components/page.tsx';
 import { PagedTable } from '../../components/table.tsx';
 import { EmptyState } from '../../components/states.tsx';
@@ -32,9 +31,11 @@ export function ScimSyncEvents({ directoryId }: { directoryId: string }) {
         </button>
       }
     >
-      <Field label="Include reads" hint="The identity provider’s reads (lists, searches) are recorded too; off shows changes only.">
-        <input type="checkbox" checked={reads} onChange={(e) => setReads(e.target.checked)} />
-      </Field>
+      <p>
+        <label className="inline-check">
+          <input type="checkbox" checked={reads} onChange={(e) => setReads(e.target.checked)} /> Include reads <span className="muted small">(the identity provider’s lists and searches are recorded too; unchecked shows changes only)</span>
+        </label>
+      </p>
       <PagedTable
         list={list}
         caption="Last sync events of the directory"
