@@ -27,7 +27,7 @@ export function TestsPanel({ orgApi, connectionId }: { orgApi: string; connectio
           caption="Recent connection tests"
           rows={list.data.items}
           rowKey={(t) => t.id}
-          empty={<EmptyState title="Not tested yet">Run “Test connection” from a setup link (below on the SSO page), then refresh.</EmptyState>}
+          empty={<EmptyState title="Not tested yet">Tests run on the hosted setup page of a setup link (for the connection that link configures); refresh to see new results.</EmptyState>}
           columns={[
             { header: 'When', cell: (t) => formatTime(t.createdAt) },
             { header: 'Outcome', cell: (t) => <StatusBadge status={t.outcome} /> },

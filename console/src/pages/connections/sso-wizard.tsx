@@ -137,7 +137,7 @@ function ConnectionSteps({ orgApi, id, step, go }: { orgApi: string; id: string;
               ]}
             />
             <p className="muted small">
-              To run “Test connection”, issue a setup link on the <Link to="/connections/sso">SSO page</Link> for the IdP administrator; the sign-in link above signs a person in for real.
+              “Test connection” runs on the hosted setup page a <Link to="/connections/sso">setup link</Link> opens, for the connection configured through that link; its results appear below. The sign-in link above signs a person in for real (it is not a test).
             </p>
             <ErrorNote error={error} title="The status did not change" />
             <div className="actions">
