@@ -88,8 +88,8 @@ function ExportResult({ exp, slug }: { exp: EvidenceExport; slug: string | null 
     }
   }
   return (
-    <>
-      <div className="actions">
+    <div className="export-result">
+      <div className="actions export-result-actions">
         <button type="button" className="primary" onClick={() => void download()} disabled={downloading}>
           {downloading ? 'Downloading…' : 'Download package'}
         </button>
@@ -138,13 +138,13 @@ function ExportResult({ exp, slug }: { exp: EvidenceExport; slug: string | null 
         Anyone holding the zip can check it without this server: every file against the signed manifest, every event against the ledger checkpoint, every table recomputed from the events. Compare the
         package’s SHA-256 above with <code>sha256sum</code> of the file you hand over.
       </p>
-      <pre>
+      <pre className="verify-command">
         <code>{`keyledger evidence verify ${file} --key '${key ?? '<the published ledger verifier key>'}'`}</code>
       </pre>
       <p className="muted small">
         The key is the one published at <a href="/.well-known/keyledger/ledger-key">/.well-known/keyledger/ledger-key</a>; keep your own copy. See docs/evidence-verify.md for what each check proves.
       </p>
-    </>
+    </div>
   );
 }
 

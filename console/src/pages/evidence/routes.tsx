@@ -1,3 +1,4 @@
+import './evidence.css';
 import type { RouteDef } from '../../route-def.ts';
 import { EvidencePage } from './evidence-page.tsx';
 
