@@ -33,8 +33,9 @@ export async function startServer(given: Config, options: { json: boolean }): Pr
     if (link) {
       lines.push(
         '',
-        'No administrator exists yet. Open this one-time link to create the first administrator API key',
-        `(valid until ${link.expiresAt}):`,
+        'No administrator exists yet. Open this one-time link to create the first administrator',
+        '(an account for the admin console at /console, and an API key):',
+        `(valid until ${link.expiresAt})`,
         '',
         `    ${link.url}`,
         '',

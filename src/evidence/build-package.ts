@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { unzipSync } from 'fflate';
 import type { Runtime } from '../runtime.ts';
 import { KeyledgerError } from '../platform/errors.ts';
-import { createEvidenceContext, feedCollectors } from './collect.ts';
-import { CRITERION_FACTORIES } from './criteria/index.ts';
+import { collectCriteria, createEvidenceContext } from './collect.ts';
 import type { CriterionSection, EvidenceContext } from './model.ts';
 import { embedCitedEvents } from './package/embed-ledger.ts';
 import { writeEvidencePackage } from './package/write-package.ts';
@@ -32,11 +31,8 @@ export async function buildEvidencePackage(rt: Runtime, request: BuildRequest, p
     return Number((await (org === null ? q.where('org_id', 'is', null) : q.where('org_id', '=', org)).executeTakeFirst())?.n ?? 0);
   };
   const total = { n: (await count(ctx.org.id)) + (await count(null)) };
-  const collectors = await Promise.all(CRITERION_FACTORIES.map((f) => f(ctx, rt)));
-  progress('reading_ledger', 0, Number(total?.n ?? 0));
-  await feedCollectors(rt, ctx, collectors, (read) => progress('reading_ledger', read, Math.max(read, Number(total?.n ?? 0))));
-  const sections: CriterionSection[] = [];
-  for (const c of collectors) sections.push(await c.finish());
+  progress('reading_ledger', 0, total.n);
+  const sections = await collectCriteria(rt, ctx, (read) => progress('reading_ledger', read, Math.max(read, total.n)));
   checkSamplesExist(sections, request.samples);
 
   progress('proving', 0, 1);

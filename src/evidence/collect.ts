@@ -3,6 +3,7 @@ import { KeyledgerError } from '../platform/errors.ts';
 import { readDeprovisioningSla } from '../lifecycle/sla.ts';
 import type { Runtime } from '../runtime.ts';
 import type { CollectorFactory, CriterionCollector, CriterionSection, EvidenceContext } from './model.ts';
+import { CRITERION_FACTORIES } from './criteria/index.ts';
 
 const PAGE = 5_000;
 
@@ -115,4 +116,13 @@ export async function collectSections(rt: Runtime, ctx: EvidenceContext, factori
   const sections: CriterionSection[] = [];
   for (const c of collectors) sections.push(await c.finish());
   return sections;
+}
+
+/**
+ * Every criterion of an evidence package for a context, in the report's order:
+ * what the package is built from and what the compliance summary shows, so the
+ * two cannot disagree. No proofs, no files.
+ */
+export function collectCriteria(rt: Runtime, ctx: EvidenceContext, onProgress?: (read: number) => void): Promise<CriterionSection[]> {
+  return collectSections(rt, ctx, CRITERION_FACTORIES, onProgress);
 }

@@ -179,6 +179,7 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'GET', path: '/api/v1/compliance/access-reviews', scope: 'compliance:read', alsoScopes: ['admin:read'], body: false, paged: true },
   { method: 'GET', path: '/api/v1/compliance/deprovisioning', scope: 'compliance:read', alsoScopes: ['admin:read'], body: false, paged: true },
   { method: 'GET', path: '/api/v1/compliance/findings', scope: 'compliance:read', alsoScopes: ['admin:read'], body: false, paged: true },
+  { method: 'GET', path: '/api/v1/compliance/summary', scope: 'compliance:read', alsoScopes: ['admin:read', 'audit:read'], body: false },
 ];
 
 /** Every self-service operation (signed-in session, not API key) under /api/v1/me: the table the session-guard suite iterates. */

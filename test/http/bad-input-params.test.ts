@@ -81,6 +81,7 @@ const REQUIRED_QUERY: Record<string, string> = {
   'GET /api/v1/compliance/access-reviews': '?org=acme',
   'GET /api/v1/compliance/deprovisioning': '?org=acme',
   'GET /api/v1/compliance/findings': '?org=acme',
+  'GET /api/v1/compliance/summary': '?org=acme',
 };
 
 /** Path parameters that fail the route's schema, per placeholder. */
@@ -350,6 +351,9 @@ for (const dialect of DIALECTS) {
         ['GET /api/v1/compliance/deprovisioning', '/api/v1/compliance/deprovisioning?org=acme&to=5'],
         ['GET /api/v1/compliance/findings', '/api/v1/compliance/findings?org=acme&since=later'],
         ['GET /api/v1/compliance/findings', '/api/v1/compliance/findings?org=acme&status=open'],
+        ['GET /api/v1/compliance/summary', '/api/v1/compliance/summary'],
+        ['GET /api/v1/compliance/summary', '/api/v1/compliance/summary?org=acme&from=today'],
+        ['GET /api/v1/compliance/summary', '/api/v1/compliance/summary?org=acme&limit=5'],
       ];
       for (const [name, url] of cases) {
         const route = API_ROUTES.find((r) => routeName(r) === name)!;
@@ -500,6 +504,8 @@ for (const dialect of DIALECTS) {
       await refused(API_ROUTES.find((r) => routeName(r) === 'GET /api/v1/incidents')!, '/api/v1/incidents?org=no-such-org', 404, 'organization.not_found');
       for (const route of API_ROUTES.filter((r) => r.path.startsWith('/api/v1/compliance/'))) await refused(route, `${route.path}?org=no-such-org`, 404, 'organization.not_found');
       await refused(findRoute('GET /api/v1/compliance/deprovisioning'), '/api/v1/compliance/deprovisioning?org=acme&from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z', 422, 'compliance.window_invalid');
+      await refused(findRoute('GET /api/v1/compliance/summary'), '/api/v1/compliance/summary?org=acme&from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z', 422, 'evidence.invalid_window');
+      await refused(findRoute('GET /api/v1/compliance/summary'), '/api/v1/compliance/summary?org=acme&to=2999-01-01', 422, 'evidence.invalid_window');
     });
 
     /** SSO references that do not exist, or belong to another organization or connection. */

@@ -175,8 +175,9 @@ const DOMAIN_STATUSES: Record<string, number[]> = {
   'GET /api/v1/compliance/access-reviews': [404],
   'GET /api/v1/compliance/deprovisioning': [404, 422],
   'GET /api/v1/compliance/findings': [404],
+  'GET /api/v1/compliance/summary': [404, 422],
 };
-const QUERY_ONLY = new Set(['GET /api/v1/audit/events/{id}/proof', 'GET /api/v1/audit/consistency', 'GET /api/v1/mail/outbox']);
+const QUERY_ONLY = new Set(['GET /api/v1/audit/events/{id}/proof', 'GET /api/v1/audit/consistency', 'GET /api/v1/mail/outbox', 'GET /api/v1/compliance/summary']);
 
 for (const dialect of DIALECTS) {
   describe(`the OpenAPI document on ${dialect}`, () => {

@@ -5,14 +5,16 @@ import { errors, Paged } from '../../http/schemas.ts';
 import { FindingSchema } from '../../monitor/findings/schemas.ts';
 import * as s from './schemas.ts';
 import type { ComplianceDataset } from './views.ts';
+import { summarizeCompliance, type SummaryRequest } from './summary.ts';
 
 type Page = { limit: number; cursor?: string };
 
 /**
  * The read-only compliance API for GRC platforms under /api/v1/compliance. A key with
  * `compliance:read` reads it and nothing else; `admin:read` reads it too, since it already
- * reads the same facts through the admin API. Every response is computed at request time;
- * reads are not recorded in the ledger, only counted in /metrics.
+ * reads the same facts through the admin API. The summary (the console's Overview) is open to
+ * `audit:read` as well, since it shows what an evidence export would. Every response is computed
+ * at request time; reads are not recorded in the ledger, only the lists are counted in /metrics.
  */
 export function complianceRoutes(rt: Runtime): FastifyPluginAsync {
   return async (app) => {
@@ -62,6 +64,19 @@ export function complianceRoutes(rt: Runtime): FastifyPluginAsync {
         counted('deprovisioning');
         return page;
       },
+    });
+
+    // The console's Overview reads it too, with an administrator's or an auditor's key.
+    const summaryRead = requireAnyScope(rt.apiKeys, ['compliance:read', 'admin:read', 'audit:read']);
+    app.get('/compliance/summary', {
+      onRequest: summaryRead,
+      schema: {
+        tags,
+        summary: 'One organization at a glance: each criterion’s verdict for the window (as its evidence package computes it), open findings, MFA coverage, leavers and their removal latency, overdue and upcoming access reviews',
+        querystring: s.SummaryQuery,
+        response: { 200: s.ComplianceSummarySchema, ...errors(400, 401, 403, 404, 422) },
+      },
+      handler: async (req) => summarizeCompliance(rt, req.query as SummaryRequest),
     });
 
     app.get('/compliance/findings', {

@@ -24,7 +24,7 @@ export const ExportSchema = Type.Object({
 });
 
 /** A window as RFC 3339 times or dates; the service checks order and that it has ended. */
-const Moment = Type.String({ minLength: 10, maxLength: 40, description: 'RFC 3339 time, or a date (YYYY-MM-DD) read as midnight UTC' });
+export const Moment = Type.String({ minLength: 10, maxLength: 40, description: 'RFC 3339 time, or a date (YYYY-MM-DD) read as midnight UTC' });
 
 export const ExportBody = Type.Object(
   {

@@ -36,6 +36,21 @@ export function createFindingQueries(deps: { db: Db; ledger: LedgerQueries }) {
     },
 
     /**
+     * How many findings of an organization are unresolved (open or acknowledged),
+     * by rule (`type`) and severity: one grouped count, for dashboards.
+     */
+    async countUnresolvedFindings(orgId: string): Promise<Array<{ type: string; severity: MonitorFinding['severity']; count: number }>> {
+      const rows = await db
+        .selectFrom('monitor_findings')
+        .select(['type', 'severity', (eb) => eb.fn.countAll<number | string>().as('n')])
+        .where('org_id', '=', orgId)
+        .where('status', 'in', ['open', 'acknowledged'])
+        .groupBy(['type', 'severity'])
+        .execute();
+      return rows.map((r) => ({ type: r.type, severity: r.severity, count: Number(r.n) }));
+    },
+
+    /**
      * A finding and its timeline: the ledger events of its transitions
      * (opened, acknowledged, resolved, reopened, closed), in ledger order.
      * Throws `finding.not_found`.
