@@ -27,7 +27,7 @@ describe.each(DIALECTS)('console evidence exports (%s)', (dialect) => {
     const page = await context.newPage();
     await addVirtualAuthenticator(context, page);
     await signInToConsole(page);
-    await page.getByLabel('Organization', { exact: true }).selectOption({ label: 'Acme Corp (acme)' });
+    await page.getByRole('combobox', { name: /^Organization/ }).selectOption({ label: 'Acme Corp (acme)' });
     await page.getByRole('link', { name: 'Evidence exports' }).click();
     await page.getByRole('heading', { name: 'Evidence', level: 1 }).waitFor();
     expect(await page.getByLabel('From', { exact: true }).inputValue()).toBe(play.window.from);
