@@ -28,7 +28,8 @@ export function latencySummary(d: ComplianceSummary['deprovisioning']): string {
 export function LatencyChart({ d }: { d: ComplianceSummary['deprovisioning'] }) {
   const points = [...d.points].sort((a, b) => (a.terminatedAt < b.terminatedAt ? -1 : 1));
   const maxLatency = Math.max(0, ...points.map((p) => hours(p) ?? 0));
-  const top = Math.ceil(Math.max(d.slaHours * 1.5, Math.min(maxLatency, d.slaHours * 4)));
+  // Headroom above the tallest bar for its mark; very long removals are cut at 4× the SLA (marked ▲).
+  const top = Math.ceil(Math.max(d.slaHours * 1.5, Math.min(maxLatency * 1.15, d.slaHours * 4)));
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
   const y = (h: number) => PAD.top + plotH - (Math.min(h, top) / top) * plotH;
@@ -64,7 +65,7 @@ export function LatencyChart({ d }: { d: ComplianceSummary['deprovisioning'] }) 
             <g key={p.userId + p.terminatedAt}>
               <rect x={cx - barW / 2} y={y(h)} width={barW} height={PAD.top + plotH - y(h)} className={p.withinSla ? 'bar-good' : 'bar-bad'} />
               {p.withinSla ? null : (
-                <text x={cx} y={Math.max(PAD.top + 10, y(h) - 4)} textAnchor="middle" className="mark">
+                <text x={cx} y={h > top ? PAD.top + 12 : y(h) - 4} textAnchor="middle" className={h > top ? 'mark mark-inside' : 'mark'}>
                   {h > top ? '▲ !' : '!'}
                 </text>
               )}
