@@ -43,6 +43,15 @@ export interface ConsistencyProof {
 
 const b64 = (b: Buffer) => b.toString('base64');
 
+/** The cursor kind of a newest-first listing (its value is a sequence number, like `seq`). */
+const DESC_CURSOR = 'seq_desc';
+
+/** `identity.user,access.` → the action prefixes it names (comma-separated; blanks ignored; an empty filter names every action). */
+export function actionPrefixes(filter: string): string[] {
+  const parts = filter.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+  return parts.length > 0 ? parts : [''];
+}
+
 function toCheckpoint(row: { size: number; root_hash: Buffer; note: string; key_id: string; created_at: string }): Checkpoint {
   return { size: Number(row.size), rootHash: row.root_hash, note: row.note, keyId: row.key_id, createdAt: row.created_at };
 }
@@ -76,15 +85,20 @@ export function createLedgerQueries(db: Db) {
     latestCheckpointBefore,
     checkpointAt,
 
-    /** Events in ledger order, filtered, with a cursor for the next page. */
-    async listEvents(filter: EventFilter, page: { limit: number; cursor?: string }): Promise<{ events: LedgerEvent[]; nextCursor: string | null }> {
+    /**
+     * Events in ledger order (or newest first with `order: 'desc'`), filtered,
+     * with a cursor for the next page. A cursor continues the order it was
+     * issued for: one from the other order is `pagination.invalid_cursor`.
+     */
+    async listEvents(filter: EventFilter, page: { limit: number; cursor?: string; order?: 'asc' | 'desc' }): Promise<{ events: LedgerEvent[]; nextCursor: string | null }> {
+      const desc = page.order === 'desc';
       let q = db.selectFrom('audit_events').select(['seq', 'body']);
       if (filter.actorId) q = q.where('actor_id', '=', filter.actorId);
       // A literal, case-sensitive prefix on both dialects (SQLite's LIKE ignores case and has no default escape character).
       if (filter.actionPrefix !== undefined) {
         // Actions come from a catalogue that only grows, so a prefix is the list of actions it names: an indexable IN.
-        const prefix = filter.actionPrefix;
-        const actions = Object.keys(ACTION_CATALOGUE).filter((a) => a.startsWith(prefix));
+        const prefixes = actionPrefixes(filter.actionPrefix);
+        const actions = Object.keys(ACTION_CATALOGUE).filter((a) => prefixes.some((p) => a.startsWith(p)));
         if (actions.length === 0) return { events: [], nextCursor: null };
         q = q.where('action', 'in', actions);
       }
@@ -95,12 +109,21 @@ export function createLedgerQueries(db: Db) {
         const targetId = filter.targetId;
         q = q.where('seq', 'in', (eb) => eb.selectFrom('audit_event_targets').select('seq').where('target_id', '=', targetId));
       }
-      const after = page.cursor ? decodeCursor(page.cursor, 'seq') : filter.afterSeq;
-      if (after !== undefined) q = q.where('seq', '>', Number(after));
-      const rows = await q.orderBy('seq').limit(page.limit + 1).execute();
+      if (desc) {
+        if (page.cursor) {
+          const before = decodeCursor(page.cursor, DESC_CURSOR);
+          if (!/^\d+$/.test(before)) throw new KeyledgerError('pagination.invalid_cursor', `cursor "${page.cursor.slice(0, 40)}" was not issued by this list`);
+          q = q.where('seq', '<', Number(before));
+        }
+        if (filter.afterSeq !== undefined) q = q.where('seq', '>', filter.afterSeq);
+      } else {
+        const after = page.cursor ? decodeCursor(page.cursor, 'seq') : filter.afterSeq;
+        if (after !== undefined) q = q.where('seq', '>', Number(after));
+      }
+      const rows = await q.orderBy('seq', desc ? 'desc' : 'asc').limit(page.limit + 1).execute();
       const more = rows.length > page.limit;
       const events = rows.slice(0, page.limit).map((r) => JSON.parse(r.body) as LedgerEvent);
-      return { events, nextCursor: more ? encodeCursor('seq', events[events.length - 1].seq) : null };
+      return { events, nextCursor: more ? encodeCursor(desc ? DESC_CURSOR : 'seq', events[events.length - 1].seq) : null };
     },
 
     /**

@@ -25,11 +25,12 @@ const CheckpointSchema = Type.Object({ size: Type.Integer(), rootHash: Type.Stri
 const EventQuery = Type.Object(
   {
     actor: Type.Optional(Type.String({ maxLength: 100 })),
-    action: Type.Optional(Type.String({ maxLength: 100, description: 'action prefix, e.g. identity.user' })),
+    action: Type.Optional(Type.String({ maxLength: 100, description: 'action prefix, e.g. identity.user; several separated by commas (any of them), e.g. scim.user,scim.group' })),
     target: Type.Optional(Type.String({ maxLength: 100 })),
     org: Type.Optional(Type.String({ maxLength: 64, description: 'organization id or slug' })),
     since: Type.Optional(Timestamp),
     until: Type.Optional(Timestamp),
+    order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')], { description: 'asc (default): ledger order; desc: newest first' })),
     ...PageQuery,
   },
   { additionalProperties: false },
@@ -51,12 +52,12 @@ export function auditRoutes(rt: Runtime): FastifyPluginAsync {
 
     app.get('/audit/events', {
       onRequest: read,
-      schema: { tags, summary: 'List ledger events in order, filtered by actor, action prefix, target, organization and time', querystring: EventQuery, response: { 200: Type.Object({ items: Type.Array(EventSchema), nextCursor: Nullable(Type.String()) }), ...errors(400, 401, 403, 404) } },
+      schema: { tags, summary: 'List ledger events in order (or newest first), filtered by actor, action prefixes, target, organization and time', querystring: EventQuery, response: { 200: Type.Object({ items: Type.Array(EventSchema), nextCursor: Nullable(Type.String()) }), ...errors(400, 401, 403, 404) } },
       handler: async (req) => {
-        const q = req.query as { actor?: string; action?: string; target?: string; org?: string; since?: string; until?: string; limit: number; cursor?: string };
+        const q = req.query as { actor?: string; action?: string; target?: string; org?: string; since?: string; until?: string; order?: 'asc' | 'desc'; limit: number; cursor?: string };
         const filter: EventFilter = { actorId: q.actor, actionPrefix: q.action, targetId: q.target, since: q.since && new Date(q.since).toISOString(), until: q.until && new Date(q.until).toISOString() };
         if (q.org) filter.orgId = (await rt.identity.requireOrg(q.org)).id;
-        const { events, nextCursor } = await rt.ledger.listEvents(filter, { limit: q.limit, cursor: q.cursor });
+        const { events, nextCursor } = await rt.ledger.listEvents(filter, { limit: q.limit, cursor: q.cursor, order: q.order });
         return { items: events, nextCursor };
       },
     });

@@ -182,6 +182,24 @@ for (const dialect of DIALECTS) {
       expect(filtered.ids).toEqual(all.filter((e) => e.action.startsWith('identity.')).map((e) => e.id));
     });
 
+    it('lists newest first with order=desc, page by page, and takes several action prefixes', async () => {
+      const all = await listEventsViaApi(s);
+      const newest = await walkPages(s, '/api/v1/audit/events?order=desc', 3);
+      expect(newest.ids).toEqual(all.map((e) => e.id).reverse());
+      const both = (e: LedgerEvent) => e.action.startsWith('identity.user') || e.action.startsWith('access.role');
+      const mixed = await walkPages(s, '/api/v1/audit/events?action=identity.user,access.role&order=desc', 2);
+      expect(mixed.ids).toEqual(all.filter(both).map((e) => e.id).reverse());
+      expect(mixed.ids.length).toBeGreaterThan(2);
+      expect(await listEventsViaApi(s, 'action=identity.user,access.role')).toEqual(all.filter(both));
+      expect(await listEventsViaApi(s, 'action=nothing.,IDENTITY.')).toEqual([]);
+      // A cursor continues the order it was issued for.
+      const asc = await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1');
+      const desc = await ok(s, 200, 'GET', '/api/v1/audit/events?limit=1&order=desc');
+      expectError(await s.request('GET', `/api/v1/audit/events?order=desc&cursor=${asc.nextCursor}`), 400, 'pagination.invalid_cursor');
+      expectError(await s.request('GET', `/api/v1/audit/events?cursor=${desc.nextCursor}`), 400, 'pagination.invalid_cursor');
+      expectError(await s.request('GET', '/api/v1/audit/events?order=newest'), 400, 'request.invalid');
+    });
+
     it('reads one event, and proves it against a signed checkpoint the public key verifies', async () => {
       const [event] = await listEventsViaApi(s, 'action=access.assignment.granted');
       expect(await ok(s, 200, 'GET', `/api/v1/audit/events/${event.id}`)).toEqual(event);

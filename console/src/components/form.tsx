@@ -34,7 +34,7 @@ export function OneTimeSecret({ label, value, onDone }: { label: string; value: 
   return (
     <div className="notice secret" role="region" aria-label={label}>
       <p>
-        <strong>{label}</strong> — copy it now. Keyledger keeps only a hash and will not show it again.
+        <strong>{label}</strong> — copy it now: Keyledger will not show it again.
       </p>
       <p>
         <code className="secret-value" data-testid="one-time-secret">

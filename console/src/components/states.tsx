@@ -20,9 +20,15 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
   );
 }
 
-/** Where a session step-up happens: /me endpoints check the Keyledger session, the admin API the console token. */
-function stepUpSession(): void {
-  window.location.assign(`/account/reauth?return_to=${encodeURIComponent(window.location.pathname + window.location.search)}`);
+/**
+ * Where a session step-up happens: /me endpoints check the Keyledger session,
+ * the admin API the console token. When the endpoint asked for a
+ * phishing-resistant level, only the passkey is offered.
+ */
+function stepUpSession(details: unknown): void {
+  const level = (details as { level?: unknown } | undefined)?.level;
+  const method = level === 'phishing_resistant' ? 'method=passkey&' : '';
+  window.location.assign(`/account/reauth?${method}return_to=${encodeURIComponent(window.location.pathname + window.location.search)}`);
 }
 
 /** An API error as the user should read it: the message, the stable code, the request id to quote; a step-up offers the way through. */
@@ -36,7 +42,7 @@ export function ErrorNote({ error, title = 'That did not work' }: { error: unkno
         <p>
           <strong>Confirm it is you.</strong> This change needs a fresh passkey check.
         </p>
-        <button type="button" className="primary" onClick={() => (session ? stepUpSession() : void stepUp())}>
+        <button type="button" className="primary" onClick={() => (session ? stepUpSession(api.details) : void stepUp())}>
           Confirm with a passkey
         </button>
       </div>

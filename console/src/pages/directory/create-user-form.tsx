@@ -1,0 +1,55 @@
+import { useState, type FormEvent } from 'react';
+import { apiSend } from '../../api.ts';
+import { useOrg } from '../../org-context.tsx';
+import { Field } from '../../components/form.tsx';
+import { ErrorNote } from '../../components/states.tsx';
+import type { User } from './types.ts';
+
+/** "Create user": email, name, and the organization they join (POST /api/v1/users with `org`). */
+export function CreateUserForm({ onCreated }: { onCreated: (user: User) => void }) {
+  const { org, orgs } = useOrg();
+  const [email, setEmail] = useState('');
+  const [name, setName] = useState('');
+  const [orgId, setOrgId] = useState(org?.id ?? '');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const body: Record<string, string> = { email: email.trim() };
+      if (name.trim()) body.name = name.trim();
+      if (orgId) body.org = orgId;
+      onCreated(await apiSend<User>('POST', '/api/v1/users', body));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <form onSubmit={submit} aria-label="Create user">
+      <ErrorNote error={error} title="The user was not created" />
+      <Field label="Email">
+        <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required maxLength={254} autoComplete="off" />
+      </Field>
+      <Field label="Full name">
+        <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} autoComplete="off" />
+      </Field>
+      <Field label="Add to organization" hint="The user becomes a member; roles are granted separately on the Roles page.">
+        <select value={orgId} onChange={(e) => setOrgId(e.target.value)}>
+          <option value="">No organization</option>
+          {orgs.map((o) => (
+            <option key={o.id} value={o.id}>
+              {o.name} ({o.slug})
+            </option>
+          ))}
+        </select>
+      </Field>
+      <button type="submit" className="primary" disabled={busy}>
+        Create user
+      </button>
+    </form>
+  );
+}

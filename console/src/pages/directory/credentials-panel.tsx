@@ -1,0 +1,144 @@
+import { useState, type FormEvent } from 'react';
+import { apiSend, withQuery } from '../../api.ts';
+import { useApi } from '../../hooks.ts';
+import { DataTable } from '../../components/table.tsx';
+import { EmptyState, ErrorNote, Loading } from '../../components/states.tsx';
+import { Field, OneTimeSecret } from '../../components/form.tsx';
+import { formatDuration } from '../../format.ts';
+import { ReasonAction } from './reason-action.tsx';
+import { StateBadge, Time } from './shared.tsx';
+import type { Credential } from './types.ts';
+
+interface Issued {
+  credential: Credential;
+  secret?: string;
+  rotated?: Credential;
+}
+
+const OVERLAPS: Array<[number, string]> = [
+  [0, 'None: the old secret stops now'],
+  [300, '5 minutes'],
+  [3600, '1 hour'],
+  [86_400, '1 day (default)'],
+  [604_800, '7 days (longest)'],
+];
+
+function age(iso: string): string {
+  return formatDuration((Date.now() - Date.parse(iso)) / 1000);
+}
+
+function RotateForm({ base, credential, onIssued, onCancel }: { base: string; credential: Credential; onIssued: (i: Issued) => void; onCancel: () => void }) {
+  const [overlap, setOverlap] = useState(86_400);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      onIssued(await apiSend<Issued>('POST', `${base}/${credential.id}/rotate`, { overlapSeconds: overlap }));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <form onSubmit={submit} aria-label={`Rotate credential ${credential.secretPrefix ?? credential.id}`} className="reason-action">
+      <ErrorNote error={error} title="The credential was not rotated" />
+      <Field label="Overlap" hint="How long the old secret keeps working, so clients can switch without an outage.">
+        <select value={overlap} onChange={(e) => setOverlap(Number(e.target.value))}>
+          {OVERLAPS.map(([s, label]) => (
+            <option key={s} value={s}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <div className="actions">
+        <button type="submit" className="primary" disabled={busy}>
+          Rotate now
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** A service account's credentials: age, expiry, last use; add a client secret, rotate one (new secret shown once), revoke. */
+export function CredentialsPanel({ orgId, serviceAccountId, disabled }: { orgId: string; serviceAccountId: string; disabled: boolean }) {
+  const base = `/api/v1/organizations/${orgId}/service-accounts/${serviceAccountId}/credentials`;
+  const creds = useApi<{ items: Credential[] }>(base);
+  const [rotating, setRotating] = useState<string | null>(null);
+  const [issued, setIssued] = useState<Issued | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const shown = (i: Issued) => {
+    setIssued(i);
+    setRotating(null);
+    creds.reload();
+  };
+  async function addSecret() {
+    setError(null);
+    try {
+      shown(await apiSend<Issued>('POST', base, { kind: 'secret' }));
+    } catch (err) {
+      setError(err);
+    }
+  }
+  if (creds.error) return <ErrorNote error={creds.error} title="Could not load the credentials" />;
+  if (!creds.data) return <Loading />;
+  return (
+    <>
+      {issued?.secret ? (
+        <>
+          <OneTimeSecret label="New client secret" value={issued.secret} onDone={() => setIssued(null)} />
+          {issued.rotated ? (
+            <p className="notice info" role="status">
+              The old secret <code>{issued.rotated.secretPrefix}…</code> keeps working until <Time value={issued.rotated.expiresAt} />, then stops.
+            </p>
+          ) : null}
+        </>
+      ) : null}
+      <ErrorNote error={error} title="No credential was added" />
+      {!disabled ? (
+        <div className="actions">
+          <button type="button" onClick={() => void addSecret()}>
+            Add client secret
+          </button>
+        </div>
+      ) : null}
+      <DataTable
+        caption="Credentials"
+        rows={creds.data.items}
+        rowKey={(c) => c.id}
+        empty={<EmptyState title="No credentials">Add a client secret so the account can request tokens.</EmptyState>}
+        columns={[
+          { header: 'Credential', cell: (c) => (c.kind === 'secret' ? <code>{c.secretPrefix}…</code> : <span title={c.thumbprint ?? ''}>public key {c.alg}</span>) },
+          { header: 'State', cell: (c) => <StateBadge state={c.status} /> },
+          { header: 'Age', cell: (c) => <span title={c.createdAt}>{age(c.createdAt)}</span> },
+          { header: 'Expires', cell: (c) => <Time value={c.expiresAt} /> },
+          { header: 'Last used', cell: (c) => (c.lastUsedAt ? <><Time value={c.lastUsedAt} /> {c.lastUsedIp ? `from ${c.lastUsedIp}` : ''}</> : 'never') },
+          { header: 'Rotation', cell: (c) => (c.replacedById ? 'replaced' : c.rotatedFromId ? 'rotated in' : '—') },
+          {
+            header: 'Actions',
+            cell: (c) =>
+              c.status !== 'active' ? null : rotating === c.id ? (
+                <RotateForm base={base} credential={c} onIssued={shown} onCancel={() => setRotating(null)} />
+              ) : (
+                <div className="actions">
+                  {c.kind === 'secret' && !c.replacedById ? (
+                    <button type="button" onClick={() => setRotating(c.id)}>
+                      Rotate
+                    </button>
+                  ) : null}
+                  <ReasonAction label="Revoke" confirmLabel="Revoke credential" danger run={(reason) => apiSend('DELETE', withQuery(`${base}/${c.id}`, { reason }))} onDone={creds.reload} />
+                </div>
+              ),
+          },
+        ]}
+      />
+    </>
+  );
+}

@@ -1,0 +1,98 @@
+import { useState } from 'react';
+import { usePaged } from '../../hooks.ts';
+import { Link, setSearch, useLocation } from '../../router.tsx';
+import { useOrg } from '../../org-context.tsx';
+import { Page, Panel } from '../../components/page.tsx';
+import { PagedTable } from '../../components/table.tsx';
+import { EmptyState } from '../../components/states.tsx';
+import { Field } from '../../components/form.tsx';
+import { Time, UserStatusBadge } from './shared.tsx';
+import { CreateUserForm } from './create-user-form.tsx';
+import type { User } from './types.ts';
+
+/** A text filter applied when the user leaves the box or presses Enter (not on every key: each change is a server query). */
+function TextFilter({ label, name, value, hint }: { label: string; name: string; value: string; hint?: string }) {
+  const [draft, setDraft] = useState(value);
+  const apply = () => draft.trim() !== value && setSearch({ [name]: draft.trim() || null });
+  return (
+    <Field label={label} hint={hint}>
+      <input type="search" value={draft} onChange={(e) => setDraft(e.target.value)} onBlur={apply} onKeyDown={(e) => e.key === 'Enter' && apply()} />
+    </Field>
+  );
+}
+
+/** /users: users filtered by organization, status, email and department (the filters GET /api/v1/users has), and "Create user". */
+export function UsersPage() {
+  const { search } = useLocation();
+  const { orgs } = useOrg();
+  const [creating, setCreating] = useState(false);
+  const [created, setCreated] = useState<User | null>(null);
+  const filter = { org: search.get('org') ?? '', status: search.get('status') ?? '', email: search.get('email') ?? '', department: search.get('department') ?? '' };
+  const list = usePaged<User>('/api/v1/users', filter, 25);
+  return (
+    <Page
+      title="Users"
+      subtitle="People who sign in with Keyledger, in every organization."
+      actions={
+        <button type="button" onClick={() => setCreating((c) => !c)} aria-expanded={creating}>
+          {creating ? 'Cancel' : 'New user'}
+        </button>
+      }
+    >
+      {created ? (
+        <div className="notice good" role="status">
+          <p>
+            Created <Link to={`/users/${created.id}`}>{created.email}</Link>.
+          </p>
+        </div>
+      ) : null}
+      {creating ? (
+        <Panel title="New user">
+          <CreateUserForm
+            onCreated={(u) => {
+              setCreated(u);
+              setCreating(false);
+              list.reload();
+            }}
+          />
+        </Panel>
+      ) : null}
+      <div className="filters" role="search" aria-label="Filter users">
+        <Field label="In organization">
+          <select value={filter.org} onChange={(e) => setSearch({ org: e.target.value || null })}>
+            <option value="">All organizations</option>
+            {orgs.map((o) => (
+              <option key={o.id} value={o.id}>
+                {o.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Status">
+          <select value={filter.status} onChange={(e) => setSearch({ status: e.target.value || null })}>
+            <option value="">Any status</option>
+            <option value="active">Active</option>
+            <option value="suspended">Suspended</option>
+            <option value="deprovisioned">Deprovisioned</option>
+          </select>
+        </Field>
+        <TextFilter label="Email (exact)" name="email" value={filter.email} />
+        <TextFilter label="Department" name="department" value={filter.department} />
+      </div>
+      <PagedTable
+        list={list}
+        caption="Users"
+        rowKey={(u) => u.id}
+        empty={<EmptyState title="No users match">Change the filters, or use “New user” to create one.</EmptyState>}
+        columns={[
+          { header: 'Email', cell: (u) => <Link to={`/users/${u.id}`}>{u.email}</Link> },
+          { header: 'Name', cell: (u) => u.name ?? '—' },
+          { header: 'Status', cell: (u) => <UserStatusBadge status={u.status} /> },
+          { header: 'Department', cell: (u) => u.department ?? '—' },
+          { header: 'Email verified', cell: (u) => (u.emailVerifiedAt ? <Time value={u.emailVerifiedAt} /> : 'Not yet') },
+          { header: 'Created', cell: (u) => <Time value={u.createdAt} /> },
+        ]}
+      />
+    </Page>
+  );
+}

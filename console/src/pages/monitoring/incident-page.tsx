@@ -1,0 +1,136 @@
+import { useState, type FormEvent, type ReactNode } from 'react';
+import { Facts, Page, Panel } from '../../components/page.tsx';
+import { Badge, ErrorNote, Loading } from '../../components/states.tsx';
+import { Field } from '../../components/form.tsx';
+import { useApi } from '../../hooks.ts';
+import { apiSend } from '../../api.ts';
+import { Link } from '../../router.tsx';
+import { formatTime } from '../../format.ts';
+import { eventPage } from '../ledger/ledger-types.ts';
+import { severityTone, statusTone, words, type IncidentDetail, type TimelineEntry } from './monitoring-types.ts';
+
+/** One incident: facts, its timeline (alerts, linked events, notes, changes), and the actions that move it on. */
+export function IncidentPage({ params }: { params: Record<string, string> }) {
+  const incident = useApi<IncidentDetail>(`/api/v1/incidents/${params.id}`);
+  const i = incident.data;
+  return (
+    <Page title={i ? i.title : 'Incident'} actions={<Link to="/monitoring/incidents">All incidents</Link>}>
+      {incident.loading && !i ? <Loading /> : null}
+      <ErrorNote error={incident.error} title="Could not load the incident" />
+      {i ? (
+        <>
+          <Panel title="Incident">
+            <Facts
+              items={[
+                ['Status', <Badge tone={statusTone(i.status)}>{i.status}</Badge>],
+                ['Severity', <Badge tone={severityTone(i.severity)}>{i.severity}</Badge>],
+                ['Owner', <code>{i.ownerId}</code>],
+                ['Opened', `${formatTime(i.openedAt)} by ${i.openedBy.id}`],
+                ['Summary', i.summary],
+                ['Resolved', i.resolvedAt ? formatTime(i.resolvedAt) : null],
+                ['Resolution', i.resolution],
+                ['Root cause', i.rootCause],
+                ['Alerts', i.alerts.length ? i.alerts.map((a) => <Link key={a.id} to={`/monitoring/alerts/${a.id}`}>{words(a.rule)} </Link>) : null],
+              ]}
+            />
+          </Panel>
+          <Panel title="Timeline">
+            {i.timeline.length ? (
+              <ol className="timeline" aria-label="Incident timeline">
+                {i.timeline.map((t, n) => (
+                  <li key={n}>
+                    <time dateTime={t.time}>{formatTime(t.time)}</time> · <Badge>{t.type}</Badge> {t.summary} {entryLink(t)}
+                  </li>
+                ))}
+              </ol>
+            ) : (
+              <p className="muted">Nothing on the timeline yet.</p>
+            )}
+          </Panel>
+          {i.status !== 'resolved' ? <IncidentActions id={i.id} status={i.status} onDone={incident.reload} /> : null}
+        </>
+      ) : null}
+    </Page>
+  );
+}
+
+function entryLink(t: TimelineEntry): ReactNode {
+  if (t.eventId) return <Link to={eventPage(t.eventId)}>ledger event</Link>;
+  if (t.alertId) return <Link to={`/monitoring/alerts/${t.alertId}`}>alert</Link>;
+  return null;
+}
+
+function IncidentActions({ id, status, onDone }: { id: string; status: string; onDone: () => void }) {
+  const [note, setNote] = useState('');
+  const [eventIds, setEventIds] = useState('');
+  const [nextStatus, setNextStatus] = useState(status);
+  const [resolution, setResolution] = useState('');
+  const [rootCause, setRootCause] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  const act = (method: 'POST' | 'PATCH', path: string, body: unknown, reset: () => void) => async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await apiSend(method, `/api/v1/incidents/${id}${path}`, body);
+      reset();
+      onDone();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const ids = eventIds.split(/[\s,]+/).filter(Boolean);
+
+  return (
+    <Panel title="Work the incident">
+      <ErrorNote error={error} />
+      <div className="grid">
+        <form onSubmit={act('POST', '/notes', { text: note }, () => setNote(''))} aria-label="Add a note">
+          <Field label="Note">
+            <textarea rows={3} value={note} onChange={(e) => setNote(e.target.value)} required maxLength={5000} />
+          </Field>
+          <button type="submit" disabled={busy || !note.trim()}>
+            Add note
+          </button>
+        </form>
+        <form onSubmit={act('POST', '/events', { eventIds: ids }, () => setEventIds(''))} aria-label="Link ledger events">
+          <Field label="Ledger event IDs" hint="One or more, separated by spaces or commas (from the ledger explorer).">
+            <textarea rows={2} value={eventIds} onChange={(e) => setEventIds(e.target.value)} spellCheck={false} />
+          </Field>
+          <button type="submit" disabled={busy || ids.length === 0}>
+            Link events
+          </button>
+        </form>
+        <form onSubmit={act('PATCH', '', { status: nextStatus }, () => undefined)} aria-label="Change the status">
+          <Field label="Status">
+            <select value={nextStatus} onChange={(e) => setNextStatus(e.target.value)}>
+              {['open', 'investigating', 'contained'].map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <button type="submit" disabled={busy || nextStatus === status}>
+            Change status
+          </button>
+        </form>
+        <form onSubmit={act('POST', '/resolve', { resolution, rootCause }, () => undefined)} aria-label="Resolve the incident">
+          <Field label="Resolution">
+            <textarea rows={2} value={resolution} onChange={(e) => setResolution(e.target.value)} required maxLength={5000} />
+          </Field>
+          <Field label="Root cause">
+            <textarea rows={2} value={rootCause} onChange={(e) => setRootCause(e.target.value)} required maxLength={5000} />
+          </Field>
+          <button type="submit" className="primary" disabled={busy || !resolution.trim() || !rootCause.trim()}>
+            Resolve incident
+          </button>
+        </form>
+      </div>
+    </Panel>
+  );
+}
