@@ -103,6 +103,9 @@ describe.each(DIALECTS)('console evidence exports (%s)', (dialect) => {
     for (const e of [events[0], events[2]]) expect(e.actor).toMatchObject({ type: 'user', id: s.admin.userId });
     expect(events[1].data).toMatchObject({ packageSha256: done.package.sha256 });
 
+    // The export links to its events in the ledger explorer.
+    expect(await page.getByRole('link', { name: /Events of this export/ }).getAttribute('href')).toBe(`/console/audit?action=evidence.export.&target=${done.id}`);
+
     // Past exports lists it with its download.
     const row = page.getByRole('table', { name: 'Past evidence exports' }).getByRole('row').nth(1);
     expect(await row.textContent()).toContain('succeeded');

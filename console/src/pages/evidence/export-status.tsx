@@ -3,6 +3,7 @@ import { apiGet } from '../../api.ts';
 import { Facts, Panel } from '../../components/page.tsx';
 import { Badge, ErrorNote, Loading, type Tone } from '../../components/states.tsx';
 import { formatTime } from '../../format.ts';
+import { Link } from '../../router.tsx';
 import { downloadPackage } from './download.ts';
 import { describeWindow } from './window.ts';
 import { formatBytes, phaseLabel, type EvidenceExport } from './types.ts';
@@ -166,6 +167,7 @@ export function ExportStatus({ id, slug, onSettled }: { id: string; slug: string
           ['Sampling seed', exp.seed ? <code>{exp.seed}</code> : 'none (no samples)'],
           ['Sample sizes', Object.keys(exp.samples).length ? Object.entries(exp.samples).map(([k, v]) => `${k}=${v}`).join(', ') : '—'],
           ['Finished', exp.finishedAt ? formatTime(exp.finishedAt) : null],
+          ['Ledger', <Link to={`/audit?action=evidence.export.&target=${encodeURIComponent(exp.id)}`}>Events of this export (requested, completed, downloaded)</Link>],
         ]}
       />
       {exp.status === 'queued' || exp.status === 'running' ? <ExportProgress exp={exp} /> : null}
