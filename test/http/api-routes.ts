@@ -124,6 +124,7 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'DELETE', path: '/api/v1/organizations/{org}/sso-connections/{id}', scope: 'admin:write', body: false },
   { method: 'POST', path: '/api/v1/organizations/{org}/sso-connections/{id}/certificates', scope: 'admin:write', body: true },
   { method: 'DELETE', path: '/api/v1/organizations/{org}/sso-connections/{id}/certificates/{fingerprint}', scope: 'admin:write', body: false },
+  { method: 'POST', path: '/api/v1/organizations/{org}/sso-connections/{id}/tests', scope: 'admin:write', body: false },
   { method: 'GET', path: '/api/v1/organizations/{org}/sso-connections/{id}/tests', scope: 'admin:read', body: false },
   { method: 'POST', path: '/api/v1/organizations/{org}/sso-connections/{id}/group-mappings', scope: 'admin:write', body: true },
   { method: 'GET', path: '/api/v1/organizations/{org}/sso-connections/{id}/group-mappings', scope: 'admin:read', body: false },

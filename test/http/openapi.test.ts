@@ -122,6 +122,7 @@ const DOMAIN_STATUSES: Record<string, number[]> = {
   'DELETE /api/v1/organizations/{org}/sso-connections/{id}': [404],
   'POST /api/v1/organizations/{org}/sso-connections/{id}/certificates': [404, 422],
   'DELETE /api/v1/organizations/{org}/sso-connections/{id}/certificates/{fingerprint}': [404, 409],
+  'POST /api/v1/organizations/{org}/sso-connections/{id}/tests': [404, 409],
   'GET /api/v1/organizations/{org}/sso-connections/{id}/tests': [404],
   'POST /api/v1/organizations/{org}/sso-connections/{id}/group-mappings': [404, 409],
   'GET /api/v1/organizations/{org}/sso-connections/{id}/group-mappings': [404],
