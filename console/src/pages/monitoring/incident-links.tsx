@@ -81,9 +81,9 @@ export function LinkLedgerEvent({ incidentId, linked, onDone }: { incidentId: st
   );
 }
 
-/** Links one of the newest alerts (of the incident's organization, when it has one) to the incident. */
-export function LinkAlert({ incidentId, orgId, linked, onDone }: { incidentId: string; orgId: string | null; linked: readonly string[]; onDone: () => void }) {
-  const alerts = useApi<{ items: Alert[] }>('/api/v1/alerts', { org: orgId ?? undefined, limit: 50 });
+/** Links one of the 50 newest alerts to the incident (an attack often spans organizations, so every alert is offered). */
+export function LinkAlert({ incidentId, linked, onDone }: { incidentId: string; linked: readonly string[]; onDone: () => void }) {
+  const alerts = useApi<{ items: Alert[] }>('/api/v1/alerts', { limit: 50 });
   const [alertId, setAlertId] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -107,7 +107,7 @@ export function LinkAlert({ incidentId, orgId, linked, onDone }: { incidentId: s
   return (
     <form onSubmit={link} aria-label="Link an alert">
       <ErrorNote error={alerts.error ?? error} title="No alert linked" />
-      <Field label="Alert" hint={orgId ? "The 50 newest alerts of the incident's organization." : 'The 50 newest alerts.'}>
+      <Field label="Alert" hint="The 50 newest alerts, open or closed, newest first.">
         <select value={alertId} onChange={(e) => setAlertId(e.target.value)} required>
           <option value="">{choices.length ? 'Choose an alert' : 'No alert to link'}</option>
           {choices.map((a) => (

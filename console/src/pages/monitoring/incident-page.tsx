@@ -62,7 +62,7 @@ export function IncidentPage({ params }: { params: Record<string, string> }) {
               <Panel title="Link evidence">
                 <div className="grid">
                   <LinkLedgerEvent incidentId={i.id} linked={i.events.map((e) => e.id)} onDone={incident.reload} />
-                  <LinkAlert incidentId={i.id} orgId={i.orgId} linked={i.alerts.map((a) => a.id)} onDone={incident.reload} />
+                  <LinkAlert incidentId={i.id} linked={i.alerts.map((a) => a.id)} onDone={incident.reload} />
                 </div>
               </Panel>
             </>
