@@ -169,6 +169,7 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'GET', path: '/api/v1/incidents/{id}', scope: 'admin:read', body: false, alsoScopes: ['audit:read'] },
   { method: 'PATCH', path: '/api/v1/incidents/{id}', scope: 'admin:write', body: true },
   { method: 'POST', path: '/api/v1/incidents/{id}/events', scope: 'admin:write', body: true },
+  { method: 'POST', path: '/api/v1/incidents/{id}/alerts', scope: 'admin:write', body: true },
   { method: 'POST', path: '/api/v1/incidents/{id}/notes', scope: 'admin:write', body: true },
   { method: 'POST', path: '/api/v1/incidents/{id}/resolve', scope: 'admin:write', body: true },
   { method: 'POST', path: '/api/v1/evidence/exports', scope: 'compliance:read', body: true, alsoScopes: ['audit:read', 'admin:read'] },

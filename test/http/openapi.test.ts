@@ -165,6 +165,7 @@ const DOMAIN_STATUSES: Record<string, number[]> = {
   'GET /api/v1/incidents/{id}': [404],
   'PATCH /api/v1/incidents/{id}': [404, 409, 422],
   'POST /api/v1/incidents/{id}/events': [404, 409, 422],
+  'POST /api/v1/incidents/{id}/alerts': [404, 409, 422],
   'POST /api/v1/incidents/{id}/notes': [404, 409],
   'POST /api/v1/incidents/{id}/resolve': [404, 409],
   'POST /api/v1/evidence/exports': [404, 422],
