@@ -242,7 +242,7 @@ export interface OcsfPrefixRule {
 export const OCSF_PREFIX_RULES: OcsfPrefixRule[] = [
   { prefix: 'monitor.finding.', classUid: 2003, verbs: { opened: 1, reopened: 2, acknowledged: 2, resolved: 3, closed: 3 } },
   { prefix: 'monitor.alert.', classUid: 2004, verbs: { raised: 1, updated: 2, acknowledged: 2, closed: 3 } },
-  { prefix: 'monitor.incident.', classUid: 2005, verbs: { opened: 1, updated: 2, event_linked: 2, note_added: 2, resolved: 3, closed: 3 } },
+  { prefix: 'monitor.incident.', classUid: 2005, verbs: { opened: 1, updated: 2, event_linked: 2, alert_linked: 2, note_added: 2, resolved: 3, closed: 3 } },
   {
     prefix: 'stream.destination.',
     classUid: 3004,
