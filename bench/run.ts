@@ -15,6 +15,7 @@ import { ssoBench } from './sso-bench.ts';
 import { streamBench } from './stream-bench.ts';
 import { evidenceBench } from './evidence-bench.ts';
 import { clusterBench } from './cluster-bench.ts';
+import { consoleBench } from './console-bench.ts';
 import { printTable } from './harness.ts';
 
 async function reachable(url: string): Promise<boolean> {
@@ -108,4 +109,10 @@ if (wants('cluster')) {
   });
   if (typeof clusterRows === 'string') console.log(`\n## Cluster (3 nodes)\n\n${clusterRows}`);
   else printTable('Cluster (3 nodes, one machine)', clusterRows);
+}
+
+if (wants('console')) {
+  // Admin API reads over app.inject: a console token (looked up and re-scoped on every request) against an API key.
+  const consoleRows = await consoleBench({ requests: Number(process.env.BENCH_CONSOLE_REQUESTS ?? 3000), concurrency: 8, pgUrl: usePg ? pgUrl : null });
+  printTable('Admin console', consoleRows);
 }
