@@ -101,7 +101,12 @@ export function Combobox<T>(props: ComboboxProps<T>) {
       <p className="visually-hidden" aria-live="polite">
         {status}
       </p>
-      {showing && !loading && options.length === 0 ? <p className="muted combobox-empty">{noMatch}</p> : null}
+      {/* Shown for sighted users (focused or not, so the layout does not jump on blur); the live region above says it to screen readers. */}
+      {text.trim() !== '' && !selected && !loading && options.length === 0 ? (
+        <p className="muted combobox-empty" aria-hidden="true">
+          {noMatch}
+        </p>
+      ) : null}
     </div>
   );
 }

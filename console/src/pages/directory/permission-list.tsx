@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { useId, useState } from 'react';
 
 const PERMISSION = /^[A-Za-z0-9_.:*/-]{1,128}$/;
 
@@ -13,6 +13,8 @@ export function permissionProblem(p: string): string | null {
  */
 export function PermissionList({ value, onChange }: { value: string[]; onChange: (next: string[]) => void }) {
   const id = useId();
+  // Focus moves to a row only when "Add permission" made it, not when the form opens.
+  const [added, setAdded] = useState<number | null>(null);
   const set = (i: number, v: string) => onChange(value.map((p, j) => (j === i ? v : p)));
   return (
     <fieldset>
@@ -27,14 +29,20 @@ export function PermissionList({ value, onChange }: { value: string[]; onChange:
             <label className="visually-hidden" htmlFor={`${id}-${i}`}>
               Permission {i + 1}
             </label>
-            <input id={`${id}-${i}`} value={p} onChange={(e) => set(i, e.target.value)} maxLength={128} aria-describedby={`${id}-hint`} aria-invalid={p !== '' && permissionProblem(p) ? true : undefined} autoFocus={i === value.length - 1 && p === ''} />
+            <input id={`${id}-${i}`} value={p} onChange={(e) => set(i, e.target.value)} maxLength={128} aria-describedby={`${id}-hint`} aria-invalid={p !== '' && permissionProblem(p) ? true : undefined} autoFocus={i === added} />
             <button type="button" onClick={() => onChange(value.filter((_, j) => j !== i))} aria-label={`Remove permission ${i + 1}${p ? ` (${p})` : ''}`}>
               Remove
             </button>
           </li>
         ))}
       </ul>
-      <button type="button" onClick={() => onChange([...value, ''])}>
+      <button
+        type="button"
+        onClick={() => {
+          setAdded(value.length);
+          onChange([...value, '']);
+        }}
+      >
         Add permission
       </button>
     </fieldset>
