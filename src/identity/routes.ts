@@ -46,7 +46,7 @@ export function identityRoutes(rt: Runtime): FastifyPluginAsync {
     });
     app.get('/users', {
       onRequest: read,
-      schema: { tags: ['Users'], summary: 'List users, filtered by organization, status, email, department or manager', querystring: s.UserListQuery, response: { 200: Paged(s.UserSchema), ...errors(400, 401, 403, 404) } },
+      schema: { tags: ['Users'], summary: 'List users, filtered by organization, status, email, department or manager, or searched by part of the email or name (q)', querystring: s.UserListQuery, response: { 200: Paged(s.UserSchema), ...errors(400, 401, 403, 404) } },
       handler: async (req) => {
         const { limit, cursor, org, ...filter } = req.query as Page & { org?: string };
         return id.listUsers({ ...filter, orgRef: org }, { limit, cursor });
@@ -56,6 +56,11 @@ export function identityRoutes(rt: Runtime): FastifyPluginAsync {
       onRequest: read,
       schema: { tags: ['Users'], summary: 'Read a user', params: Type.Object({ id: Uuid }), response: { 200: s.UserSchema, ...errors(400, 401, 403, 404) } },
       handler: async (req) => id.requireUser((req.params as { id: string }).id),
+    });
+    app.get('/users/:id/memberships', {
+      onRequest: read,
+      schema: { tags: ['Memberships'], summary: 'List the organizations a user is a member of', params: Type.Object({ id: Uuid }), querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: Paged(s.UserMembershipSchema), ...errors(400, 401, 403, 404) } },
+      handler: async (req) => id.listMembershipsOfUser((req.params as { id: string }).id, req.query as Page),
     });
     app.patch('/users/:id', {
       onRequest: write,

@@ -43,6 +43,7 @@ export const UserListQuery = Type.Object(
     email: Type.Optional(Type.String({ maxLength: 254 })),
     department: Type.Optional(Type.String({ maxLength: 200 })),
     managerId: Type.Optional(Uuid),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'case-insensitive substring of the email address or the name (% and _ match themselves)' })),
     ...PageQuery,
   },
   { additionalProperties: false },
@@ -50,3 +51,10 @@ export const UserListQuery = Type.Object(
 
 export const MembershipSchema = Type.Object({ id: Uuid, orgId: Uuid, userId: Uuid, createdAt: Timestamp });
 export const AddMemberBody = Type.Object({ userId: Uuid }, { additionalProperties: false });
+export const UserMembershipSchema = Type.Object({
+  id: Uuid,
+  slug: Type.String(),
+  name: Type.String(),
+  joinedAt: Timestamp,
+  status: UserStatus,
+});

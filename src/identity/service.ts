@@ -7,7 +7,7 @@ import type { OrganizationRow, UserRow } from '../platform/schema.ts';
 import { decodeCursor, encodeCursor } from '../platform/pagination.ts';
 import * as repo from './repository.ts';
 import { checkOrganizationSettings } from './organization-settings.ts';
-import { diffFields, toOrganization, toUser, type Membership, type Organization, type User } from './views.ts';
+import { diffFields, toOrganization, toUser, type Membership, type Organization, type User, type UserMembership } from './views.ts';
 
 export interface UserInput {
   email: string;
@@ -345,6 +345,14 @@ export function createIdentityService(deps: IdentityDeps) {
       const afterId = p.cursor ? decodeCursor(p.cursor, 'user') : undefined;
       const { rows, nextCursor } = page(await repo.listUsers(db, { ...filter, orgId, afterId }, p.limit + 1), p.limit, 'user');
       return { items: rows.map(toUser), nextCursor };
+    },
+
+    /** The organizations a user is a member of (by organization id), one page at a time. Throws `user.not_found`. */
+    async listMembershipsOfUser(userId: string, p: Page): Promise<Paged<UserMembership>> {
+      const user = await requireUser(db, userId);
+      const afterOrgId = p.cursor ? decodeCursor(p.cursor, 'membership') : undefined;
+      const { rows, nextCursor } = page(await repo.findMembershipsByUserId(db, userId, afterOrgId, p.limit + 1), p.limit, 'membership');
+      return { items: rows.map((r) => ({ id: r.id, slug: r.slug, name: r.name, joinedAt: r.joined_at, status: user.status })), nextCursor };
     },
 
     async addMember(ctx: CommandContext, orgRef: string, userId: string): Promise<Membership> {

@@ -31,6 +31,17 @@ export interface Membership {
   createdAt: string;
 }
 
+/** An organization a user belongs to, as the user's page lists them. */
+export interface UserMembership {
+  /** The organization's id. */
+  id: string;
+  slug: string;
+  name: string;
+  joinedAt: string;
+  /** The user's account status, which holds in every organization (a membership has none of its own; an ended one is not listed). */
+  status: UserRow['status'];
+}
+
 export function toOrganization(row: OrganizationRow): Organization {
   return { id: row.id, slug: row.slug, name: row.name, settings: JSON.parse(row.settings), createdAt: row.created_at, updatedAt: row.updated_at };
 }

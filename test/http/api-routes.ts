@@ -28,6 +28,7 @@ export const API_ROUTES: ApiRoute[] = [
   { method: 'POST', path: '/api/v1/users', scope: 'admin:write', body: true },
   { method: 'GET', path: '/api/v1/users', scope: 'admin:read', body: false, paged: true },
   { method: 'GET', path: '/api/v1/users/{id}', scope: 'admin:read', body: false },
+  { method: 'GET', path: '/api/v1/users/{id}/memberships', scope: 'admin:read', body: false, paged: true },
   { method: 'PATCH', path: '/api/v1/users/{id}', scope: 'admin:write', body: true },
   { method: 'GET', path: '/api/v1/organizations/{org}/members', scope: 'admin:read', body: false, paged: true },
   { method: 'POST', path: '/api/v1/organizations/{org}/members', scope: 'admin:write', body: true },

@@ -28,6 +28,7 @@ const DOMAIN_STATUSES: Record<string, number[]> = {
   'POST /api/v1/users': [404, 409, 422],
   'GET /api/v1/users': [404],
   'GET /api/v1/users/{id}': [404],
+  'GET /api/v1/users/{id}/memberships': [404],
   'PATCH /api/v1/users/{id}': [404, 409, 422],
   'GET /api/v1/organizations/{org}/members': [404],
   'POST /api/v1/organizations/{org}/members': [404, 409],

@@ -7,6 +7,7 @@ import { Field, OneTimeSecret } from '../../components/form.tsx';
 import { formatDuration } from '../../format.ts';
 import { ReasonAction } from './reason-action.tsx';
 import { StateBadge, Time } from './shared.tsx';
+import { PublicKeyInput, publicKeyBody } from './public-key-input.tsx';
 import type { Credential } from './types.ts';
 
 interface Issued {
@@ -16,7 +17,7 @@ interface Issued {
 }
 
 const OVERLAPS: Array<[number, string]> = [
-  [0, 'None: the old secret stops now'],
+  [0, 'None: the old one stops now'],
   [300, '5 minutes'],
   [3600, '1 hour'],
   [86_400, '1 day (default)'],
@@ -29,14 +30,16 @@ function age(iso: string): string {
 
 function RotateForm({ base, credential, onIssued, onCancel }: { base: string; credential: Credential; onIssued: (i: Issued) => void; onCancel: () => void }) {
   const [overlap, setOverlap] = useState(86_400);
+  const [key, setKey] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const isKey = credential.kind === 'public_key';
   async function submit(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      onIssued(await apiSend<Issued>('POST', `${base}/${credential.id}/rotate`, { overlapSeconds: overlap }));
+      onIssued(await apiSend<Issued>('POST', `${base}/${credential.id}/rotate`, { overlapSeconds: overlap, ...(isKey ? publicKeyBody(key) : {}) }));
     } catch (err) {
       setError(err);
     } finally {
@@ -44,9 +47,17 @@ function RotateForm({ base, credential, onIssued, onCancel }: { base: string; cr
     }
   }
   return (
-    <form onSubmit={submit} aria-label={`Rotate credential ${credential.secretPrefix ?? credential.id}`} className="reason-action">
+    <form onSubmit={submit} aria-label={`Rotate credential ${credential.secretPrefix ?? credential.thumbprint ?? credential.id}`} className="reason-action">
       <ErrorNote error={error} title="The credential was not rotated" />
-      <Field label="Overlap" hint="How long the old secret keeps working, so clients can switch without an outage.">
+      {isKey ? (
+        <>
+          <p className="hint">
+            Rotating a key pair: generate a new pair on the client, paste its public half here. Keyledger registers the new key and keeps the old one working for the overlap, then ends it — the same as adding the new key and revoking the old one, without an outage while the client switches.
+          </p>
+          <PublicKeyInput label="New public key" value={key} onChange={setKey} />
+        </>
+      ) : null}
+      <Field label="Overlap" hint={`How long the old ${isKey ? 'key' : 'secret'} keeps working, so clients can switch without an outage.`}>
         <select value={overlap} onChange={(e) => setOverlap(Number(e.target.value))}>
           {OVERLAPS.map(([s, label]) => (
             <option key={s} value={s}>
@@ -67,7 +78,7 @@ function RotateForm({ base, credential, onIssued, onCancel }: { base: string; cr
   );
 }
 
-/** A service account's credentials: age, expiry, last use; add a client secret, rotate one (new secret shown once), revoke. */
+/** A service account's credentials: age, expiry, last use; add a client secret (shown once) or a public key, rotate either with an overlap, revoke. */
 export function CredentialsPanel({ orgId, serviceAccountId, disabled }: { orgId: string; serviceAccountId: string; disabled: boolean }) {
   const base = `/api/v1/organizations/${orgId}/service-accounts/${serviceAccountId}/credentials`;
   const creds = useApi<{ items: Credential[] }>(base);
@@ -79,6 +90,19 @@ export function CredentialsPanel({ orgId, serviceAccountId, disabled }: { orgId:
     setRotating(null);
     creds.reload();
   };
+  const [addingKey, setAddingKey] = useState(false);
+  const [keyText, setKeyText] = useState('');
+  async function addKey(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    try {
+      shown(await apiSend<Issued>('POST', base, { kind: 'public_key', ...publicKeyBody(keyText) }));
+      setAddingKey(false);
+      setKeyText('');
+    } catch (err) {
+      setError(err);
+    }
+  }
   async function addSecret() {
     setError(null);
     try {
@@ -107,7 +131,27 @@ export function CredentialsPanel({ orgId, serviceAccountId, disabled }: { orgId:
           <button type="button" onClick={() => void addSecret()}>
             Add client secret
           </button>
+          <button type="button" onClick={() => setAddingKey((a) => !a)} aria-expanded={addingKey}>
+            {addingKey ? 'Cancel public key' : 'Add public key'}
+          </button>
         </div>
+      ) : null}
+      {addingKey && !disabled ? (
+        <form onSubmit={addKey} aria-label="Add public key" className="reason-action">
+          <p className="hint">
+            For <code>private_key_jwt</code>: the client signs its token requests with the private key, which never leaves it. To replace a key later, use its Rotate button (or add the new key here, move the client to it, then revoke the old one).
+          </p>
+          <PublicKeyInput label="Public key" value={keyText} onChange={setKeyText} />
+          <button type="submit" className="primary">
+            Register public key
+          </button>
+        </form>
+      ) : null}
+      {issued && !issued.secret ? (
+        <p className="notice good" role="status">
+          Registered public key {issued.credential.alg} <code>{issued.credential.thumbprint}</code>
+          {issued.rotated ? <>; the old key keeps working until <Time value={issued.rotated.expiresAt} />, then stops.</> : '.'}
+        </p>
       ) : null}
       <DataTable
         caption="Credentials"
@@ -128,7 +172,7 @@ export function CredentialsPanel({ orgId, serviceAccountId, disabled }: { orgId:
                 <RotateForm base={base} credential={c} onIssued={shown} onCancel={() => setRotating(null)} />
               ) : (
                 <div className="actions">
-                  {c.kind === 'secret' && !c.replacedById ? (
+                  {!c.replacedById ? (
                     <button type="button" onClick={() => setRotating(c.id)}>
                       Rotate
                     </button>

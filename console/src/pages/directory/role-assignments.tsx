@@ -4,13 +4,17 @@ import { usePaged } from '../../hooks.ts';
 import { PagedTable } from '../../components/table.tsx';
 import { Badge, EmptyState, ErrorNote } from '../../components/states.tsx';
 import { Field } from '../../components/form.tsx';
+import { UserPicker, type PickedUser } from '../../components/user-picker.tsx';
+import { ServiceAccountPicker } from './service-account-picker.tsx';
 import { ReasonAction } from './reason-action.tsx';
 import { PrincipalLink, Time } from './shared.tsx';
-import type { Assignment, Eligibility, Role } from './types.ts';
+import type { Assignment, Eligibility, Role, ServiceAccount } from './types.ts';
 
-function GrantForm({ base, role, onDone }: { base: string; role: Role; onDone: () => void }) {
+function GrantForm({ orgId, base, role, onDone }: { orgId: string; base: string; role: Role; onDone: () => void }) {
   const [principalType, setType] = useState<'user' | 'service_account'>('user');
-  const [principalId, setId] = useState('');
+  const [user, setUser] = useState<PickedUser | null>(null);
+  const [account, setAccount] = useState<ServiceAccount | null>(null);
+  const [pickError, setPickError] = useState<string | null>(null);
   const [reason, setReason] = useState('');
   const [approvalRef, setApprovalRef] = useState('');
   const [expires, setExpires] = useState('');
@@ -18,18 +22,22 @@ function GrantForm({ base, role, onDone }: { base: string; role: Role; onDone: (
   const [busy, setBusy] = useState(false);
   async function submit(e: FormEvent) {
     e.preventDefault();
+    const principalId = principalType === 'user' ? user?.id : account?.id;
+    setPickError(principalId ? null : 'Choose who receives the role from the list.');
+    if (!principalId) return;
     setBusy(true);
     setError(null);
     try {
       await apiSend('POST', `${base}/role-assignments`, {
         role: role.id,
         principalType,
-        principalId: principalId.trim(),
+        principalId,
         reason: reason.trim() || null,
         approvalRef: approvalRef.trim() || null,
         expiresAt: expires ? new Date(expires).toISOString() : null,
       });
-      setId('');
+      setUser(null);
+      setAccount(null);
       setReason('');
       setApprovalRef('');
       onDone();
@@ -43,15 +51,17 @@ function GrantForm({ base, role, onDone }: { base: string; role: Role; onDone: (
     <form onSubmit={submit} aria-label="Grant role">
       <ErrorNote error={error} title="The role was not granted" />
       <div className="grid">
-        <Field label="Principal type">
+        <Field label="Grant to">
           <select value={principalType} onChange={(e) => setType(e.target.value as 'user')}>
-            <option value="user">User</option>
-            <option value="service_account">Service account</option>
+            <option value="user">A user</option>
+            <option value="service_account">A service account</option>
           </select>
         </Field>
-        <Field label="Principal id" hint="The user’s or service account’s id (from its page).">
-          <input value={principalId} onChange={(e) => setId(e.target.value)} required pattern="[0-9a-fA-F-]{36}" />
-        </Field>
+        {principalType === 'user' ? (
+          <UserPicker label="User" hint="A member of this organization: type part of their name or email, then choose." orgId={orgId} value={user} onChange={setUser} error={pickError} required />
+        ) : (
+          <ServiceAccountPicker orgId={orgId} value={account} onChange={setAccount} error={pickError} />
+        )}
         <Field label="Approval reference" hint={role.privileged ? 'A privileged role: cite the approved change or ticket.' : 'Ticket or change id, if any.'}>
           <input value={approvalRef} onChange={(e) => setApprovalRef(e.target.value)} maxLength={200} />
         </Field>
@@ -81,7 +91,7 @@ export function AssignmentsPanel({ orgId, role }: { orgId: string; role: Role })
           {granting ? 'Cancel grant' : 'Grant this role'}
         </button>
       </div>
-      {granting ? <GrantForm base={base} role={role} onDone={() => { setGranting(false); list.reload(); }} /> : null}
+      {granting ? <GrantForm orgId={orgId} base={base} role={role} onDone={() => { setGranting(false); list.reload(); }} /> : null}
       <PagedTable
         list={list}
         caption="Current assignments"

@@ -1,18 +1,47 @@
+import { useState } from 'react';
 import { useApi } from '../../hooks.ts';
 import type { Organization } from '../../org-context.tsx';
 import { Facts, Page, Panel } from '../../components/page.tsx';
 import { Badge, ErrorNote, Loading } from '../../components/states.tsx';
 import { LedgerHistory, Time, UserRef, WithOrg } from './shared.tsx';
 import { AssignmentsPanel, EligibilitiesPanel } from './role-assignments.tsx';
+import { RoleForm } from './role-form.tsx';
+import { DeleteRole } from './role-delete.tsx';
 import type { Role } from './types.ts';
 
 function Detail({ org, roleRef }: { org: Organization; roleRef: string }) {
   const role = useApi<Role>(`/api/v1/organizations/${org.id}/roles/${encodeURIComponent(roleRef)}`);
+  const [editing, setEditing] = useState(false);
   if (role.error) return <ErrorNote error={role.error} title={`Could not load the role in ${org.name}`} />;
   const r = role.data;
   if (!r) return <Loading />;
+  const actions = editing ? null : (
+    <>
+      <button type="button" onClick={() => setEditing(true)}>
+        Edit role
+      </button>
+      <DeleteRole orgId={org.id} role={r} />
+    </>
+  );
+  if (editing) {
+    return (
+      <Page title={`Edit ${r.name}`} subtitle={<code>{r.key}</code>}>
+        <Panel title="Definition and governance">
+          <RoleForm
+            orgId={org.id}
+            role={r}
+            onSaved={() => {
+              setEditing(false);
+              role.reload();
+            }}
+            onCancel={() => setEditing(false)}
+          />
+        </Panel>
+      </Page>
+    );
+  }
   return (
-    <Page title={r.name} subtitle={<code>{r.key}</code>}>
+    <Page title={r.name} subtitle={<code>{r.key}</code>} actions={actions}>
       <Panel title="Definition">
         <p>{r.description}</p>
         <Facts
@@ -40,7 +69,7 @@ function Detail({ org, roleRef }: { org: Organization; roleRef: string }) {
         <Facts
           items={[
             ['Approvers', r.approval.approvers.join(', ')],
-            ['Named approvers', r.approval.namedApprovers.length ? <>{r.approval.namedApprovers.map((id) => <UserRef key={id} id={id} />)}</> : null],
+            ['Named approvers', r.approval.namedApprovers.length ? <>{r.approval.namedApprovers.map((id, i) => <span key={id}>{i > 0 ? ', ' : ''}<UserRef id={id} /></span>)}</> : null],
             ['Approvals required', `${r.approval.approvalsRequired}${r.approval.approvalsRequiredDefault ? ' (default)' : ''}`],
             ['Longest elevation', `${r.elevation.maxActivationMinutes} min`],
             ['Elevation needs approval', r.elevation.activationRequiresApproval ? 'Yes' : 'No'],
@@ -61,7 +90,7 @@ function Detail({ org, roleRef }: { org: Organization; roleRef: string }) {
   );
 }
 
-/** /roles/:role: a role of the chosen organization (by id or key). */
+/** /roles/:role: a role of the chosen organization (by id or key); Edit role and Delete role. */
 export function RolePage({ params }: { params: Record<string, string> }) {
   return <WithOrg>{(org) => <Detail org={org} roleRef={params.role} />}</WithOrg>;
 }

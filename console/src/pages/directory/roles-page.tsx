@@ -1,10 +1,12 @@
+import { useState } from 'react';
 import { usePaged } from '../../hooks.ts';
-import { Link } from '../../router.tsx';
+import { Link, navigate } from '../../router.tsx';
 import type { Organization } from '../../org-context.tsx';
-import { Page } from '../../components/page.tsx';
+import { Page, Panel } from '../../components/page.tsx';
 import { PagedTable } from '../../components/table.tsx';
 import { Badge, EmptyState } from '../../components/states.tsx';
 import { Time, WithOrg } from './shared.tsx';
+import { RoleForm } from './role-form.tsx';
 import type { Role } from './types.ts';
 
 function RoleList({ org }: { org: Organization }) {
@@ -14,7 +16,7 @@ function RoleList({ org }: { org: Organization }) {
       list={list}
       caption={`Roles of ${org.name}`}
       rowKey={(r) => r.id}
-      empty={<EmptyState title="No roles defined">Roles are defined through the API: <code>POST /api/v1/organizations/{'{org}'}/roles</code>.</EmptyState>}
+      empty={<EmptyState title="No roles defined">Use “New role” to define one: its permissions, and how granting and elevating it are governed.</EmptyState>}
       columns={[
         { header: 'Role', cell: (r) => <Link to={`/roles/${r.id}`}>{r.name}</Link> },
         { header: 'Key', cell: (r) => <code>{r.key}</code> },
@@ -27,11 +29,31 @@ function RoleList({ org }: { org: Organization }) {
   );
 }
 
-/** /roles: the role definitions of the chosen organization. */
+/** /roles: the role definitions of the chosen organization, and "New role". */
 export function RolesPage() {
+  const [creating, setCreating] = useState(false);
   return (
-    <Page title="Roles" subtitle="Role definitions: the permissions each grants, and how granting and elevating it are governed.">
-      <WithOrg>{(org) => <RoleList org={org} />}</WithOrg>
+    <Page
+      title="Roles"
+      subtitle="Role definitions: the permissions each grants, and how granting and elevating it are governed."
+      actions={
+        <button type="button" onClick={() => setCreating((c) => !c)} aria-expanded={creating}>
+          {creating ? 'Cancel' : 'New role'}
+        </button>
+      }
+    >
+      <WithOrg>
+        {(org) => (
+          <>
+            {creating ? (
+              <Panel title={`New role in ${org.name}`}>
+                <RoleForm orgId={org.id} onSaved={(r) => navigate(`/roles/${r.id}`)} onCancel={() => setCreating(false)} />
+              </Panel>
+            ) : null}
+            <RoleList org={org} />
+          </>
+        )}
+      </WithOrg>
     </Page>
   );
 }

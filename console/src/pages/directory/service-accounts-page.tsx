@@ -7,6 +7,7 @@ import { Page, Panel } from '../../components/page.tsx';
 import { DataTable, PagedTable } from '../../components/table.tsx';
 import { Badge, EmptyState, ErrorNote, Loading } from '../../components/states.tsx';
 import { Field } from '../../components/form.tsx';
+import { UserPicker, type PickedUser } from '../../components/user-picker.tsx';
 import { StateBadge, Time, UserRef, WithOrg } from './shared.tsx';
 import type { SaFinding, ServiceAccount } from './types.ts';
 
@@ -37,15 +38,18 @@ export function SaFindings({ orgId, serviceAccountId }: { orgId: string; service
 function CreateServiceAccount({ org }: { org: Organization }) {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
-  const [owner, setOwner] = useState('');
+  const [owner, setOwner] = useState<PickedUser | null>(null);
+  const [ownerError, setOwnerError] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   async function submit(e: FormEvent) {
     e.preventDefault();
+    setOwnerError(owner ? null : 'Choose the owner from the list.');
+    if (!owner) return;
     setBusy(true);
     setError(null);
     try {
-      const sa = await apiSend<ServiceAccount>('POST', `/api/v1/organizations/${org.id}/service-accounts`, { name: name.trim(), description: description.trim(), ownerUserId: owner.trim() });
+      const sa = await apiSend<ServiceAccount>('POST', `/api/v1/organizations/${org.id}/service-accounts`, { name: name.trim(), description: description.trim(), ownerUserId: owner.id });
       navigate(`/service-accounts/${sa.id}`);
     } catch (err) {
       setError(err);
@@ -62,9 +66,7 @@ function CreateServiceAccount({ org }: { org: Organization }) {
       <Field label="Purpose" hint="What the account is for; an auditor reads it.">
         <input value={description} onChange={(e) => setDescription(e.target.value)} required maxLength={1000} />
       </Field>
-      <Field label="Owner user id" hint={`The member of ${org.name} answerable for it (copy the id from their user page).`}>
-        <input value={owner} onChange={(e) => setOwner(e.target.value)} required pattern="[0-9a-fA-F-]{36}" />
-      </Field>
+      <UserPicker label="Owner" hint={`The member of ${org.name} answerable for it: type part of their name or email, then choose.`} orgId={org.id} value={owner} onChange={setOwner} error={ownerError} required />
       <button type="submit" className="primary" disabled={busy}>
         Create service account
       </button>

@@ -35,10 +35,23 @@ export function WithOrg({ children }: { children: (org: Organization) => ReactNo
   return <>{children(org)}</>;
 }
 
-/** A principal (user or service account) as a link to its page. */
+/** A service account of the chosen organization as a link showing its name (read on demand). */
+export function ServiceAccountRef({ id }: { id: string }) {
+  const { org } = useOrg();
+  const sa = useApi<{ name: string }>(org ? `/api/v1/organizations/${org.id}/service-accounts/${id}` : null);
+  return <Link to={`/service-accounts/${id}`} title={id}>{sa.data?.name ?? `service account ${id.slice(0, 8)}`}</Link>;
+}
+
+/** A principal (user or service account) as a link to its page, by name, with its kind in words. */
 export function PrincipalLink({ principal }: { principal: { type: string; id: string } }) {
-  if (principal.type === 'user') return <Link to={`/users/${principal.id}`}>user {principal.id.slice(0, 8)}</Link>;
-  if (principal.type === 'service_account') return <Link to={`/service-accounts/${principal.id}`}>service account {principal.id.slice(0, 8)}</Link>;
+  if (principal.type === 'user') return <UserRef id={principal.id} />;
+  if (principal.type === 'service_account') {
+    return (
+      <>
+        <ServiceAccountRef id={principal.id} /> <span className="muted">(service account)</span>
+      </>
+    );
+  }
   return (
     <span>
       {principal.type} <code>{principal.id}</code>
@@ -46,11 +59,15 @@ export function PrincipalLink({ principal }: { principal: { type: string; id: st
   );
 }
 
-/** A user id as a link showing their email (read on demand). */
+/** A user id as a link showing their name, or email (read on demand); the email is the link's title. */
 export function UserRef({ id }: { id: string | null }) {
-  const user = useApi<{ email: string }>(id ? `/api/v1/users/${id}` : null);
+  const user = useApi<{ email: string; name: string | null }>(id ? `/api/v1/users/${id}` : null);
   if (!id) return <span className="muted">none</span>;
-  return <Link to={`/users/${id}`}>{user.data?.email ?? id}</Link>;
+  return (
+    <Link to={`/users/${id}`} title={user.data?.email ?? id}>
+      {user.data ? (user.data.name ?? user.data.email) : id}
+    </Link>
+  );
 }
 
 /** The roles of an organization by id, to name the roles an assignment points at (a role catalogue is small: one page). */

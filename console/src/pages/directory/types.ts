@@ -16,6 +16,15 @@ export interface User {
   emailVerifiedAt: string | null;
 }
 
+/** An organization a user belongs to (GET /users/{id}/memberships). */
+export interface UserMembership {
+  id: string;
+  slug: string;
+  name: string;
+  joinedAt: string;
+  status: UserStatus;
+}
+
 export interface ServiceAccount {
   id: string;
   orgId: string;

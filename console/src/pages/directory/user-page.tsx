@@ -7,6 +7,7 @@ import { ReasonAction } from './reason-action.tsx';
 import { AccessInOrg } from './user-access.tsx';
 import { FactorsPanel, LockoutPanel } from './user-security.tsx';
 import { SessionsPanel } from './user-sessions.tsx';
+import { MembershipsPanel } from './user-memberships.tsx';
 import { useOrg } from '../../org-context.tsx';
 import type { User } from './types.ts';
 
@@ -17,7 +18,7 @@ function StatusActions({ user, reload }: { user: User; reload: () => void }) {
   return null;
 }
 
-/** /users/:id: profile and status, access in the chosen organization, MFA and factors, lockout, sessions and ledger history. */
+/** /users/:id: profile and status, the organizations the user belongs to, access in the chosen organization, MFA and factors, lockout, sessions and ledger history. */
 export function UserPage({ params }: { params: Record<string, string> }) {
   const user = useApi<User>(`/api/v1/users/${encodeURIComponent(params.id)}`);
   const { org } = useOrg();
@@ -39,6 +40,9 @@ export function UserPage({ params }: { params: Record<string, string> }) {
             ['Id', <code>{u.id}</code>],
           ]}
         />
+      </Panel>
+      <Panel title="Organizations">
+        <MembershipsPanel userId={u.id} />
       </Panel>
       <Panel title={`Access in ${org?.name ?? 'the chosen organization'}`}>
         <WithOrg>{(o) => <AccessInOrg user={u} org={o} />}</WithOrg>

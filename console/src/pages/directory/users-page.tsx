@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { usePaged } from '../../hooks.ts';
 import { Link, setSearch, useLocation } from '../../router.tsx';
 import { useOrg } from '../../org-context.tsx';
@@ -21,13 +21,29 @@ function TextFilter({ label, name, value, hint }: { label: string; name: string;
   );
 }
 
-/** /users: users filtered by organization, status, email and department (the filters GET /api/v1/users has), and "Create user". */
+/** The search box: part of a name or email, sent as `q` (server-side) once typing pauses, and kept in the URL. */
+function SearchBox({ value }: { value: string }) {
+  const [draft, setDraft] = useState(value);
+  useEffect(() => {
+    const q = draft.trim();
+    if (q === value) return;
+    const t = setTimeout(() => setSearch({ q: q || null }), 300);
+    return () => clearTimeout(t);
+  }, [draft, value]);
+  return (
+    <Field label="Search" hint="Part of a name or email address, any case.">
+      <input type="search" value={draft} onChange={(e) => setDraft(e.target.value)} maxLength={200} />
+    </Field>
+  );
+}
+
+/** /users: users searched by part of the name or email and filtered by organization, status, email and department (GET /api/v1/users), and "Create user". */
 export function UsersPage() {
   const { search } = useLocation();
   const { orgs } = useOrg();
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<User | null>(null);
-  const filter = { org: search.get('org') ?? '', status: search.get('status') ?? '', email: search.get('email') ?? '', department: search.get('department') ?? '' };
+  const filter = { q: search.get('q') ?? '', org: search.get('org') ?? '', status: search.get('status') ?? '', email: search.get('email') ?? '', department: search.get('department') ?? '' };
   const list = usePaged<User>('/api/v1/users', filter, 25);
   return (
     <Page
@@ -58,6 +74,7 @@ export function UsersPage() {
         </Panel>
       ) : null}
       <div className="filters" role="search" aria-label="Filter users">
+        <SearchBox value={filter.q} />
         <Field label="In organization">
           <select value={filter.org} onChange={(e) => setSearch({ org: e.target.value || null })}>
             <option value="">All organizations</option>
@@ -83,7 +100,7 @@ export function UsersPage() {
         list={list}
         caption="Users"
         rowKey={(u) => u.id}
-        empty={<EmptyState title="No users match">Change the filters, or use “New user” to create one.</EmptyState>}
+        empty={<EmptyState title="No users match">{filter.q ? `Nobody’s name or email contains “${filter.q}”. ` : ''}Change the search or the filters, or use “New user” to create one.</EmptyState>}
         columns={[
           { header: 'Email', cell: (u) => <Link to={`/users/${u.id}`}>{u.email}</Link> },
           { header: 'Name', cell: (u) => u.name ?? '—' },
