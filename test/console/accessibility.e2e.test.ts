@@ -116,6 +116,9 @@ describe.each(DIALECTS)('console accessibility and page health (%s)', (dialect) 
     await settle(page);
     expect(await page.locator('main h1').first().textContent(), `${route} shows "Page not found"`).not.toBe('Page not found');
 
+    // The page really shows its seeded data, not an API error.
+    for (const note of await page.locator('.notice.error').allTextContents()) problems.push(`${route}: the page shows an error: ${note}`);
+
     // 1. axe-core: no serious or critical violation.
     const violations = await seriousAxeViolations(page);
     if (violations.length) problems.push(describeViolations(route, violations));
