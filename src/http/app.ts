@@ -104,7 +104,7 @@ export async function buildApp(rt: Runtime): Promise<App> {
       servers: [{ url: rt.config.publicUrl }],
       components: {
         securitySchemes: {
-          apiKey: { type: 'http', scheme: 'bearer', description: 'An admin API key (kl_key_…)' },
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An admin API key (kl_key_…), or an access token the provider issued to the admin console (client keyledger-console): its scopes are the signed-in user’s keyledger:<scope> role permissions in the operator organization, and changes need a passkey proved within KEYLEDGER_CONSOLE_STEP_UP_SECONDS (401 auth.step_up_required with an RFC 9470 WWW-Authenticate challenge otherwise)' },
           session: { type: 'apiKey', in: 'cookie', name: 'kl_session', description: 'A signed-in Keyledger session (the self-service API under /api/v1/me); changes must come from this site with a JSON body' },
         },
       },

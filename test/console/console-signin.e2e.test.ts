@@ -16,7 +16,7 @@ describe.each(DIALECTS)('console sign-in and step-up (%s)', (dialect) => {
     const page = await context.newPage();
     await addVirtualAuthenticator(context, page);
     await signInToConsole(page);
-    await s.screenshot(page, 'console-overview');
+    await s.screenshot(page, 'console-signed-in');
     await addPasskey(page);
     await unlockChanges(page);
     await s.screenshot(page, 'console-unlocked');

@@ -1,13 +1,6 @@
 import type { RouteDef } from '../../route-def.ts';
-import { Page } from '../../components/page.tsx';
-
-function Overview() {
-  return (
-    <Page title="Overview">
-      <p>Controls health per SOC 2 criterion.</p>
-    </Page>
-  );
-}
+import { OverviewPage } from './overview-page.tsx';
+import './overview.css';
 
 /** The overview page. */
-export const routes: RouteDef[] = [{ path: '/', title: 'Overview', component: Overview, nav: { section: 'Overview', label: 'Overview' } }];
+export const routes: RouteDef[] = [{ path: '/', title: 'Overview', component: OverviewPage, nav: { section: 'Overview', label: 'Overview' } }];
