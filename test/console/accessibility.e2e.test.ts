@@ -43,6 +43,7 @@ const VISITS: Array<{ route: string; url: (d: SeededConsole) => string; mobileSh
   { route: '/monitoring/incidents/:id', url: (d) => `/monitoring/incidents/${d.incidentId}` },
   { route: '/monitoring/detection-rules', url: () => '/monitoring/detection-rules' },
   { route: '/monitoring/siem', url: () => '/monitoring/siem' },
+  { route: '/evidence', url: () => '/evidence' },
 ];
 
 /**

@@ -20,6 +20,7 @@ export interface SeededConsole {
   ssoConnectionId: string;
   scimDirectoryId: string;
   auditEventId: string;
+  exportId: string;
 }
 
 /**
@@ -27,7 +28,7 @@ export interface SeededConsole {
  * attempts make: a finding, an alert): an organization with members, roles with
  * an assignment and an eligibility, a service account, a pending access request,
  * an open review campaign, an incident, an SSO connection, a SCIM directory and
- * an HR source. Everything org-scoped lives in `acme`.
+ * an HR source, a finished evidence export. Everything org-scoped lives in `acme`.
  */
 export async function seedConsole(s: ConsoleSuite): Promise<SeededConsole> {
   const admin = s.admin.userId;
@@ -84,7 +85,18 @@ export async function seedConsole(s: ConsoleSuite): Promise<SeededConsole> {
     if (i >= 50) throw new Error(`no checkpoint covers event ${event.id}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+  // An evidence export of the last week, run to its end.
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  const requested = await s.api('POST', '/api/v1/evidence/exports', { org: 'acme', from: day(-7), to: day(0) }, 202);
+  const exportId = (requested.export ?? requested).id as string;
+  for (let i = 0; ; i++) {
+    const job = await s.api('GET', `/api/v1/evidence/exports/${exportId}`);
+    if (job.status === 'succeeded') break;
+    if (job.status === 'failed' || i >= 200) throw new Error(`evidence export: ${JSON.stringify(job)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
   return {
+    exportId,
     org: { id: o.id, slug: 'acme' },
     userId: ria.id,
     serviceAccountId: sa.id,
