@@ -30,8 +30,6 @@ interface StoredSession {
   accessToken: string;
   expiresAt: number;
   user: SignedInUser;
-  /** A bearer credential put here by hand (an API key): no ID token, no expiry. */
-  manual?: boolean;
 }
 
 interface Pending {
@@ -79,12 +77,12 @@ function readSession(): StoredSession | null {
 /** The signed-in user, or null when the console has no live token. */
 export function currentUser(): SignedInUser | null {
   const s = readSession();
-  return s && (s.manual || s.expiresAt > Date.now()) ? s.user : null;
+  return s && s.expiresAt > Date.now() ? s.user : null;
 }
 
 export function accessToken(): string | null {
   const s = readSession();
-  return s && (s.manual || s.expiresAt > Date.now()) ? s.accessToken : null;
+  return s && s.expiresAt > Date.now() ? s.accessToken : null;
 }
 
 /** Seconds left before a step-up (the last phishing-resistant proof) is too old for a change; 0 when none counts. */

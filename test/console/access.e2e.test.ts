@@ -64,7 +64,7 @@ describe.each(DIALECTS)('console access area (%s)', (dialect) => {
     const riaCard = page.getByRole('article', { name: new RegExp(riaRequest.id) });
     const danCard = page.getByRole('article', { name: new RegExp(danRequest.id) });
     await riaCard.getByText('Quarterly close reporting').waitFor();
-    await expect(riaCard.getByText('ria@acme.test').first().isVisible()).resolves.toBe(true);
+    await riaCard.getByText('ria@acme.test').first().waitFor();
     await s.screenshot(page, 'console-inbox');
 
     // Deny without a comment: refused in the form; the request stays pending.
