@@ -195,6 +195,7 @@ export const ERROR_CATALOGUE = {
   'sso.group_mapping_not_found': { status: 404, description: 'No group-to-role rule with this id on this SSO connection.' },
   'sso.group_mapping_exists': { status: 409, description: 'This IdP group already grants this role through this connection.' },
   'sso.setup_link_invalid': { status: 404, description: 'The SSO setup link is unknown, expired or revoked; ask the administrator for a new one.' },
+  'sso.test_link_invalid': { status: 404, description: 'The "test connection" link is unknown, expired (it lasts 10 minutes) or already used (it opens once); start the test again.' },
   'sso.state_invalid': { status: 400, description: 'The sign-in came back with no, an unknown, an expired or an already used state (or RelayState); start the sign-in again.' },
   'sso.saml_response_invalid': { status: 400, description: 'SAMLResponse is missing, not base64, not XML, or not a SAML 2.0 Response.' },
   'sso.saml_signature_invalid': { status: 401, description: 'The SAML response or its assertion carries no valid signature by a certificate configured on the connection (unsigned, wrapped, altered, or signed by another key).' },

@@ -10,6 +10,7 @@ export interface SsoTables {
   sso_identities: SsoIdentitiesTable;
   sso_setup_links: SsoSetupLinksTable;
   sso_connection_tests: SsoConnectionTestsTable;
+  sso_test_links: SsoTestLinksTable;
 }
 
 /** A connection to an organization's identity provider. `settings` is the protocol's JSON; `secret` an envelope (JSON) or null. */
@@ -115,5 +116,20 @@ export type SsoDomainRow = Selectable<SsoDomainsTable>;
 export type SsoGroupRoleMappingRow = Selectable<SsoGroupRoleMappingsTable>;
 export type SsoLoginStateRow = Selectable<SsoLoginStatesTable>;
 export type SsoIdentityRow = Selectable<SsoIdentitiesTable>;
+/** A one-time link that runs a "test connection" sign-in started from the admin API (only the token's SHA-256 is kept). */
+export interface SsoTestLinksTable {
+  id: string;
+  org_id: string;
+  connection_id: string;
+  token_hash: string;
+  created_by_type: string;
+  created_by_id: string;
+  created_at: string;
+  expires_at: string;
+  /** When the link was opened; it opens once. */
+  used_at: string | null;
+}
+
 export type SsoSetupLinkRow = Selectable<SsoSetupLinksTable>;
+export type SsoTestLinkRow = Selectable<SsoTestLinksTable>;
 export type SsoConnectionTestRow = Selectable<SsoConnectionTestsTable>;

@@ -333,7 +333,7 @@ export function createConnectionService(deps: ConnectionDeps) {
       await runner.run(ctx, async ({ trx, record }) => {
         const row = await requireConnection(trx, org, id);
         const linked = await trx.deleteFrom('sso_identities').where('connection_id', '=', id).executeTakeFirst();
-        for (const table of ['sso_group_role_mappings', 'sso_login_states', 'sso_replays', 'sso_connection_tests'] as const) await trx.deleteFrom(table).where('connection_id', '=', id).execute();
+        for (const table of ['sso_group_role_mappings', 'sso_login_states', 'sso_replays', 'sso_connection_tests', 'sso_test_links'] as const) await trx.deleteFrom(table).where('connection_id', '=', id).execute();
         await trx.deleteFrom('sso_connections').where('id', '=', id).execute();
         record({ action: 'sso.connection.deleted', org: org.id, targets: [{ type: 'sso_connection', id, display: row.name }], data: { type: row.type, name: row.name, unlinkedIdentities: Number(linked.numDeletedRows) } });
       });

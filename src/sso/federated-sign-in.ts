@@ -16,6 +16,7 @@ import type { AccountLinker } from './account-link.ts';
 import type { SsoGroupMappings } from './group-mappings.ts';
 import { applyAttributeMapping } from './attribute-mapping.ts';
 import { createAuthnRequest, validateSamlResponse } from './saml/service-provider.ts';
+import { claimedInResponseTo } from './saml/response-structure.ts';
 import { completeOidcCallback, createOidcAuthorizationUrl, flowSecrets, type OidcDiscoveryCache } from './oidc/index.ts';
 
 /** How long a started sign-in may take at the IdP. */
@@ -84,14 +85,16 @@ export function createFederatedSignIn(deps: FederatedSignInDeps) {
     return row;
   }
 
-  async function recordFailure(ctx: CommandContext, conn: SsoConnectionRow, purpose: SsoLoginStateRow['purpose'], err: KeyledgerError, facts: FailureFacts): Promise<void> {
-    await runner.run(ctx, async ({ trx, now, record }) => {
+  /** Records a refusal in its own command; a test's refusal is its (failed) result, returned. */
+  async function recordFailure(ctx: CommandContext, conn: SsoConnectionRow, purpose: SsoLoginStateRow['purpose'], err: KeyledgerError, facts: FailureFacts): Promise<ConnectionTestResult | null> {
+    const { result } = await runner.run(ctx, async ({ trx, now, record }): Promise<ConnectionTestResult | null> => {
       const details = (err.details ?? {}) as { reason?: unknown };
       const reason = typeof details.reason === 'string' ? details.reason : null;
       if (purpose === 'test') {
-        await trx.insertInto('sso_connection_tests').values({ id: newId(), connection_id: conn.id, org_id: conn.org_id, outcome: 'failed', subject: facts.subject, email: facts.email, attributes: '{}', error_code: err.code, created_at: now.toISOString() }).execute();
-        record({ action: 'sso.connection.tested', org: conn.org_id, targets: [{ type: 'sso_connection', id: conn.id, display: conn.name }], data: { connectionId: conn.id, outcome: 'failed', subject: facts.subject, email: facts.email, attributes: [], code: err.code } });
-        return;
+        const tested: ConnectionTestResult = { id: newId(), connectionId: conn.id, outcome: 'failed', subject: facts.subject, email: facts.email, attributes: {}, errorCode: err.code, createdAt: now.toISOString() };
+        await trx.insertInto('sso_connection_tests').values({ id: tested.id, connection_id: conn.id, org_id: conn.org_id, outcome: 'failed', subject: facts.subject, email: facts.email, attributes: '{}', error_code: err.code, created_at: tested.createdAt }).execute();
+        record({ action: 'sso.connection.tested', org: conn.org_id, targets: [{ type: 'sso_connection', id: conn.id, display: conn.name }], data: { connectionId: conn.id, outcome: 'failed', subject: facts.subject, email: facts.email, attributes: [], code: err.code, reason } });
+        return tested;
       }
       record({
         action: 'sso.login.failed',
@@ -101,7 +104,20 @@ export function createFederatedSignIn(deps: FederatedSignInDeps) {
         targets: [{ type: 'sso_connection', id: conn.id, display: conn.name }],
         data: { connectionId: conn.id, type: conn.type, code: err.code, reason, subject: facts.subject, tokenId: facts.tokenId, email: facts.email },
       });
+      return null;
     });
+    return result;
+  }
+
+  /**
+   * A refusal (only the `sso.*` ones; anything else is rethrown untouched) is recorded; a test's
+   * comes back as its failed result for the browser to land on, a sign-in's is rethrown.
+   */
+  async function refuse(ctx: CommandContext, conn: SsoConnectionRow, state: SsoLoginStateRow | null, err: unknown, facts: FailureFacts): Promise<SignInCompletion> {
+    if (!isKeyledgerError(err) || !err.code.startsWith('sso.')) throw err;
+    const tested = await recordFailure(ctx, conn, state?.purpose ?? 'login', err, facts);
+    if (tested) return { kind: 'test', result: tested, setupLinkId: state?.setup_link_id ?? null, returnTo: state?.return_to ?? '/' };
+    throw err;
   }
 
   /** Marks the pending sign-in used; false when it was used, expired or unknown meanwhile. */
@@ -133,7 +149,7 @@ export function createFederatedSignIn(deps: FederatedSignInDeps) {
         if (purpose === 'test') {
           const result: ConnectionTestResult = { id: newId(), connectionId: conn.id, outcome: 'succeeded', subject: fid.subject, email: fid.email, attributes: fid.attributes, errorCode: null, createdAt: now.toISOString() };
           await trx.insertInto('sso_connection_tests').values({ id: result.id, connection_id: conn.id, org_id: conn.org_id, outcome: 'succeeded', subject: fid.subject, email: fid.email, attributes: JSON.stringify(fid.attributes), error_code: null, created_at: result.createdAt }).execute();
-          record({ action: 'sso.connection.tested', org: conn.org_id, targets: [{ type: 'sso_connection', id: conn.id, display: conn.name }], data: { connectionId: conn.id, outcome: 'succeeded', subject: fid.subject, email: fid.email, attributes: Object.keys(fid.attributes), code: null } });
+          record({ action: 'sso.connection.tested', org: conn.org_id, targets: [{ type: 'sso_connection', id: conn.id, display: conn.name }], data: { connectionId: conn.id, outcome: 'succeeded', subject: fid.subject, email: fid.email, attributes: Object.keys(fid.attributes), code: null, reason: null } });
           return { kind: 'test', result, setupLinkId: state?.setup_link_id ?? null, returnTo: state?.return_to ?? '/' };
         }
         const linked = await linker.linkInScope(scope, conn, fid);
@@ -152,19 +168,26 @@ export function createFederatedSignIn(deps: FederatedSignInDeps) {
       });
       return result;
     } catch (err) {
-      if (isKeyledgerError(err) && err.code.startsWith('sso.')) await recordFailure(ctx, conn, purpose, err, { subject: fid.subject, tokenId: fid.tokenId, email: fid.email });
-      throw err;
+      return refuse(ctx, conn, state, err, { subject: fid.subject, tokenId: fid.tokenId, email: fid.email });
     }
   }
 
-  /** Runs the protocol checks; a refusal is recorded (with what is known) and rethrown. */
-  async function checked<T>(ctx: CommandContext, conn: SsoConnectionRow, purpose: SsoLoginStateRow['purpose'], run: () => Promise<T>): Promise<T> {
+  /** Runs the protocol checks, then `finish`; a refusal by the checks is recorded as one of `state`'s purpose (`refuse`). */
+  async function checked(ctx: CommandContext, conn: SsoConnectionRow, stateOnRefusal: () => SsoLoginStateRow | null, run: () => Promise<{ fid: FederatedIdentity; state: SsoLoginStateRow | null }>): Promise<SignInCompletion> {
+    let checks: { fid: FederatedIdentity; state: SsoLoginStateRow | null };
     try {
-      return await run();
+      checks = await run();
     } catch (err) {
-      if (isKeyledgerError(err) && err.code.startsWith('sso.')) await recordFailure(ctx, conn, purpose, err, { subject: null, tokenId: null, email: null });
-      throw err;
+      return refuse(ctx, conn, stateOnRefusal(), err, { subject: null, tokenId: null, email: null });
     }
+    return finish(ctx, conn, checks.state, checks.fid);
+  }
+
+  /** The pending (unused, unexpired) sign-in of a connection with this SAML request id, or null. */
+  async function findPendingSamlState(conn: SsoConnectionRow, requestId: string | null): Promise<SsoLoginStateRow | null> {
+    if (!requestId) return null;
+    const row = await db.selectFrom('sso_login_states').selectAll().where('connection_id', '=', conn.id).where('request_id', '=', requestId).where('consumed_at', 'is', null).where('expires_at', '>', clock.now().toISOString()).executeTakeFirst();
+    return row ?? null;
   }
 
   return {
@@ -197,18 +220,25 @@ export function createFederatedSignIn(deps: FederatedSignInDeps) {
     /** Completes a SAML sign-in from the ACS (SP- or, when allowed, IdP-initiated). Throws the `sso.saml_*` codes. */
     async completeSaml(ctx: CommandContext, connectionId: string, input: { samlResponse: string }): Promise<SignInCompletion> {
       const conn = await requireActive(connectionId);
+      // Read before anything is verified, the claimed request only says whether a refusal belongs to a pending
+      // "test connection" (recorded as its failed result); the sign-in itself is accepted only by the checks.
+      const claimed = await findPendingSamlState(conn, claimedInResponseTo(input.samlResponse));
       let state: SsoLoginStateRow | null = null;
-      const fid = await checked(ctx, conn, 'login', () =>
-        validateSamlResponse(connections.samlConfig(conn), input.samlResponse, {
-          now: clock.now(),
-          expectedRequestId: async (requestId) => {
-            const row = await db.selectFrom('sso_login_states').selectAll().where('connection_id', '=', conn.id).where('request_id', '=', requestId).where('consumed_at', 'is', null).where('expires_at', '>', clock.now().toISOString()).executeTakeFirst();
-            state = row ?? null;
-            return row !== undefined;
-          },
-        }),
+      return checked(
+        ctx,
+        conn,
+        () => state ?? (claimed?.purpose === 'test' ? claimed : null),
+        async () => {
+          const fid = await validateSamlResponse(connections.samlConfig(conn), input.samlResponse, {
+            now: clock.now(),
+            expectedRequestId: async (requestId) => {
+              state = await findPendingSamlState(conn, requestId);
+              return state !== null;
+            },
+          });
+          return { fid, state: fid.inResponseTo ? state : null };
+        },
       );
-      return finish(ctx, conn, fid.inResponseTo ? state : null, fid);
     },
 
     /** Completes an OIDC sign-in from its callback; `browserState` is the state cookie this browser got at start. Throws `sso.state_invalid` and the `sso.oidc_*` codes. */
@@ -216,17 +246,20 @@ export function createFederatedSignIn(deps: FederatedSignInDeps) {
       const conn = await requireActive(connectionId);
       const given = input.callbackUrl.searchParams.get('state');
       const row = given ? await db.selectFrom('sso_login_states').selectAll().where('state_hash', '=', hashToken(given)).executeTakeFirst() : undefined;
-      const purpose = row?.purpose ?? 'login';
-      const fid = await checked(ctx, conn, purpose, async () => {
-        // The state must be one this connection started in this very browser, unused and in time.
-        if (!given || !row || row.connection_id !== conn.id || input.browserState !== given || row.consumed_at || row.expires_at <= clock.now().toISOString()) {
-          throw new KeyledgerError('sso.state_invalid', 'this sign-in is unknown, expired, already completed, or was started in another browser', { reason: !given ? 'missing' : !row || row.connection_id !== conn.id ? 'unknown' : input.browserState !== given ? 'browser_mismatch' : row.consumed_at ? 'consumed' : 'expired' });
-        }
-        const config = connections.oidcConfig(conn);
-        const { nonce, codeVerifier } = secretsFor(given);
-        return completeOidcCallback(await discovery.get(config), config, { callbackUrl: input.callbackUrl, expectedState: given, nonce, codeVerifier });
-      });
-      return finish(ctx, conn, row!, fid);
+      return checked(
+        ctx,
+        conn,
+        () => (row && row.connection_id === conn.id ? row : null),
+        async () => {
+          // The state must be one this connection started in this very browser, unused and in time.
+          if (!given || !row || row.connection_id !== conn.id || input.browserState !== given || row.consumed_at || row.expires_at <= clock.now().toISOString()) {
+            throw new KeyledgerError('sso.state_invalid', 'this sign-in is unknown, expired, already completed, or was started in another browser', { reason: !given ? 'missing' : !row || row.connection_id !== conn.id ? 'unknown' : input.browserState !== given ? 'browser_mismatch' : row.consumed_at ? 'consumed' : 'expired' });
+          }
+          const config = connections.oidcConfig(conn);
+          const { nonce, codeVerifier } = secretsFor(given);
+          return { fid: await completeOidcCallback(await discovery.get(config), config, { callbackUrl: input.callbackUrl, expectedState: given, nonce, codeVerifier }), state: row };
+        },
+      );
     },
 
     /** The last "test connection" results of a connection, newest first. */

@@ -19,7 +19,7 @@ export function ssoAdminRoutes(rt: Runtime): FastifyPluginAsync {
   return async (app) => {
     const read = requireScope(rt.apiKeys, 'admin:read');
     const write = requireScope(rt.apiKeys, 'admin:write');
-    const { connections, domains, groupMappings, setupLinks, signIn } = rt.sso;
+    const { connections, domains, groupMappings, setupLinks, signIn, testLinks } = rt.sso;
     const conns = '/organizations/:org/sso-connections';
     const tags = ['Enterprise SSO'];
 
@@ -73,6 +73,14 @@ export function ssoAdminRoutes(rt: Runtime): FastifyPluginAsync {
       handler: async (req) => {
         const p = req.params as IdP & { fingerprint: string };
         return connections.removeCertificate(commandContext(req), p.org, p.id, p.fingerprint);
+      },
+    });
+    app.post(`${conns}/:id/tests`, {
+      onRequest: write,
+      schema: { tags, summary: 'Start a "test connection" sign-in: a one-time link (10 minutes) that runs the real sign-in at the IdP without opening a session', params: s.ConnectionParams, response: { 201: s.StartedTestSchema, ...errors(400, 401, 403, 404, 409, 413, 415) } },
+      handler: async (req, reply) => {
+        const p = req.params as IdP;
+        return reply.status(201).send(await testLinks.issue(commandContext(req), p.org, p.id));
       },
     });
     app.get(`${conns}/:id/tests`, {

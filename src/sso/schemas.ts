@@ -169,6 +169,11 @@ export const SetupLinkSchema = Type.Object({
   lastUsedAt: Nullable(Timestamp),
   state: Type.String({ enum: ['active', 'expired', 'revoked'] }),
 });
+export const StartedTestSchema = Type.Object({
+  testId: Uuid,
+  url: Type.String({ description: 'one-time link, shown this once: opened in a browser it runs the test sign-in at the IdP' }),
+  expiresAt: Timestamp,
+});
 export const IssuedSetupLinkSchema = Type.Object({ link: SetupLinkSchema, url: Type.String({ description: 'the setup link, shown this once' }) });
 export const CreateSetupLinkBody = Type.Object(
   {

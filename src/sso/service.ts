@@ -13,6 +13,7 @@ import { createSsoGroupMappings } from './group-mappings.ts';
 import { createAccountLinker } from './account-link.ts';
 import { createFederatedSignIn, deriveFlowKey } from './federated-sign-in.ts';
 import { createSetupLinks } from './setup-links.ts';
+import { createTestLinks } from './test-links.ts';
 import { createOidcDiscoveryCache, discoverOidcProvider } from './oidc/index.ts';
 import { serviceProviderMetadata } from './saml/service-provider.ts';
 import { KeyledgerError } from '../platform/errors.ts';
@@ -67,6 +68,7 @@ export function createSsoService(deps: SsoDeps) {
   const linker = createAccountLinker({ identity, newId });
   const signIn = createFederatedSignIn({ db, runner, clock, newId, flowKey: deriveFlowKey(master.key), connections, linker, groups: groupMappings, discovery, openSessionInScope: deps.openSessionInScope });
   const setupLinks = createSetupLinks({ db, runner, clock, newId, identity, publicUrl });
+  const testLinks = createTestLinks({ db, runner, clock, newId, identity, publicUrl });
 
   return {
     connections,
@@ -74,6 +76,7 @@ export function createSsoService(deps: SsoDeps) {
     groupMappings,
     signIn,
     setupLinks,
+    testLinks,
 
     /**
      * Which of `userIds` have an identity-provider subject linked through one of the

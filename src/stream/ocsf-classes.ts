@@ -218,6 +218,7 @@ const ROWS: Record<string, Row> = {
   'sso.identity.linked': entity(UPDATE),
   'sso.setup_link.created': entity(CREATE),
   'sso.setup_link.revoked': entity(DELETE),
+  'sso.connection.test_started': entity(CREATE),
   'sso.connection.tested': authentication(OTHER, 'Connection Test'),
   'notify.webhook.created': entity(CREATE),
   'notify.webhook.deleted': entity(DELETE),

@@ -64,7 +64,8 @@ export function ssoPages(rt: Runtime): FastifyPluginAsync {
   const publicUrl = rt.config.publicUrl;
 
   async function land(reply: FastifyReply, done: SignInCompletion): Promise<FastifyReply> {
-    if (done.kind === 'test') return redirect(reply, `${SETUP_PAGE}?tested=${encodeURIComponent(done.result.id)}`);
+    // A test lands on the page that started it: the setup page, or the console's test result page.
+    if (done.kind === 'test') return redirect(reply, `${safeReturnTo(done.returnTo, SETUP_PAGE)}?tested=${encodeURIComponent(done.result.id)}`);
     setSessionCookie(rt, reply, done.sessionToken, done.session);
     return redirect(reply, safeReturnTo(done.returnTo));
   }

@@ -16,6 +16,7 @@ import { signupPages } from './signup-pages.ts';
 import { recoveryPages } from './recovery-pages.ts';
 import { ssoPages } from './sso-pages.ts';
 import { ssoSetupPages } from './sso-setup-pages.ts';
+import { ssoTestPages } from './sso-test-pages.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -96,5 +97,6 @@ export function webRoutes(rt: Runtime): FastifyPluginAsync {
     await app.register(oidcInteractionPages(rt, csrf));
     await app.register(ssoPages(rt));
     await app.register(ssoSetupPages(rt, csrf));
+    await app.register(ssoTestPages(rt));
   };
 }

@@ -386,6 +386,7 @@ const BODY_CASES: BodyCase[] = [
     success: 200,
   },
   { route: 'DELETE /api/v1/organizations/{org}/sso-connections/{id}/certificates/{fingerprint}', params: (f) => ({ org: 'acme', id: f.params.twoCertificateConnectionId, fingerprint: f.params.removableFingerprint }), valid: null, wrongTypes: () => [], missing: null, success: 200 },
+  { route: 'POST /api/v1/organizations/{org}/sso-connections/{id}/tests', params: (f) => ({ org: 'acme', id: f.params.connectionId }), valid: null, wrongTypes: () => [], missing: null, success: 201 },
   {
     route: 'POST /api/v1/organizations/{org}/sso-connections/{id}/group-mappings',
     params: (f) => ({ org: 'acme', id: f.params.connectionId }),

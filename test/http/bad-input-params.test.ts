@@ -66,6 +66,7 @@ const PASSABLE_BODY: Record<string, unknown> = {
   'POST /api/v1/incidents': { title: 't', severity: 'low', ownerId: '00000000-0000-7000-8000-000000000000', summary: 's' },
   'PATCH /api/v1/incidents/{id}': { severity: 'low' },
   'POST /api/v1/incidents/{id}/events': { eventIds: ['00000000-0000-7000-8000-000000000000'] },
+  'POST /api/v1/incidents/{id}/alerts': { alertIds: ['00000000-0000-7000-8000-000000000000'] },
   'POST /api/v1/incidents/{id}/notes': { text: 'n' },
   'POST /api/v1/incidents/{id}/resolve': { resolution: 'r', rootCause: 'c' },
   'POST /api/v1/evidence/exports': { org: 'acme', from: '2020-01-01', to: '2021-01-01' },
@@ -332,6 +333,7 @@ for (const dialect of DIALECTS) {
         ['GET /api/v1/findings', `/api/v1/findings?org=${'o'.repeat(65)}`],
         ['GET /api/v1/findings', '/api/v1/findings?org='],
         ['GET /api/v1/findings', '/api/v1/findings?type='],
+        ['GET /api/v1/findings', '/api/v1/findings?severity=critical'],
         ['GET /api/v1/organizations/{org}/access-reviews', '/api/v1/organizations/acme/access-reviews?status=gone'],
         ['GET /api/v1/organizations/{org}/access-reviews', '/api/v1/organizations/acme/access-reviews?kind=yearly'],
         ['GET /api/v1/organizations/{org}/access-reviews/{id}/items', `/api/v1/organizations/acme/access-reviews/${good.reviewId}/items?decision=maybe`],
@@ -340,6 +342,7 @@ for (const dialect of DIALECTS) {
         ['GET /api/v1/organizations/{org}/access-reviews/{id}/report', `/api/v1/organizations/acme/access-reviews/${good.reviewId}/report?extra=1`],
         ['GET /api/v1/alerts', '/api/v1/alerts?status=gone'],
         ['GET /api/v1/alerts', '/api/v1/alerts?rule=nope'],
+        ['GET /api/v1/alerts', '/api/v1/alerts?severity=urgent'],
         ['GET /api/v1/alerts', `/api/v1/alerts?org=${'o'.repeat(65)}`],
         ['GET /api/v1/incidents', '/api/v1/incidents?status=closed'],
         ['GET /api/v1/compliance/users', '/api/v1/compliance/users'],
@@ -485,7 +488,7 @@ for (const dialect of DIALECTS) {
           return [`${method} /api/v1/siem-destinations/${rest}`, { id: none }, 404, 'stream.destination_not_found'];
         }),
         ...['GET /api/v1/alerts/{id}', 'POST /api/v1/alerts/{id}/acknowledge', 'POST /api/v1/alerts/{id}/close'].map((name): [string, Record<string, string>, number, string] => [name, { id: none }, 404, 'alert.not_found']),
-        ...['GET', 'PATCH', 'POST events', 'POST notes', 'POST resolve'].map((r): [string, Record<string, string>, number, string] => {
+        ...['GET', 'PATCH', 'POST events', 'POST alerts', 'POST notes', 'POST resolve'].map((r): [string, Record<string, string>, number, string] => {
           const [method, rest] = r.split(' ');
           return [`${method} /api/v1/incidents/{id}${rest ? `/${rest}` : ''}`, { id: none }, 404, 'incident.not_found'];
         }),

@@ -79,6 +79,7 @@ export const MONITORING_BODY_CASES: BodyCase[] = [
   },
   { route: 'PATCH /api/v1/incidents/{id}', params: (f) => ({ id: f.params.incidentId }), valid: () => ({ status: 'investigating' }), wrongTypes: () => [{ status: 'resolved' }, { severity: 3 }, { ownerId: 'nope' }], missing: {}, success: 200 },
   { route: 'POST /api/v1/incidents/{id}/events', params: (f) => ({ id: f.params.incidentId }), valid: (f) => ({ eventIds: [f.params.ledgerEventId] }), wrongTypes: () => [{ eventIds: [] }, { eventIds: 'x' }, { eventIds: ['nope'] }], missing: {}, success: 200 },
+  { route: 'POST /api/v1/incidents/{id}/alerts', params: (f) => ({ id: f.params.incidentId }), valid: (f) => ({ alertIds: [f.params.alertId] }), wrongTypes: () => [{ alertIds: [] }, { alertIds: 'x' }, { alertIds: ['nope'] }], missing: {}, success: 200 },
   { route: 'POST /api/v1/incidents/{id}/notes', params: (f) => ({ id: f.params.incidentId }), valid: () => ({ text: 'Called the user.' }), wrongTypes: () => [{ text: 5 }, { text: '' }, { text: '  ' }], missing: {}, success: 201 },
   { route: 'POST /api/v1/incidents/{id}/resolve', params: (f) => ({ id: f.params.resolvableIncidentId }), valid: () => ({ resolution: 'Revoked.', rootCause: 'Skipped the approval step.' }), wrongTypes: () => [{ resolution: 5, rootCause: 'c' }, { resolution: '', rootCause: 'c' }], missing: { resolution: 'r' }, success: 200 },
   {

@@ -260,6 +260,13 @@ for (const dialect of DIALECTS) {
       const acme = await s.request('GET', '/api/v1/alerts?org=acme&limit=200');
       expect(acme.json().items.length).toBeGreaterThan(0);
       expect(acme.json().items.every((a: { orgId: string }) => a.orgId === acme.json().items[0].orgId)).toBe(true);
+      // The severity filter returns exactly the alerts of that severity.
+      const all = (await s.request('GET', '/api/v1/alerts?limit=200')).json().items as Array<{ id: string; severity: string }>;
+      for (const severity of ['low', 'medium', 'high', 'critical']) {
+        const res = await s.request('GET', `/api/v1/alerts?severity=${severity}&limit=200`);
+        expect(res.json().items.map((a: { id: string }) => a.id)).toEqual(all.filter((a) => a.severity === severity).map((a) => a.id));
+      }
+      expect(new Set(all.map((a) => a.severity)).size).toBeGreaterThan(1);
       const missing = await s.request('GET', '/api/v1/alerts?org=no-such-org');
       expect(missing.json().error.code).toBe('organization.not_found');
       const unknown = await s.request('GET', '/api/v1/alerts/0190a000-0000-7000-8000-000000000000');

@@ -326,6 +326,16 @@ for (const dialect of DIALECTS) {
       expect(open.every((f) => f.status === 'open')).toBe(true);
       const byOrg = (await ok(s, 200, 'GET', '/api/v1/findings?org=race-org&limit=200')).items as Finding[];
       expect(byOrg).toHaveLength(3);
+      // The severity filter returns exactly the findings of that severity (checked against the unfiltered list).
+      const all = (await ok(s, 200, 'GET', '/api/v1/findings?limit=200')).items as Finding[];
+      const severities = new Set(all.map((f) => f.severity));
+      expect(severities.size).toBeGreaterThan(1);
+      for (const severity of ['low', 'medium', 'high']) {
+        const bySeverity = (await ok(s, 200, 'GET', `/api/v1/findings?severity=${severity}&limit=200`)).items as Finding[];
+        expect(bySeverity.map((f) => f.id)).toEqual(all.filter((f) => f.severity === severity).map((f) => f.id));
+      }
+      const openHigh = (await ok(s, 200, 'GET', '/api/v1/findings?severity=high&status=open&limit=200')).items as Finding[];
+      expect(openHigh.map((f) => f.id)).toEqual(open.filter((f) => f.severity === 'high').map((f) => f.id));
       const ids: string[] = [];
       let cursor: string | null = null;
       do {

@@ -80,6 +80,7 @@ for (const dialect of DIALECTS) {
         ['PATCH', `/api/v1/incidents/${incidentId}`, { status: 'open' }],
         ['POST', `/api/v1/incidents/${incidentId}/notes`, { text: 'late note' }],
         ['POST', `/api/v1/incidents/${incidentId}/events`, { eventIds: [failedIds[4]] }],
+        ['POST', `/api/v1/incidents/${incidentId}/alerts`, { alertIds: [alertId] }],
         ['POST', `/api/v1/incidents/${incidentId}/resolve`, { resolution: 'again', rootCause: 'again' }],
       ] as const) {
         const res = await expectNothingChanged(s.rt, () => s.request(method, url, { body }));
@@ -100,6 +101,8 @@ for (const dialect of DIALECTS) {
         ['PATCH', `/api/v1/incidents/${open.id}`, { ownerId: '0190a000-0000-7000-8000-000000000003' }, 422, 'incident.owner_invalid'],
         ['POST', `/api/v1/incidents/${open.id}/events`, { eventIds: [failedIds[0], '0190a000-0000-7000-8000-000000000004'] }, 422, 'incident.link_invalid'],
         ['POST', `/api/v1/incidents/${open.id}/events`, { eventIds: [] }, 400, 'request.invalid'],
+        ['POST', `/api/v1/incidents/${open.id}/alerts`, { alertIds: [alertId, '0190a000-0000-7000-8000-000000000006'] }, 422, 'incident.link_invalid'],
+        ['POST', `/api/v1/incidents/${open.id}/alerts`, { alertIds: [] }, 400, 'request.invalid'],
         ['POST', `/api/v1/incidents/${open.id}/notes`, { text: '' }, 400, 'request.invalid'],
         ['POST', '/api/v1/incidents/0190a000-0000-7000-8000-000000000005/notes', { text: 'hello' }, 404, 'incident.not_found'],
       ];
@@ -112,6 +115,17 @@ for (const dialect of DIALECTS) {
       expect(same.statusCode).toBe(200);
       const list = await ok(s, 200, 'GET', '/api/v1/incidents?status=open');
       expect(list.items.map((i: { id: string }) => i.id)).toEqual([open.id]);
+      // An alert linked after opening: on the incident, on its timeline, and a ledger event naming it; linking it again adds nothing.
+      const withAlert = await ok(s, 200, 'POST', `/api/v1/incidents/${open.id}/alerts`, { alertIds: [alertId] });
+      expect(withAlert.id).toBe(open.id);
+      const detail = await ok(s, 200, 'GET', `/api/v1/incidents/${open.id}`);
+      expect(detail.alerts.map((a: { id: string }) => a.id)).toEqual([alertId]);
+      expect(detail.timeline.filter((t: { type: string }) => t.type === 'alert').map((t: { alertId: string }) => t.alertId)).toEqual([alertId]);
+      await ok(s, 200, 'POST', `/api/v1/incidents/${open.id}/alerts`, { alertIds: [alertId] });
+      expect((await ok(s, 200, 'GET', `/api/v1/incidents/${open.id}`)).alerts).toHaveLength(1);
+      const linkedEvents = (await allEvents(s)).filter((e) => e.action === 'monitor.incident.alert_linked');
+      expect(linkedEvents.map((e) => e.data)).toEqual([{ incidentId: open.id, alertIds: [alertId] }, { incidentId: open.id, alertIds: [] }]);
+      expect(linkedEvents[0].targets).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'alert', id: alertId })]));
       const auditor = await s.issueKey('auditor', ['audit:read']);
       expect((await s.request('GET', `/api/v1/incidents/${incidentId}`, { key: auditor.key })).statusCode).toBe(200);
       expect((await s.request('POST', `/api/v1/incidents/${open.id}/notes`, { key: auditor.key, body: { text: 'no' } })).statusCode).toBe(403);

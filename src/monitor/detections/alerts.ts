@@ -71,12 +71,13 @@ export function createAlertService(deps: { db: Db; runner: CommandRunner; ledger
   }
 
   return {
-    /** Alerts, newest first, filtered by organization (id or slug), status and rule. Throws `organization.not_found`, `pagination.invalid_cursor`. */
-    async listAlerts(filter: { org?: string; status?: AlertStatus; rule?: string }, page: { limit: number; cursor?: string }): Promise<{ items: Alert[]; nextCursor: string | null }> {
+    /** Alerts, newest first, filtered by organization (id or slug), status, rule and severity. Throws `organization.not_found`, `pagination.invalid_cursor`. */
+    async listAlerts(filter: { org?: string; status?: AlertStatus; rule?: string; severity?: string }, page: { limit: number; cursor?: string }): Promise<{ items: Alert[]; nextCursor: string | null }> {
       let q = db.selectFrom('detection_alerts').selectAll();
       if (filter.org) q = q.where('org_id', '=', (await deps.identity.requireOrg(filter.org)).id);
       if (filter.status) q = q.where('status', '=', filter.status);
       if (filter.rule) q = q.where('rule', '=', filter.rule);
+      if (filter.severity) q = q.where('severity', '=', filter.severity);
       if (page.cursor) q = q.where('id', '<', decodeCursor(page.cursor, 'alert'));
       const rows = await q.orderBy('id', 'desc').limit(page.limit + 1).execute();
       const items = rows.slice(0, page.limit).map(toAlert);

@@ -21,10 +21,10 @@ export function detectionRoutes(rt: Runtime): FastifyPluginAsync {
     });
     app.get('/alerts', {
       onRequest: read,
-      schema: { tags, summary: 'Alerts, newest first, by organization, status and rule', querystring: s.AlertQuery, response: { 200: Paged(s.AlertSchema), ...errors(400, 401, 403, 404) } },
+      schema: { tags, summary: 'Alerts, newest first, by organization, status, rule and severity', querystring: s.AlertQuery, response: { 200: Paged(s.AlertSchema), ...errors(400, 401, 403, 404) } },
       handler: async (req) => {
-        const q = req.query as { org?: string; status?: AlertStatus; rule?: string; limit: number; cursor?: string };
-        return d.listAlerts({ org: q.org, status: q.status, rule: q.rule }, { limit: q.limit, cursor: q.cursor });
+        const q = req.query as { org?: string; status?: AlertStatus; rule?: string; severity?: string; limit: number; cursor?: string };
+        return d.listAlerts({ org: q.org, status: q.status, rule: q.rule, severity: q.severity }, { limit: q.limit, cursor: q.cursor });
       },
     });
     app.get('/alerts/:id', {

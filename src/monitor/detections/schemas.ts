@@ -43,6 +43,7 @@ export const AlertQuery = Type.Object(
     org: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('acknowledged'), Type.Literal('closed')])),
     rule: Type.Optional(Type.Union(RULE_NAMES.map((r) => Type.Literal(r)))),
+    severity: Type.Optional(Severity),
     ...PageQuery,
   },
   { additionalProperties: false },

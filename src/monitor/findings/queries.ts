@@ -1,16 +1,19 @@
 import type { Db } from '../../platform/database.ts';
 import type { LedgerEvent } from '../../audit/event.ts';
 import type { LedgerQueries } from '../../audit/ledger-queries.ts';
-import type { FindingStatus } from '../../platform/schema-monitor-findings.ts';
+import type { FindingStatus, MonitorFindingsTable } from '../../platform/schema-monitor-findings.ts';
 import { KeyledgerError } from '../../platform/errors.ts';
 import { decodeCursor, encodeCursor } from '../../platform/pagination.ts';
 import { toMonitorFinding, type MonitorFinding } from './views.ts';
+
+export type FindingSeverity = MonitorFindingsTable['severity'];
 
 export interface FindingFilter {
   /** An organization id; omitted: every organization and the deployment-level findings. */
   orgId?: string;
   status?: FindingStatus;
   type?: string;
+  severity?: FindingSeverity;
   /** Only findings still open or acknowledged, or changed (resolved, closed) at or after this time (RFC 3339). */
   openOrUpdatedSince?: string;
 }
@@ -25,6 +28,7 @@ export function createFindingQueries(deps: { db: Db; ledger: LedgerQueries }) {
       if (filter.orgId) q = q.where('org_id', '=', filter.orgId);
       if (filter.status) q = q.where('status', '=', filter.status);
       if (filter.type) q = q.where('type', '=', filter.type);
+      if (filter.severity) q = q.where('severity', '=', filter.severity);
       if (filter.openOrUpdatedSince) {
         const since = filter.openOrUpdatedSince;
         q = q.where((eb) => eb.or([eb('status', 'in', ['open', 'acknowledged']), eb('updated_at', '>=', since)]));

@@ -4,6 +4,7 @@ import type { Runtime } from '../../runtime.ts';
 import { commandContext, requireAnyScope, requireScope } from '../../http/auth-guard.ts';
 import { errors, Paged, Uuid } from '../../http/schemas.ts';
 import type { FindingStatus } from '../../platform/schema-monitor-findings.ts';
+import type { FindingSeverity } from './queries.ts';
 import { AcknowledgeBody, FindingQuery, FindingSchema, FindingWithTimelineSchema, ResolveBody } from './schemas.ts';
 import type { ResolveInput } from './transitions.ts';
 
@@ -22,11 +23,11 @@ export function findingRoutes(rt: Runtime): FastifyPluginAsync {
 
     app.get('/findings', {
       onRequest: read,
-      schema: { tags, summary: 'List tracked control-drift findings, newest first, by organization, status and type', querystring: FindingQuery, response: { 200: Paged(FindingSchema), ...errors(400, 401, 403, 404) } },
+      schema: { tags, summary: 'List tracked control-drift findings, newest first, by organization, status, type and severity', querystring: FindingQuery, response: { 200: Paged(FindingSchema), ...errors(400, 401, 403, 404) } },
       handler: async (req) => {
-        const q = req.query as { org?: string; status?: FindingStatus; type?: string; limit: number; cursor?: string };
+        const q = req.query as { org?: string; status?: FindingStatus; type?: string; severity?: FindingSeverity; limit: number; cursor?: string };
         const orgId = q.org ? (await rt.identity.requireOrg(q.org)).id : undefined;
-        return rt.findings.listFindings({ orgId, status: q.status, type: q.type }, { limit: q.limit, cursor: q.cursor });
+        return rt.findings.listFindings({ orgId, status: q.status, type: q.type, severity: q.severity }, { limit: q.limit, cursor: q.cursor });
       },
     });
 

@@ -5,13 +5,14 @@ import { Nullable, PageQuery, Timestamp, Uuid } from '../../http/schemas.ts';
 const Actor = Type.Object({ type: Type.String(), id: Type.String() });
 const STATUSES = ['open', 'acknowledged', 'resolved', 'closed'];
 const RESOLUTIONS = ['fixed', 'risk_accepted', 'false_positive'];
+const SEVERITIES = ['low', 'medium', 'high'];
 
 export const FindingSchema = Type.Object({
   id: Uuid,
   orgId: Nullable(Uuid),
   type: Type.String({ description: 'the rule: member_without_required_mfa, privileged_without_phishing_resistant_mfa, stale_account, service_account_credential_stale, service_account_owner_missing, standing_privileged_assignment, grant_without_approval, review_campaign_overdue, review_items_undecided, review_missing, deprovisioning_sla_breach, api_key_without_expiry' }),
   subject: Type.Object({ type: Type.String(), id: Type.String(), display: Type.Optional(Type.String()) }),
-  severity: Type.String({ enum: ['low', 'medium', 'high'] }),
+  severity: Type.String({ enum: SEVERITIES }),
   summary: Type.String(),
   since: Timestamp,
   eventIds: Type.Array(Type.String(), { description: 'the ledger events the condition was computed from' }),
@@ -37,6 +38,7 @@ export const FindingQuery = Type.Object(
     org: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'organization id or slug; omitted: every organization and the deployment-level findings' })),
     status: Type.Optional(Type.String({ enum: STATUSES })),
     type: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    severity: Type.Optional(Type.String({ enum: SEVERITIES, description: 'only findings of this severity' })),
     ...PageQuery,
   },
   { additionalProperties: false },

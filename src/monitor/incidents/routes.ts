@@ -43,6 +43,11 @@ export function incidentRoutes(rt: Runtime): FastifyPluginAsync {
       schema: { tags, summary: 'Link ledger events to the incident', params: s.IncidentParams, body: s.LinkEventsBody, response: { 200: s.IncidentSchema, ...errors(400, 401, 403, 404, 409, 413, 415, 422) } },
       handler: async (req) => i.linkEvents(commandContext(req), (req.params as IdP).id, (req.body as { eventIds: string[] }).eventIds),
     });
+    app.post('/incidents/:id/alerts', {
+      onRequest: write,
+      schema: { tags, summary: 'Link alerts to the incident', params: s.IncidentParams, body: s.LinkAlertsBody, response: { 200: s.IncidentSchema, ...errors(400, 401, 403, 404, 409, 413, 415, 422) } },
+      handler: async (req) => i.linkAlerts(commandContext(req), (req.params as IdP).id, (req.body as { alertIds: string[] }).alertIds),
+    });
     app.post('/incidents/:id/notes', {
       onRequest: write,
       schema: { tags, summary: 'Add a note to the timeline', params: s.IncidentParams, body: s.NoteBody, response: { 201: s.NoteSchema, ...errors(400, 401, 403, 404, 409, 413, 415) } },

@@ -68,5 +68,6 @@ export const PatchIncidentBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 export const LinkEventsBody = Type.Object({ eventIds: Type.Array(Uuid, { minItems: 1, maxItems: 200 }) }, { additionalProperties: false });
+export const LinkAlertsBody = Type.Object({ alertIds: Type.Array(Uuid, { minItems: 1, maxItems: 100 }) }, { additionalProperties: false });
 export const NoteBody = Type.Object({ text: Text(5000) }, { additionalProperties: false });
 export const ResolveBody = Type.Object({ resolution: Text(5000), rootCause: Text(5000) }, { additionalProperties: false });

@@ -197,6 +197,18 @@ export function createIncidentService(deps: { db: Db; runner: CommandRunner; new
       });
     },
 
+    /** Links alerts to the incident (already linked ones are skipped). Throws `incident.not_found`, `incident.resolved`, `incident.link_invalid`. */
+    async linkAlerts(ctx: CommandContext, id: string, alertIds: string[]): Promise<Incident> {
+      const wanted = [...new Set(alertIds)];
+      return change(ctx, id, async ({ trx, now, record }, row) => {
+        await checkAlerts(trx, wanted);
+        const linked = new Set((await trx.selectFrom('incident_alerts').select('alert_id').where('incident_id', '=', id).execute()).map((r) => r.alert_id));
+        const fresh = wanted.filter((a) => !linked.has(a));
+        if (fresh.length > 0) await trx.insertInto('incident_alerts').values(fresh.map((alert_id) => ({ incident_id: id, alert_id, linked_at: now.toISOString() }))).execute();
+        record({ action: 'monitor.incident.alert_linked', org: row.org_id, targets: [incidentTarget(row), ...fresh.map((a) => ({ type: 'alert', id: a }))], data: { incidentId: id, alertIds: fresh } });
+      });
+    },
+
     /** Adds a note to the timeline. Throws `incident.not_found`, `incident.resolved`. */
     async addNote(ctx: CommandContext, id: string, text: string): Promise<IncidentNote> {
       const noteId = newId();

@@ -20,6 +20,7 @@ import { ssoConnectionsMigration } from './2026-11-30-sso-connections.ts';
 import { roleGovernanceMigration } from './2026-11-30-role-governance.ts';
 import { schedulerNotificationsMigration } from './2026-11-30-scheduler-notifications.ts';
 import { ssoDomainClaimsMigration } from './2026-11-30-sso-domain-claims.ts';
+import { ssoTestLinksMigration } from './2026-12-01-sso-test-links.ts';
 import { evidenceExportsMigration } from './2026-11-30-evidence-exports.ts';
 import { detectionsIncidentsMigration } from './2026-11-30-detections-incidents.ts';
 import { elevationMigration } from './2026-11-30-elevation.ts';
@@ -57,6 +58,7 @@ export function listMigrations(dialect: Dialect): Record<string, Migration> {
     '2026-11-30-0024-detections-incidents': detectionsIncidentsMigration(dialect),
     '2026-11-30-0025-sso-domain-claims': ssoDomainClaimsMigration(dialect),
     '2026-11-30-0026-evidence-exports': evidenceExportsMigration(dialect),
+    '2026-12-01-0027-sso-test-links': ssoTestLinksMigration(dialect),
   };
 }
 

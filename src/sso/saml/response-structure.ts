@@ -135,3 +135,16 @@ export function checkSignedStructure(root: Element): void {
     throw new KeyledgerError('sso.saml_multiple_assertions', `The Response carries ${assertions.length} assertions; exactly one is accepted`, { count: assertions.length });
   }
 }
+
+/**
+ * The InResponseTo a response claims, read WITHOUT verifying anything (null when
+ * it is unreadable or has none). Only for deciding where a refusal is recorded;
+ * never for accepting a sign-in, which checkInResponseTo does after the signature.
+ */
+export function claimedInResponseTo(samlResponse: string): string | null {
+  try {
+    return attr(readResponseEnvelope(samlResponse).root, 'InResponseTo') || null;
+  } catch {
+    return null;
+  }
+}

@@ -137,7 +137,7 @@ function ConnectionSteps({ orgApi, id, step, go }: { orgApi: string; id: string;
               ]}
             />
             <p className="muted small">
-              “Test connection” runs on the hosted setup page a <Link to="/connections/sso">setup link</Link> opens, for the connection configured through that link; its results appear below. The sign-in link above signs a person in for real (it is not a test).
+              “Test connection” below runs a test sign-in at the identity provider (nobody is signed in, no account is created); the result page links back to the connection, which lists the results. The sign-in link above signs a person in for real (it is not a test).
             </p>
             <ErrorNote error={error} title="The status did not change" />
             <div className="actions">

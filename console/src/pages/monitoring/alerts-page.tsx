@@ -9,6 +9,7 @@ import { OrgFilter, SelectFilter } from './org-filter.tsx';
 
 const RULES = ['brute_force', 'credential_stuffing', 'password_spraying', 'mfa_fatigue', 'account_takeover_sequence', 'impossible_travel', 'privilege_outside_approval'] as const;
 const STATUSES = ['open', 'acknowledged', 'closed'] as const;
+const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 
 const columns: Column<Alert>[] = [
   { header: 'Alert', cell: (a) => <Link to={`/monitoring/alerts/${a.id}`}>{words(a.rule)}</Link> },
@@ -25,13 +26,15 @@ export function AlertsPage() {
   const org = search.get('org') ?? '';
   const status = search.get('status') ?? '';
   const rule = search.get('rule') ?? '';
-  const list = usePaged<Alert>('/api/v1/alerts', { org, status, rule }, 25);
+  const severity = search.get('severity') ?? '';
+  const list = usePaged<Alert>('/api/v1/alerts', { org, status, rule, severity }, 25);
   return (
     <Page title="Alerts" subtitle="Attacks and suspicious sequences the detection rules found in the ledger, newest first.">
       <div className="filters" role="group" aria-label="Filter alerts">
         <OrgFilter value={org} onChange={(v) => setSearch({ org: v })} />
         <SelectFilter label="Status" value={status} options={STATUSES} onChange={(v) => setSearch({ status: v })} />
         <SelectFilter label="Rule" value={rule} options={RULES} onChange={(v) => setSearch({ rule: v })} />
+        <SelectFilter label="Severity" value={severity} options={SEVERITIES} onChange={(v) => setSearch({ severity: v })} />
       </div>
       <PagedTable list={list} caption="Alerts" columns={columns} rowKey={(a) => a.id} empty={<EmptyState title="No alerts match">Nothing was detected for these filters. The rules in force are listed under Detection rules.</EmptyState>} />
     </Page>

@@ -8,6 +8,7 @@ import { severityTone, statusTone, words, type Finding } from './monitoring-type
 import { OrgFilter, SelectFilter } from './org-filter.tsx';
 
 const STATUSES = ['open', 'acknowledged', 'resolved', 'closed'] as const;
+const SEVERITIES = ['high', 'medium', 'low'] as const;
 const TYPES = [
   'member_without_required_mfa',
   'privileged_without_phishing_resistant_mfa',
@@ -38,13 +39,15 @@ export function FindingsPage() {
   const org = search.get('org') ?? '';
   const status = search.get('status') ?? '';
   const type = search.get('type') ?? '';
-  const list = usePaged<Finding>('/api/v1/findings', { org, status, type }, 25);
+  const severity = search.get('severity') ?? '';
+  const list = usePaged<Finding>('/api/v1/findings', { org, status, type, severity }, 25);
   return (
     <Page title="Findings" subtitle="Control drift found by the monitoring rules: who is out of policy, since when, and what was done about it.">
       <div className="filters" role="group" aria-label="Filter findings">
         <OrgFilter value={org} onChange={(v) => setSearch({ org: v })} />
         <SelectFilter label="Status" value={status} options={STATUSES} onChange={(v) => setSearch({ status: v })} />
         <SelectFilter label="Rule" value={type} options={TYPES} onChange={(v) => setSearch({ type: v })} />
+        <SelectFilter label="Severity" value={severity} options={SEVERITIES} onChange={(v) => setSearch({ severity: v })} />
       </div>
       <PagedTable list={list} caption="Findings" columns={columns} rowKey={(f) => f.id} empty={<EmptyState title="No findings match">Nothing is out of policy for these filters. Findings appear when the monitoring rules next run.</EmptyState>} />
     </Page>

@@ -8,11 +8,19 @@ import { Link } from '../../router.tsx';
 import { formatTime } from '../../format.ts';
 import { eventPage } from '../ledger/ledger-types.ts';
 import { severityTone, statusTone, words, type IncidentDetail, type TimelineEntry } from './monitoring-types.ts';
+import { useUserNames } from './user-names.ts';
+import { LinkAlert, LinkLedgerEvent } from './incident-links.tsx';
 
 /** One incident: facts, its timeline (alerts, linked events, notes, changes), and the actions that move it on. */
 export function IncidentPage({ params }: { params: Record<string, string> }) {
   const incident = useApi<IncidentDetail>(`/api/v1/incidents/${params.id}`);
   const i = incident.data;
+  const userIds = i ? [i.ownerId, ...[i.openedBy, ...i.notes.map((n) => n.author)].filter((a) => a.type === 'user').map((a) => a.id)] : [];
+  const { userName, actorName } = useUserNames(userIds);
+  const noteAuthor = (noteId?: string) => {
+    const note = i?.notes.find((n) => n.id === noteId);
+    return note ? ` — ${actorName(note.author)}` : '';
+  };
   return (
     <Page title={i ? i.title : 'Incident'} actions={<Link to="/monitoring/incidents">All incidents</Link>}>
       {incident.loading && !i ? <Loading /> : null}
@@ -24,8 +32,8 @@ export function IncidentPage({ params }: { params: Record<string, string> }) {
               items={[
                 ['Status', <Badge tone={statusTone(i.status)}>{i.status}</Badge>],
                 ['Severity', <Badge tone={severityTone(i.severity)}>{i.severity}</Badge>],
-                ['Owner', <code>{i.ownerId}</code>],
-                ['Opened', `${formatTime(i.openedAt)} by ${i.openedBy.id}`],
+                ['Owner', userName(i.ownerId)],
+                ['Opened', `${formatTime(i.openedAt)} by ${actorName(i.openedBy)}`],
                 ['Summary', i.summary],
                 ['Resolved', i.resolvedAt ? formatTime(i.resolvedAt) : null],
                 ['Resolution', i.resolution],
@@ -39,7 +47,8 @@ export function IncidentPage({ params }: { params: Record<string, string> }) {
               <ol className="timeline" aria-label="Incident timeline">
                 {i.timeline.map((t, n) => (
                   <li key={n}>
-                    <time dateTime={t.time}>{formatTime(t.time)}</time> · <Badge>{t.type}</Badge> {t.summary} {entryLink(t)}
+                    <time dateTime={t.time}>{formatTime(t.time)}</time> · <Badge>{t.type}</Badge> {t.summary}
+                    {t.type === 'note' ? noteAuthor(t.noteId) : null} {entryLink(t)}
                   </li>
                 ))}
               </ol>
@@ -47,7 +56,17 @@ export function IncidentPage({ params }: { params: Record<string, string> }) {
               <p className="muted">Nothing on the timeline yet.</p>
             )}
           </Panel>
-          {i.status !== 'resolved' ? <IncidentActions id={i.id} status={i.status} onDone={incident.reload} /> : null}
+          {i.status !== 'resolved' ? (
+            <>
+              <IncidentActions id={i.id} status={i.status} onDone={incident.reload} />
+              <Panel title="Link evidence">
+                <div className="grid">
+                  <LinkLedgerEvent incidentId={i.id} linked={i.events.map((e) => e.id)} onDone={incident.reload} />
+                  <LinkAlert incidentId={i.id} linked={i.alerts.map((a) => a.id)} onDone={incident.reload} />
+                </div>
+              </Panel>
+            </>
+          ) : null}
         </>
       ) : null}
     </Page>
@@ -62,7 +81,6 @@ function entryLink(t: TimelineEntry): ReactNode {
 
 function IncidentActions({ id, status, onDone }: { id: string; status: string; onDone: () => void }) {
   const [note, setNote] = useState('');
-  const [eventIds, setEventIds] = useState('');
   const [nextStatus, setNextStatus] = useState(status);
   const [resolution, setResolution] = useState('');
   const [rootCause, setRootCause] = useState('');
@@ -83,7 +101,6 @@ function IncidentActions({ id, status, onDone }: { id: string; status: string; o
       setBusy(false);
     }
   };
-  const ids = eventIds.split(/[\s,]+/).filter(Boolean);
 
   return (
     <Panel title="Work the incident">
@@ -95,14 +112,6 @@ function IncidentActions({ id, status, onDone }: { id: string; status: string; o
           </Field>
           <button type="submit" disabled={busy || !note.trim()}>
             Add note
-          </button>
-        </form>
-        <form onSubmit={act('POST', '/events', { eventIds: ids }, () => setEventIds(''))} aria-label="Link ledger events">
-          <Field label="Ledger event IDs" hint="One or more, separated by spaces or commas (from the ledger explorer).">
-            <textarea rows={2} value={eventIds} onChange={(e) => setEventIds(e.target.value)} spellCheck={false} />
-          </Field>
-          <button type="submit" disabled={busy || ids.length === 0}>
-            Link events
           </button>
         </form>
         <form onSubmit={act('PATCH', '', { status: nextStatus }, () => undefined)} aria-label="Change the status">

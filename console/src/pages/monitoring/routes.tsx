@@ -7,6 +7,8 @@ import { IncidentsPage } from './incidents-page.tsx';
 import { IncidentPage } from './incident-page.tsx';
 import { DetectionRulesPage } from './detection-rules-page.tsx';
 import { SiemPage } from './siem-page.tsx';
+import { SiemNewPage } from './siem-new-page.tsx';
+import { SiemDestinationPage } from './siem-destination-page.tsx';
 import './monitoring.css';
 
 /** The monitoring pages: findings, alerts, incidents, detection rules, SIEM streaming. */
@@ -19,4 +21,6 @@ export const routes: RouteDef[] = [
   { path: '/monitoring/incidents/:id', title: 'Incident', component: IncidentPage },
   { path: '/monitoring/detection-rules', title: 'Detection rules', component: DetectionRulesPage, nav: { section: 'Monitoring', label: 'Detection rules', order: 4 } },
   { path: '/monitoring/siem', title: 'SIEM streaming', component: SiemPage, nav: { section: 'Monitoring', label: 'SIEM streaming', order: 5 } },
+  { path: '/monitoring/siem/new', title: 'Add a SIEM destination', component: SiemNewPage },
+  { path: '/monitoring/siem/:id', title: 'SIEM destination', component: SiemDestinationPage },
 ];

@@ -1,87 +1,48 @@
-import { useState } from 'react';
-import { Facts, Page, Panel } from '../../components/page.tsx';
-import { Badge, EmptyState, ErrorNote } from '../../components/states.tsx';
-import { Field } from '../../components/form.tsx';
-import { PagedTable } from '../../components/table.tsx';
+import { Page } from '../../components/page.tsx';
+import { PagedTable, type Column } from '../../components/table.tsx';
+import { Badge, EmptyState } from '../../components/states.tsx';
 import { usePaged } from '../../hooks.ts';
-import { apiSend } from '../../api.ts';
+import { Link } from '../../router.tsx';
 import { formatDuration, formatTime, plural } from '../../format.ts';
-import { statusTone, words, type Destination } from './monitoring-types.ts';
+import { statusTone, type Destination } from './monitoring-types.ts';
+import { KIND_LABELS, type Kind } from './siem-form.tsx';
 
-const base = '/api/v1/siem-destinations';
+export const SIEM_API = '/api/v1/siem-destinations';
 
-/** SIEM destinations the ledger streams to: health and lag of each, pause, resume and rewind. */
+const columns: Column<Destination>[] = [
+  { header: 'Destination', cell: (d) => <Link to={`/monitoring/siem/${d.id}`}>{d.name}</Link> },
+  { header: 'Kind', cell: (d) => KIND_LABELS[d.kind as Kind] ?? d.kind },
+  { header: 'Status', cell: (d) => <Badge tone={statusTone(d.health.status)}>{d.health.status}</Badge> },
+  { header: 'Lag', cell: (d) => `${plural(d.health.lagEvents, 'event')} · ${formatDuration(d.health.lagSeconds)}` },
+  { header: 'Last delivery', cell: (d) => (d.health.lastDeliveredAt ? <time dateTime={d.health.lastDeliveredAt}>{formatTime(d.health.lastDeliveredAt)}</time> : 'Never') },
+  { header: 'Last error', cell: (d) => d.health.lastError ?? '—' },
+];
+
+/** SIEM destinations the ledger streams to: kind, status and lag of each; a new one from here. */
 export function SiemPage() {
-  const list = usePaged<Destination>(base, {}, 10);
-  const [error, setError] = useState<unknown>(null);
-  async function act(d: Destination, path: string, body?: unknown) {
-    setError(null);
-    try {
-      await apiSend('POST', `${base}/${d.id}/${path}`, body);
-      list.reload();
-    } catch (e) {
-      setError(e);
-    }
-  }
+  const list = usePaged<Destination>(SIEM_API, {}, 25);
   return (
-    <Page title="SIEM streaming" subtitle="Where the ledger is streamed, and how far behind each destination is." actions={<button type="button" onClick={list.reload}>Refresh</button>}>
-      <ErrorNote error={error} />
+    <Page
+      title="SIEM streaming"
+      subtitle="Where the ledger is streamed, and how far behind each destination is."
+      actions={
+        <>
+          <button type="button" onClick={list.reload}>
+            Refresh
+          </button>
+          <Link to="/monitoring/siem/new" className="button primary">
+            Add a destination
+          </Link>
+        </>
+      }
+    >
       <PagedTable
         list={list}
         caption="SIEM destinations"
         rowKey={(d) => d.id}
-        columns={[
-          { header: 'Destination', cell: (d) => <DestinationCard d={d} act={act} /> },
-        ]}
-        empty={<EmptyState title="No SIEM destinations">Create one through the API (POST /api/v1/siem-destinations); docs/console-monitoring.md says how.</EmptyState>}
+        columns={columns}
+        empty={<EmptyState title="No SIEM destinations">Nothing is streamed yet. Add a destination (a webhook, Splunk HEC, syslog over TLS, or JSONL files) to send the ledger to your SIEM.</EmptyState>}
       />
     </Page>
-  );
-}
-
-function DestinationCard({ d, act }: { d: Destination; act: (d: Destination, path: string, body?: unknown) => Promise<void> }) {
-  const h = d.health;
-  const [fromSeq, setFromSeq] = useState('');
-  return (
-    <Panel title={d.name} id={`dest-${d.id}`} actions={<Badge tone={statusTone(h.status)}>{h.status}</Badge>}>
-      <Facts
-        items={[
-          ['Kind', words(d.kind)],
-          ['Scope', d.orgId ? <code>{d.orgId}</code> : 'Whole deployment'],
-          ['Filter', d.filter.actionPrefixes.length ? d.filter.actionPrefixes.join(', ') : 'Every action'],
-          ['Lag', `${plural(h.lagEvents, 'event')} · ${formatDuration(h.lagSeconds)}`],
-          ['Delivered up to', `seq ${h.cursorSeq} of ${h.headSeq}`],
-          ['Last delivery', h.lastDeliveredAt ? `${formatTime(h.lastDeliveredAt)} (seq ${h.lastDeliveredSeq ?? '—'})` : 'Never'],
-          ['Consecutive failures', String(h.consecutiveFailures)],
-          ['Last error', h.lastError ? `${h.lastError} (${formatTime(h.lastErrorAt)})` : null],
-          ['Next attempt', h.nextAttemptAt ? formatTime(h.nextAttemptAt) : null],
-        ]}
-      />
-      <div className="actions siem-actions">
-        {d.status === 'active' ? (
-          <button type="button" onClick={() => void act(d, 'pause')}>
-            Pause {d.name}
-          </button>
-        ) : (
-          <button type="button" onClick={() => void act(d, 'resume')}>
-            Resume {d.name}
-          </button>
-        )}
-        <form
-          className="inline-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void act(d, 'rewind', { fromSeq: Number(fromSeq) });
-          }}
-        >
-          <Field label={`Deliver again from seq (${d.name})`}>
-            <input type="number" min={0} value={fromSeq} onChange={(e) => setFromSeq(e.target.value)} required />
-          </Field>
-          <button type="submit" disabled={fromSeq === ''}>
-            Rewind
-          </button>
-        </form>
-      </div>
-    </Panel>
   );
 }
