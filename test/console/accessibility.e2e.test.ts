@@ -43,6 +43,8 @@ const VISITS: Array<{ route: string; url: (d: SeededConsole) => string; mobileSh
   { route: '/monitoring/incidents/:id', url: (d) => `/monitoring/incidents/${d.incidentId}` },
   { route: '/monitoring/detection-rules', url: () => '/monitoring/detection-rules' },
   { route: '/monitoring/siem', url: () => '/monitoring/siem' },
+  { route: '/monitoring/siem/new', url: () => '/monitoring/siem/new' },
+  { route: '/monitoring/siem/:id', url: (d) => `/monitoring/siem/${d.siemDestinationId}` },
   { route: '/evidence', url: () => '/evidence' },
 ];
 

@@ -21,6 +21,7 @@ export interface SeededConsole {
   scimDirectoryId: string;
   auditEventId: string;
   exportId: string;
+  siemDestinationId: string;
 }
 
 /**
@@ -28,7 +29,7 @@ export interface SeededConsole {
  * attempts make: a finding, an alert): an organization with members, roles with
  * an assignment and an eligibility, a service account, a pending access request,
  * an open review campaign, an incident, an SSO connection, a SCIM directory and
- * an HR source, a finished evidence export. Everything org-scoped lives in `acme`.
+ * an HR source, a SIEM destination, a finished evidence export. Everything org-scoped lives in `acme`.
  */
 export async function seedConsole(s: ConsoleSuite): Promise<SeededConsole> {
   const admin = s.admin.userId;
@@ -85,6 +86,9 @@ export async function seedConsole(s: ConsoleSuite): Promise<SeededConsole> {
     if (i >= 50) throw new Error(`no checkpoint covers event ${event.id}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+  // A SIEM destination (a webhook on loopback; nothing is sent unless the streamer runs).
+  const { destination } = await s.api('POST', '/api/v1/siem-destinations', { name: 'Loopback SOC', kind: 'webhook', config: { url: 'http://127.0.0.1:9/ingest', batchSize: 500 } }, 201);
+
   // An evidence export of the last week, run to its end.
   const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
   const requested = await s.api('POST', '/api/v1/evidence/exports', { org: 'acme', from: day(-7), to: day(0) }, 202);
@@ -97,6 +101,7 @@ export async function seedConsole(s: ConsoleSuite): Promise<SeededConsole> {
   }
   return {
     exportId,
+    siemDestinationId: destination.id,
     org: { id: o.id, slug: 'acme' },
     userId: ria.id,
     serviceAccountId: sa.id,
