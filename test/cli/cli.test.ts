@@ -219,7 +219,12 @@ for (const dialect of DIALECTS) {
         expect(bootstrapUrl).toMatch(/\/bootstrap\?token=kl_boot_/);
         const page = await fetch(bootstrapUrl!);
         expect(page.status).toBe(200);
-        expect(await page.text()).toContain('Create the first administrator key');
+        expect(await page.text()).toContain('Create the first administrator');
+        // The same server serves the built admin console and tells it how to sign in.
+        const consolePage = await fetch(`${listening}/console/`);
+        expect(consolePage.status).toBe(200);
+        expect(await consolePage.text()).toMatch(/<script type="module" crossorigin src="\/console\/assets\/index-[\w-]+\.js"><\/script>/);
+        expect(((await (await fetch(`${listening}/console/config.json`)).json()) as { clientId: string }).clientId).toBe('keyledger-console');
 
         const published = (await (await fetch(`${listening}/.well-known/keyledger/ledger-key`)).json()) as { verifierKey: string };
         expect(published.verifierKey).toMatch(/^[^+]+\+[0-9a-f]{8}\+/);
