@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { apiSend, type Paged } from '../../api.ts';
-import { useApi, usePaged } from '../../hooks.ts';
+import { useApi, usePaged, useAction } from '../../hooks.ts';
 import { useOrg } from '../../org-context.tsx';
 import { Page, Panel } from '../../components/page.tsx';
 import { EmptyState, ErrorNote } from '../../components/states.tsx';
@@ -24,22 +24,15 @@ function AskForm({ onFiled }: { onFiled: (r: AccessRequest) => void }) {
   const [role, setRole] = useState('');
   const [reason, setReason] = useState('');
   const [duration, setDuration] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   async function submit() {
-    setError(null);
-    setBusy(true);
-    try {
+    await run(async () => {
       const body = { org: effectiveOrg, role, reason: reason.trim(), durationMinutes: duration ? Number(duration) : null };
       onFiled(await apiSend<AccessRequest>('POST', '/api/v1/me/access-requests', body));
       setRole('');
       setReason('');
       setDuration('');
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <form

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { apiSend } from '../../api.ts';
+import { useAction } from '../../hooks.ts';
 import { useOrg } from '../../org-context.tsx';
 import { Field } from '../../components/form.tsx';
 import { ErrorNote } from '../../components/states.tsx';
@@ -11,22 +12,15 @@ export function CreateUserForm({ onCreated }: { onCreated: (user: User) => void 
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
   const [orgId, setOrgId] = useState(org?.id ?? '');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const body: Record<string, string> = { email: email.trim() };
       if (name.trim()) body.name = name.trim();
       if (orgId) body.org = orgId;
       onCreated(await apiSend<User>('POST', '/api/v1/users', body));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <form onSubmit={submit} aria-label="Create user">

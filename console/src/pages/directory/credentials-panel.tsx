@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { apiSend, withQuery } from '../../api.ts';
-import { useApi } from '../../hooks.ts';
+import { useApi, useAction } from '../../hooks.ts';
 import { DataTable } from '../../components/table.tsx';
 import { EmptyState, ErrorNote, Loading } from '../../components/states.tsx';
 import { Field, OneTimeSecret } from '../../components/form.tsx';
@@ -31,20 +31,13 @@ function age(iso: string): string {
 function RotateForm({ base, credential, onIssued, onCancel }: { base: string; credential: Credential; onIssued: (i: Issued) => void; onCancel: () => void }) {
   const [overlap, setOverlap] = useState(86_400);
   const [key, setKey] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
   const isKey = credential.kind === 'public_key';
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       onIssued(await apiSend<Issued>('POST', `${base}/${credential.id}/rotate`, { overlapSeconds: overlap, ...(isKey ? publicKeyBody(key) : {}) }));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <form onSubmit={submit} aria-label={`Rotate credential ${credential.secretPrefix ?? credential.thumbprint ?? credential.id}`} className="reason-action">

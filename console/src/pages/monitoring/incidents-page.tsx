@@ -3,7 +3,7 @@ import { Page, Panel } from '../../components/page.tsx';
 import { PagedTable, type Column } from '../../components/table.tsx';
 import { Badge, EmptyState, ErrorNote } from '../../components/states.tsx';
 import { Field } from '../../components/form.tsx';
-import { usePaged } from '../../hooks.ts';
+import { usePaged, useAction } from '../../hooks.ts';
 import { apiSend } from '../../api.ts';
 import { currentUser } from '../../auth.ts';
 import { useOrg } from '../../org-context.tsx';
@@ -50,22 +50,15 @@ function NewIncident({ fromAlert }: { fromAlert: string | null }) {
   const [severity, setSeverity] = useState('high');
   const [summary, setSummary] = useState('');
   const [scoped, setScoped] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   async function create(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const body = { title, severity, summary, ownerId: currentUser()?.sub, orgId: scoped && org ? org.id : null, ...(fromAlert ? { alertIds: [fromAlert] } : {}) };
       const created = await apiSend<Incident>('POST', '/api/v1/incidents', body);
       navigate(`/monitoring/incidents/${created.id}`);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   if (!open) {
