@@ -32,7 +32,7 @@ function useNow(ms = 15_000): number {
 function Activate({ e, onDone }: { e: Eligibility; onDone: (message: string) => void }) {
   const [justification, setJustification] = useState('');
   const [duration, setDuration] = useState(String(Math.min(60, e.role.maxActivationMinutes)));
-  const { busy, error, setError, run } = useAction();
+  const { busy, error, run } = useAction();
   const needsApproval = e.role.activationRequiresApproval;
   async function submit() {
     await run(async () => {
