@@ -10,7 +10,8 @@ import { useOrg } from '../../org-context.tsx';
 import { Link, navigate, setSearch, useLocation } from '../../router.tsx';
 import { formatTime } from '../../format.ts';
 import { severityTone, statusTone, type Incident } from './monitoring-types.ts';
-import { OrgFilter, SelectFilter } from './org-filter.tsx';
+import { SelectFilter } from './org-filter.tsx';
+import { OrgSelect } from '../../components/org-select.tsx';
 
 const STATUSES = ['open', 'investigating', 'contained', 'resolved'] as const;
 
@@ -34,7 +35,7 @@ export function IncidentsPage() {
       <NewIncident fromAlert={fromAlert} />
       <Panel title="Incidents">
         <div className="filters" role="group" aria-label="Filter incidents">
-          <OrgFilter value={org} onChange={(v) => setSearch({ org: v })} />
+          <OrgSelect value={org} onChange={(v) => setSearch({ org: v })} none="All organizations" />
           <SelectFilter label="Status" value={status} options={STATUSES} onChange={(v) => setSearch({ status: v })} />
         </div>
         <PagedTable list={list} caption="Incidents" columns={columns} rowKey={(i) => i.id} empty={<EmptyState title="No incidents">Open one here, or from an alert’s page.</EmptyState>} />
