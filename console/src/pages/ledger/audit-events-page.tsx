@@ -57,7 +57,7 @@ export function AuditEventsPage() {
           <Field label="Action starts with" hint="e.g. identity.user">
             <input value={draft.action} onChange={set('action')} />
           </Field>
-          <OrgSelect value={draft.org} onChange={(v) => set('org')({ target: { value: v } })} none="All organizations" />
+          <OrgSelect value={draft.org} onChange={(org) => setDraft((d) => ({ ...d, org }))} none="All organizations" />
           <Field label="Actor ID">
             <input value={draft.actor} onChange={set('actor')} />
           </Field>
