@@ -64,3 +64,36 @@ export function usePaged<T>(path: string | null, query: Query = {}, limit = 25):
     previous: () => setCursors((c) => (c.length > 1 ? c.slice(0, -1) : c)),
   };
 }
+
+export interface Action {
+  /** True while a `run` is under way (disable the submit buttons). */
+  busy: boolean;
+  /** What the last `run` threw (render with ErrorNote), or what `setError` set. */
+  error: unknown;
+  /** Clears the error, runs `fn` with `busy` set, keeps what it throws in `error` (then answers undefined). */
+  run: <T>(fn: () => Promise<T>) => Promise<T | undefined>;
+  /** Sets the error by hand (a check that failed before sending anything). */
+  setError: (error: unknown) => void;
+  /** Forgets the last error. */
+  reset: () => void;
+}
+
+/** The busy flag and error of a change sent to the API (apiSend), for a form or a button. */
+export function useAction(): Action {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const run = useCallback(async <T,>(fn: () => Promise<T>): Promise<T | undefined> => {
+    setBusy(true);
+    setError(null);
+    try {
+      return await fn();
+    } catch (e) {
+      setError(e);
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  const reset = useCallback(() => setError(null), []);
+  return { busy, error, run, setError, reset };
+}

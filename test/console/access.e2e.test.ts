@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { DIALECTS } from '../support/databases.ts';
-import { addPasskey, addVirtualAuthenticator, signInToConsole, startConsoleSuite, unlockChanges, type ConsoleSuite } from '../support/console.ts';
+import { openSignedInConsole, startConsoleSuite, unlockChanges, type ConsoleSuite } from '../support/console.ts';
 import { openUserSession, sessionHeaders } from '../support/user-session.ts';
 
 type Json = Record<string, any>;
@@ -46,11 +46,7 @@ describe.each(DIALECTS)('console access area (%s)', (dialect) => {
     riaRequest = await askAs(ria.id, 'reports', 'Quarterly close reporting');
     danRequest = await askAs(dan.id, 'reports', 'Curious about the numbers');
 
-    context = await s.newContext();
-    page = await context.newPage();
-    await addVirtualAuthenticator(context, page);
-    await signInToConsole(page);
-    await addPasskey(page, '/console/');
+    ({ context, page } = await openSignedInConsole(s, { passkey: true }));
     await page.getByRole('combobox', { name: 'Organization' }).first().selectOption({ label: 'Acme Corp (acme)' });
   });
   afterAll(async () => {

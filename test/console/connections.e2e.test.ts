@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { DIALECTS } from '../support/databases.ts';
-import { addPasskey, addVirtualAuthenticator, signInToConsole, startConsoleSuite, unlockChanges, type ConsoleSuite } from '../support/console.ts';
+import { openSignedInConsole, startConsoleSuite, unlockChanges, type ConsoleSuite } from '../support/console.ts';
 import { startSamlIdp, type SamlIdp } from '../support/saml-idp.ts';
 import { CORE_USER } from '../support/scim.ts';
 import { signHrEvent } from '../../src/lifecycle/hr-signature.ts';
@@ -23,11 +23,7 @@ describe.each(DIALECTS)('console: connections (%s)', (dialect) => {
     s = await startConsoleSuite(dialect);
     idp = await startSamlIdp();
     org = `/api/v1/organizations/${s.admin.orgId}`;
-    const context = await s.newContext();
-    page = await context.newPage();
-    await addVirtualAuthenticator(context, page);
-    await signInToConsole(page);
-    await addPasskey(page);
+    ({ page } = await openSignedInConsole(s, { passkey: true }));
   }, 120_000);
   afterAll(async () => {
     await idp?.close();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/databases.ts';
-import { addPasskey, addVirtualAuthenticator, signInToConsole, startConsoleSuite, unlockChanges, type ConsoleSuite } from '../support/console.ts';
+import { addPasskey, openSignedInConsole, startConsoleSuite, unlockChanges, type ConsoleSuite } from '../support/console.ts';
 import { verifyEvidencePackage } from '../../src/evidence/package/verify-package.ts';
 import { OffsetClock, playQuarter, previousQuarter, type QuarterPlay } from './evidence-fixtures.ts';
 
@@ -23,10 +23,7 @@ describe.each(DIALECTS)('console evidence exports (%s)', (dialect) => {
   });
 
   it('exports the last quarter through the UI, follows its progress, downloads the zip, and the file verifies offline', async () => {
-    const context = await s.newContext();
-    const page = await context.newPage();
-    await addVirtualAuthenticator(context, page);
-    await signInToConsole(page);
+    const { context, page } = await openSignedInConsole(s);
     await page.getByRole('combobox', { name: /^Organization/ }).selectOption({ label: 'Acme Corp (acme)' });
     await page.getByRole('link', { name: 'Evidence exports' }).click();
     await page.getByRole('heading', { name: 'Evidence', level: 1 }).waitFor();

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { DIALECTS } from '../support/databases.ts';
-import { addPasskey, addVirtualAuthenticator, signInToConsole, startConsoleSuite, unlockChanges, type ConsoleSuite } from '../support/console.ts';
+import { openSignedInConsole, startConsoleSuite, unlockChanges, type ConsoleSuite } from '../support/console.ts';
 import { failSignIns } from '../support/lockout.ts';
 
 type Rec = Record<string, any>;
@@ -41,11 +41,7 @@ describe.each(DIALECTS)('console monitoring (%s)', (dialect) => {
       });
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const context = await s.newContext();
-    page = await context.newPage();
-    await addVirtualAuthenticator(context, page);
-    await signInToConsole(page);
-    await addPasskey(page);
+    ({ page } = await openSignedInConsole(s, { passkey: true }));
   });
   afterAll(async () => {
     await s?.close();

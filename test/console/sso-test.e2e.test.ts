@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { DIALECTS } from '../support/databases.ts';
-import { addPasskey, addVirtualAuthenticator, signInToConsole, startConsoleSuite, unlockChanges, type ConsoleSuite } from '../support/console.ts';
+import { openSignedInConsole, startConsoleSuite, unlockChanges, type ConsoleSuite } from '../support/console.ts';
 import { startSamlIdp, type SamlIdp } from '../support/saml-idp.ts';
 
 /** "Test connection" from the console: the button runs the real sign-in at the IdP, and the passed result is listed on return. */
@@ -18,11 +18,7 @@ describe.each(DIALECTS)('console SSO connection test on %s', (dialect) => {
     org = `/api/v1/organizations/${s.admin.orgId}`;
     conn = await s.api('POST', `${org}/sso-connections`, { type: 'saml', name: 'Okta', metadataXml: idp.metadataXml() });
     idp.trustServiceProvider(await (await fetch(`${s.baseUrl}/sso/saml/${conn.id}/metadata`)).text());
-    const context = await s.newContext();
-    page = await context.newPage();
-    await addVirtualAuthenticator(context, page);
-    await signInToConsole(page);
-    await addPasskey(page);
+    ({ page } = await openSignedInConsole(s, { passkey: true }));
   }, 120_000);
   afterAll(async () => {
     await idp?.close();

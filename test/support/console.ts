@@ -67,3 +67,16 @@ export async function unlockChanges(page: Page): Promise<void> {
   await Promise.race([reauth.waitFor({ timeout: 15_000 }).then(() => reauth.click()), page.getByText(/Changes unlocked/).waitFor({ timeout: 15_000 })]).catch(() => undefined);
   await page.getByText(/Changes unlocked/).waitFor();
 }
+
+/**
+ * A new browser context and page with the virtual authenticator, signed in to the console as the
+ * first administrator; with `passkey`, a passkey is registered too (so "Unlock changes" can work).
+ */
+export async function openSignedInConsole(s: ConsoleSuite, options: { passkey?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await s.newContext();
+  const page = await context.newPage();
+  await addVirtualAuthenticator(context, page);
+  await signInToConsole(page);
+  if (options.passkey) await addPasskey(page);
+  return { context, page };
+}

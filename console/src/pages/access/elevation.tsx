@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { apiSend } from '../../api.ts';
-import { useApi } from '../../hooks.ts';
+import { useApi, useAction } from '../../hooks.ts';
 import { Page, Panel } from '../../components/page.tsx';
 import { Badge, EmptyState, ErrorNote, Loading } from '../../components/states.tsx';
 import { Field } from '../../components/form.tsx';
@@ -32,13 +32,10 @@ function useNow(ms = 15_000): number {
 function Activate({ e, onDone }: { e: Eligibility; onDone: (message: string) => void }) {
   const [justification, setJustification] = useState('');
   const [duration, setDuration] = useState(String(Math.min(60, e.role.maxActivationMinutes)));
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const needsApproval = e.role.activationRequiresApproval;
   async function submit() {
-    setError(null);
-    setBusy(true);
-    try {
+    await run(async () => {
       const body = { eligibilityId: e.id, justification: justification.trim(), durationMinutes: Number(duration) };
       if (needsApproval) {
         await apiSend('POST', '/api/v1/me/elevation-requests', body);
@@ -47,11 +44,7 @@ function Activate({ e, onDone }: { e: Eligibility; onDone: (message: string) => 
         await apiSend('POST', '/api/v1/me/elevations', body);
         onDone(`${e.role.key} is active for ${duration} min.`);
       }
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <form
@@ -77,17 +70,14 @@ function Activate({ e, onDone }: { e: Eligibility; onDone: (message: string) => 
 
 /** A running activation: time left and "End now". */
 function Running({ e, now, onDone }: { e: Eligibility; now: number; onDone: (message: string) => void }) {
-  const [error, setError] = useState<unknown>(null);
+  const { error, run } = useAction();
   const a = e.activation!;
   const left = Math.max(0, (new Date(a.expiresAt).getTime() - now) / 1000);
   async function end() {
-    setError(null);
-    try {
+    await run(async () => {
       await apiSend('POST', `/api/v1/me/elevations/${a.assignmentId}/deactivate`, { reason: 'ended early in the console' });
       onDone(`${e.role.key} ended.`);
-    } catch (err) {
-      setError(err);
-    }
+    });
   }
   return (
     <div>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { apiSend } from '../../api.ts';
-import { useApi } from '../../hooks.ts';
+import { useApi, useAction } from '../../hooks.ts';
 import { Link } from '../../router.tsx';
 import { Page, Panel } from '../../components/page.tsx';
 import { EmptyState, ErrorNote, Loading } from '../../components/states.tsx';
@@ -12,24 +12,16 @@ import { RequestFacts } from './request-facts.tsx';
 /** One pending request with the approver's comment and the Approve / Deny buttons. */
 function Decide({ request, onDecided }: { request: AccessRequest; onDecided: (r: AccessRequest) => void }) {
   const [comment, setComment] = useState('');
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, reset, run } = useAction();
   const [fieldError, setFieldError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   async function decide(verdict: 'approve' | 'deny') {
-    setError(null);
+    reset();
     if (verdict === 'deny' && !comment.trim()) {
       setFieldError('Say why you deny it: the requester and the record read this.');
       return;
     }
     setFieldError(null);
-    setBusy(true);
-    try {
-      onDecided(await apiSend<AccessRequest>('POST', `/api/v1/me/approvals/${request.id}/${verdict}`, verdict === 'deny' ? { comment: comment.trim() } : { comment: comment.trim() || null }));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => onDecided(await apiSend<AccessRequest>('POST', `/api/v1/me/approvals/${request.id}/${verdict}`, verdict === 'deny' ? { comment: comment.trim() } : { comment: comment.trim() || null })));
   }
   return (
     <article className="panel request-card" aria-labelledby={`req-${request.id}`}>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { apiSend, type Paged } from '../../api.ts';
-import { useApi, usePaged } from '../../hooks.ts';
+import { useApi, usePaged, useAction } from '../../hooks.ts';
 import { useOrg } from '../../org-context.tsx';
 import { Page, Panel } from '../../components/page.tsx';
 import { EmptyState, ErrorNote } from '../../components/states.tsx';
@@ -8,6 +8,7 @@ import { Field } from '../../components/form.tsx';
 import { PagedTable, type Column } from '../../components/table.tsx';
 import { formatTime } from '../../format.ts';
 import { ApprovalCount, minutes, OrgName, RoleName, StatusBadge, type AccessRequest } from './shared.tsx';
+import { OrgSelect } from '../../components/org-select.tsx';
 
 interface Role {
   id: string;
@@ -17,29 +18,22 @@ interface Role {
 
 /** The form: ask for a role of an organization for yourself (POST /api/v1/me/access-requests). */
 function AskForm({ onFiled }: { onFiled: (r: AccessRequest) => void }) {
-  const { orgs, org: chosen } = useOrg();
+  const { org: chosen } = useOrg();
   const [orgId, setOrgId] = useState<string>(chosen?.id ?? '');
   const effectiveOrg = orgId || chosen?.id || '';
   const roles = useApi<Paged<Role>>(effectiveOrg ? `/api/v1/organizations/${effectiveOrg}/roles` : null, { limit: 100 });
   const [role, setRole] = useState('');
   const [reason, setReason] = useState('');
   const [duration, setDuration] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   async function submit() {
-    setError(null);
-    setBusy(true);
-    try {
+    await run(async () => {
       const body = { org: effectiveOrg, role, reason: reason.trim(), durationMinutes: duration ? Number(duration) : null };
       onFiled(await apiSend<AccessRequest>('POST', '/api/v1/me/access-requests', body));
       setRole('');
       setReason('');
       setDuration('');
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <form
@@ -49,15 +43,7 @@ function AskForm({ onFiled }: { onFiled: (r: AccessRequest) => void }) {
       }}
     >
       <div className="filters">
-        <Field label="Organization" hint="You must be a member.">
-          <select value={effectiveOrg} onChange={(e) => setOrgId(e.target.value)}>
-            {orgs.map((o) => (
-              <option key={o.id} value={o.id}>
-                {o.name}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <OrgSelect hint="You must be a member." value={effectiveOrg} onChange={setOrgId} />
         <Field label="Role">
           <select value={role} onChange={(e) => setRole(e.target.value)} required>
             <option value="">Choose a role…</option>

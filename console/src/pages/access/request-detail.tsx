@@ -1,6 +1,5 @@
-import { useState } from 'react';
 import { apiSend } from '../../api.ts';
-import { useApi } from '../../hooks.ts';
+import { useApi, useAction } from '../../hooks.ts';
 import { Link } from '../../router.tsx';
 import { Page, Panel } from '../../components/page.tsx';
 import { ErrorNote, Loading } from '../../components/states.tsx';
@@ -10,15 +9,12 @@ import { RequestFacts } from './request-facts.tsx';
 /** One request of an organization: the facts, each approver's decision, and the ledger events that prove them. */
 export function RequestDetailPage({ params }: { params: Record<string, string> }) {
   const request = useApi<AccessRequest>(`/api/v1/organizations/${params.org}/access-requests/${params.id}`);
-  const [error, setError] = useState<unknown>(null);
+  const { error, run } = useAction();
   async function cancel() {
-    setError(null);
-    try {
+    await run(async () => {
       await apiSend('POST', `/api/v1/organizations/${params.org}/access-requests/${params.id}/cancel`, { reason: 'cancelled in the console' });
       request.reload();
-    } catch (e) {
-      setError(e);
-    }
+    });
   }
   const r = request.data;
   return (

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { apiSend, ApiError } from '../../api.ts';
-import { useApi } from '../../hooks.ts';
+import { useApi, useAction } from '../../hooks.ts';
 import { Link } from '../../router.tsx';
 import { Page, Panel } from '../../components/page.tsx';
 import { EmptyState, ErrorNote, Loading } from '../../components/states.tsx';
@@ -13,15 +13,12 @@ const EMPTY: RowState = { note: '', pending: null, saving: false, error: null };
 /** Sign-off of one campaign by the signed-in reviewer (then, for its owner, the closing sign-off). */
 function SignOff({ campaign, items }: { campaign: NonNullable<ReviewItem['campaign']>; items: ReviewItem[] }) {
   const [result, setResult] = useState<{ signedOffAs: 'reviewer' | 'owner'; campaign: Campaign } | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { error, run } = useAction();
   const decided = items.filter((i) => i.decision).length;
   async function signOff() {
-    setError(null);
-    try {
+    await run(async () => {
       setResult(await apiSend('POST', `/api/v1/me/access-reviews/${campaign.id}/sign-off`, {}));
-    } catch (e) {
-      setError(e);
-    }
+    });
   }
   const closed = result?.campaign.status === 'closed';
   return (

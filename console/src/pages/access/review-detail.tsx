@@ -1,6 +1,5 @@
-import { useState } from 'react';
 import { apiDownload, apiSend } from '../../api.ts';
-import { useApi, usePaged } from '../../hooks.ts';
+import { useApi, usePaged, useAction } from '../../hooks.ts';
 import { useOrg } from '../../org-context.tsx';
 import { Link, setSearch, useLocation } from '../../router.tsx';
 import { Facts, Page, Panel } from '../../components/page.tsx';
@@ -19,20 +18,16 @@ export function ReviewDetailPage({ params }: { params: Record<string, string> })
   const base = org ? `/api/v1/organizations/${org.id}/access-reviews/${params.id}` : null;
   const campaign = useApi<Campaign>(base);
   const items = usePaged<ReviewItem>(base ? `${base}/items` : null, { decision }, 50);
-  const [error, setError] = useState<unknown>(null);
+  const { error, run } = useAction();
   async function close() {
-    setError(null);
-    try {
+    await run(async () => {
       await apiSend('POST', `${base}/close`);
       campaign.reload();
       items.reload();
-    } catch (e) {
-      setError(e);
-    }
+    });
   }
   async function report() {
-    setError(null);
-    try {
+    await run(async () => {
       const { blob, filename } = await apiDownload(`${base}/report?format=csv`);
       const url = URL.createObjectURL(blob);
       const a = document.createElement('a');
@@ -40,9 +35,7 @@ export function ReviewDetailPage({ params }: { params: Record<string, string> })
       a.download = filename ?? `access-review-${params.id}.csv`;
       a.click();
       URL.revokeObjectURL(url);
-    } catch (e) {
-      setError(e);
-    }
+    });
   }
   const c = campaign.data;
   const columns: Column<ReviewItem>[] = [

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { apiSend, type Paged } from '../../api.ts';
-import { useApi, usePaged } from '../../hooks.ts';
+import { useApi, usePaged, useAction } from '../../hooks.ts';
 import { useOrg } from '../../org-context.tsx';
 import { Link, navigate, setSearch, useLocation } from '../../router.tsx';
 import { Page, Panel } from '../../components/page.tsx';
@@ -25,21 +25,14 @@ function StartReview({ orgId }: { orgId: string }) {
   const [owner, setOwner] = useState('');
   const [due, setDue] = useState(() => new Date(Date.now() + 14 * 86400_000).toISOString().slice(0, 10));
   const [applyMode, setApplyMode] = useState('on_close');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const options = members.data?.items ?? [];
   const ownerId = owner || (options.some((o) => o.id === me.data?.user.id) ? me.data!.user.id : (options[0]?.id ?? ''));
   async function submit() {
-    setError(null);
-    setBusy(true);
-    try {
+    await run(async () => {
       const c = await apiSend<Campaign>('POST', `/api/v1/organizations/${orgId}/access-reviews`, { name: name.trim(), ownerId, dueAt: new Date(`${due}T23:59:59Z`).toISOString(), applyMode });
       navigate(`/access/reviews/${c.id}`);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <form

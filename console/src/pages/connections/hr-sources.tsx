@@ -4,7 +4,7 @@ import { Field, OneTimeSecret } from '../../components/form.tsx';
 import { Page, Panel } from '../../components/page.tsx';
 import { PagedTable } from '../../components/table.tsx';
 import { EmptyState, ErrorNote, Loading } from '../../components/states.tsx';
-import { usePaged } from '../../hooks.ts';
+import { usePaged, useAction } from '../../hooks.ts';
 import { formatTime } from '../../format.ts';
 import { CopyValue, StatusBadge, useOrgApi } from './shared.tsx';
 
@@ -28,22 +28,18 @@ export function HrSourcesPage() {
   const [name, setName] = useState('');
   const [overlap, setOverlap] = useState('86400');
   const [secret, setSecret] = useState<{ label: string; value: string } | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { error, run: perform } = useAction();
   const webhookUrl = `${window.location.origin}/api/v1/lifecycle/hr-events`;
 
   async function run<T>(method: 'POST' | 'DELETE', path: string, body: unknown, shown?: (res: T) => { label: string; value: string }) {
-    setError(null);
     setSecret(null);
-    try {
+    const ok = await perform(async () => {
       const res = await apiSend<T>(method, path, body);
       if (shown) setSecret(shown(res));
       return true;
-    } catch (err) {
-      setError(err);
-      return false;
-    } finally {
-      list.reload();
-    }
+    });
+    list.reload();
+    return ok ?? false;
   }
 
   async function create(e: FormEvent) {

@@ -1,8 +1,7 @@
-import { useState } from 'react';
 import { apiSend } from '../../api.ts';
 import { Facts, Page, Panel } from '../../components/page.tsx';
 import { ErrorNote, Loading } from '../../components/states.tsx';
-import { useApi } from '../../hooks.ts';
+import { useApi, useAction } from '../../hooks.ts';
 import { formatTime } from '../../format.ts';
 import { CopyValue, StatusBadge, useOrgApi } from './shared.tsx';
 import type { ScimDirectory } from './scim-list.tsx';
@@ -14,17 +13,14 @@ import { ScimSyncEvents } from './scim-events.tsx';
 export function ScimDirectoryPage({ params }: { params: Record<string, string> }) {
   const orgApi = useOrgApi();
   const dir = useApi<ScimDirectory>(orgApi ? `${orgApi}/scim-directories/${params.id}` : null);
-  const [error, setError] = useState<unknown>(null);
+  const { error, run } = useAction();
   const d = dir.data;
 
   async function setStatus(status: 'active' | 'disabled') {
-    setError(null);
-    try {
+    await run(async () => {
       await apiSend('PATCH', `${orgApi}/scim-directories/${params.id}`, { status });
       dir.reload();
-    } catch (err) {
-      setError(err);
-    }
+    });
   }
 
   return (

@@ -4,7 +4,7 @@ import { Field } from '../../components/form.tsx';
 import { Panel } from '../../components/page.tsx';
 import { PagedTable } from '../../components/table.tsx';
 import { Badge, EmptyState, ErrorNote } from '../../components/states.tsx';
-import { usePaged } from '../../hooks.ts';
+import { usePaged, useAction } from '../../hooks.ts';
 import { formatTime } from '../../format.ts';
 
 interface ScimMapping {
@@ -22,18 +22,15 @@ export function ScimGroupMappingsPanel({ orgApi, directoryId }: { orgApi: string
   const list = usePaged<ScimMapping>(base, {}, 25);
   const [group, setGroup] = useState('');
   const [role, setRole] = useState('');
-  const [error, setError] = useState<unknown>(null);
+  const { error, run: perform } = useAction();
 
   async function run(method: 'POST' | 'DELETE', path: string, body?: unknown) {
-    setError(null);
-    try {
+    await perform(async () => {
       await apiSend(method, path, body);
       setGroup('');
       setRole('');
       list.reload();
-    } catch (err) {
-      setError(err);
-    }
+    });
   }
 
   return (

@@ -4,7 +4,7 @@ import { Field, OneTimeSecret } from '../../components/form.tsx';
 import { Panel } from '../../components/page.tsx';
 import { DataTable } from '../../components/table.tsx';
 import { EmptyState, ErrorNote, Loading } from '../../components/states.tsx';
-import { useApi } from '../../hooks.ts';
+import { useApi, useAction } from '../../hooks.ts';
 import { formatTime } from '../../format.ts';
 import { StatusBadge } from './shared.tsx';
 
@@ -33,19 +33,15 @@ export function ScimTokensPanel({ orgApi, directoryId }: { orgApi: string; direc
   const list = useApi<{ items: ScimToken[] }>(base);
   const [overlap, setOverlap] = useState('86400');
   const [issued, setIssued] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { error, run: perform } = useAction();
 
   async function run(method: 'POST' | 'DELETE', path: string, body?: unknown) {
-    setError(null);
     setIssued(null);
-    try {
+    await perform(async () => {
       const res = await apiSend<{ token?: string }>(method, path, body);
       if (res?.token) setIssued(res.token);
-    } catch (err) {
-      setError(err);
-    } finally {
-      list.reload();
-    }
+    });
+    list.reload();
   }
 
   return (

@@ -4,7 +4,7 @@ import { Field } from '../../components/form.tsx';
 import { Panel } from '../../components/page.tsx';
 import { DataTable } from '../../components/table.tsx';
 import { Badge, EmptyState, ErrorNote, Loading } from '../../components/states.tsx';
-import { useApi } from '../../hooks.ts';
+import { useApi, useAction } from '../../hooks.ts';
 import { formatTime } from '../../format.ts';
 import type { GroupRule, SsoConnection } from './shared.tsx';
 
@@ -20,18 +20,15 @@ function expiry(notAfter: string) {
 /** The IdP signing certificates a SAML connection trusts: add one for a rollover, remove the old one after. */
 export function CertificatesPanel({ orgApi, connection, onChanged }: { orgApi: string; connection: SsoConnection; onChanged: () => void }) {
   const [pem, setPem] = useState('');
-  const [error, setError] = useState<unknown>(null);
+  const { error, run: perform } = useAction();
   const base = `${orgApi}/sso-connections/${connection.id}/certificates`;
 
   async function run(method: 'POST' | 'DELETE', path: string, body?: unknown) {
-    setError(null);
-    try {
+    await perform(async () => {
       await apiSend(method, path, body);
       setPem('');
       onChanged();
-    } catch (err) {
-      setError(err);
-    }
+    });
   }
 
   return (
@@ -79,18 +76,15 @@ export function SsoGroupRulesPanel({ orgApi, connectionId }: { orgApi: string; c
   const list = useApi<{ items: GroupRule[] }>(base);
   const [group, setGroup] = useState('');
   const [role, setRole] = useState('');
-  const [error, setError] = useState<unknown>(null);
+  const { error, run: perform } = useAction();
 
   async function run(method: 'POST' | 'DELETE', path: string, body?: unknown) {
-    setError(null);
-    try {
+    await perform(async () => {
       await apiSend(method, path, body);
       setGroup('');
       setRole('');
       list.reload();
-    } catch (err) {
-      setError(err);
-    }
+    });
   }
 
   return (

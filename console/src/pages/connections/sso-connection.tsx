@@ -1,8 +1,7 @@
-import { useState } from 'react';
 import { apiSend } from '../../api.ts';
 import { Facts, Page, Panel } from '../../components/page.tsx';
 import { ErrorNote, Loading } from '../../components/states.tsx';
-import { useApi } from '../../hooks.ts';
+import { useApi, useAction } from '../../hooks.ts';
 import { formatTime } from '../../format.ts';
 import { navigate } from '../../router.tsx';
 import { CopyValue, StatusBadge, useOrgApi, type SsoConnection } from './shared.tsx';
@@ -14,18 +13,15 @@ import { CertificatesPanel, SsoGroupRulesPanel } from './sso-connection-parts.ts
 export function SsoConnectionPage({ params }: { params: Record<string, string> }) {
   const orgApi = useOrgApi();
   const conn = useApi<SsoConnection>(orgApi ? `${orgApi}/sso-connections/${params.id}` : null);
-  const [error, setError] = useState<unknown>(null);
+  const { error, run } = useAction();
   const c = conn.data;
 
   async function change(method: 'PATCH' | 'DELETE', body?: unknown) {
-    setError(null);
-    try {
+    await run(async () => {
       await apiSend(method, `${orgApi}/sso-connections/${params.id}`, body);
       if (method === 'DELETE') navigate('/connections/sso');
       else conn.reload();
-    } catch (err) {
-      setError(err);
-    }
+    });
   }
 
   return (

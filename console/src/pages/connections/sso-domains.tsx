@@ -4,7 +4,7 @@ import { Field } from '../../components/form.tsx';
 import { Panel } from '../../components/page.tsx';
 import { DataTable } from '../../components/table.tsx';
 import { Badge, EmptyState, ErrorNote, Loading } from '../../components/states.tsx';
-import { useApi } from '../../hooks.ts';
+import { useApi, useAction } from '../../hooks.ts';
 import { formatTime } from '../../format.ts';
 import { CopyValue, type SsoDomain } from './shared.tsx';
 
@@ -16,22 +16,15 @@ import { CopyValue, type SsoDomain } from './shared.tsx';
 export function DomainsPanel({ orgApi }: { orgApi: string }) {
   const list = useApi<{ items: SsoDomain[] }>(`${orgApi}/sso-domains`);
   const [domain, setDomain] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   async function add(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await apiSend('POST', `${orgApi}/sso-domains`, { domain: domain.trim().toLowerCase() });
       setDomain('');
       list.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -71,17 +64,14 @@ export function DomainsPanel({ orgApi }: { orgApi: string }) {
 /** The TXT record to publish, "Verify by DNS" and "Attest" for one unverified domain. */
 function VerifyDomain({ orgApi, domain, onDone }: { orgApi: string; domain: SsoDomain; onDone: () => void }) {
   const [statement, setStatement] = useState('');
-  const [error, setError] = useState<unknown>(null);
+  const { error, run: perform } = useAction();
   const [attesting, setAttesting] = useState(false);
 
   async function run(path: string, body?: unknown) {
-    setError(null);
-    try {
+    await perform(async () => {
       await apiSend('POST', `${orgApi}/sso-domains/${domain.id}/${path}`, body);
       onDone();
-    } catch (err) {
-      setError(err);
-    }
+    });
   }
 
   return (

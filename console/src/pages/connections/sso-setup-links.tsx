@@ -4,7 +4,7 @@ import { Field, OneTimeSecret } from '../../components/form.tsx';
 import { Panel } from '../../components/page.tsx';
 import { DataTable } from '../../components/table.tsx';
 import { EmptyState, ErrorNote, Loading } from '../../components/states.tsx';
-import { useApi } from '../../hooks.ts';
+import { useApi, useAction } from '../../hooks.ts';
 import { formatTime } from '../../format.ts';
 import { StatusBadge } from './shared.tsx';
 
@@ -28,29 +28,23 @@ export function SetupLinksPanel({ orgApi }: { orgApi: string }) {
   const [email, setEmail] = useState('');
   const [days, setDays] = useState('7');
   const [issued, setIssued] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { error, run: perform } = useAction();
 
   async function create(e: FormEvent) {
     e.preventDefault();
-    setError(null);
-    try {
+    await perform(async () => {
       const res = await apiSend<{ url: string }>('POST', `${orgApi}/sso-setup-links`, { ...(email.trim() ? { email: email.trim() } : {}), expiresInDays: Number(days) });
       setIssued(res.url);
       setEmail('');
       list.reload();
-    } catch (err) {
-      setError(err);
-    }
+    });
   }
 
   async function revoke(id: string) {
-    setError(null);
-    try {
+    await perform(async () => {
       await apiSend('POST', `${orgApi}/sso-setup-links/${id}/revoke`);
       list.reload();
-    } catch (err) {
-      setError(err);
-    }
+    });
   }
 
   return (

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { apiSend } from '../../api.ts';
+import { useAction } from '../../hooks.ts';
 import { Field } from '../../components/form.tsx';
 import { ErrorNote } from '../../components/states.tsx';
 import type { SsoConnection } from './shared.tsx';
@@ -23,8 +24,7 @@ export function IdpSettingsForm({ orgApi, type, onCreated }: { orgApi: string; t
   const [issuer, setIssuer] = useState('');
   const [clientId, setClientId] = useState('');
   const [clientSecret, setClientSecret] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   async function readFile(file: File | undefined) {
     if (!file) return;
@@ -45,17 +45,11 @@ export function IdpSettingsForm({ orgApi, type, onCreated }: { orgApi: string; t
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const created = await apiSend<SsoConnection>('POST', `${orgApi}/sso-connections`, body());
       setClientSecret('');
       onCreated(created);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { apiSend } from '../../api.ts';
 import { Facts, Page, Panel } from '../../components/page.tsx';
 import { EmptyState, ErrorNote, Loading } from '../../components/states.tsx';
-import { useApi } from '../../hooks.ts';
+import { useApi, useAction } from '../../hooks.ts';
 import { Link, setSearch, useLocation } from '../../router.tsx';
 import { CopyValue, StatusBadge, useOrgApi, WizardSteps, type SsoConnection } from './shared.tsx';
 import { DomainsPanel } from './sso-domains.tsx';
@@ -85,19 +85,16 @@ function ChooseProtocol({ type, onNext }: { type: 'saml' | 'oidc'; onNext: (t: '
 /** Steps 2 (created: the SP values), 3 (domains) and 4 (test and enable) of a connection that exists. */
 function ConnectionSteps({ orgApi, id, step, go }: { orgApi: string; id: string; step: number; go: (c: Record<string, string | null>) => void }) {
   const conn = useApi<SsoConnection>(`${orgApi}/sso-connections/${id}`);
-  const [error, setError] = useState<unknown>(null);
+  const { error, run } = useAction();
   if (conn.error) return <ErrorNote error={conn.error} title="Could not load the connection" />;
   if (!conn.data) return <Loading />;
   const c = conn.data;
 
   async function setStatus(status: 'active' | 'disabled') {
-    setError(null);
-    try {
+    await run(async () => {
       await apiSend('PATCH', `${orgApi}/sso-connections/${id}`, { status });
       conn.reload();
-    } catch (err) {
-      setError(err);
-    }
+    });
   }
 
   return (

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { apiSend, withQuery } from '../../api.ts';
-import { useApi } from '../../hooks.ts';
+import { useApi, useAction } from '../../hooks.ts';
 import { DataTable } from '../../components/table.tsx';
 import { EmptyState, ErrorNote, Loading } from '../../components/states.tsx';
 import { Field, OneTimeSecret } from '../../components/form.tsx';
@@ -31,20 +31,13 @@ function age(iso: string): string {
 function RotateForm({ base, credential, onIssued, onCancel }: { base: string; credential: Credential; onIssued: (i: Issued) => void; onCancel: () => void }) {
   const [overlap, setOverlap] = useState(86_400);
   const [key, setKey] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const isKey = credential.kind === 'public_key';
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       onIssued(await apiSend<Issued>('POST', `${base}/${credential.id}/rotate`, { overlapSeconds: overlap, ...(isKey ? publicKeyBody(key) : {}) }));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <form onSubmit={submit} aria-label={`Rotate credential ${credential.secretPrefix ?? credential.thumbprint ?? credential.id}`} className="reason-action">
@@ -84,7 +77,7 @@ export function CredentialsPanel({ orgId, serviceAccountId, disabled }: { orgId:
   const creds = useApi<{ items: Credential[] }>(base);
   const [rotating, setRotating] = useState<string | null>(null);
   const [issued, setIssued] = useState<Issued | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { error, run: perform } = useAction();
   const shown = (i: Issued) => {
     setIssued(i);
     setRotating(null);
@@ -94,22 +87,16 @@ export function CredentialsPanel({ orgId, serviceAccountId, disabled }: { orgId:
   const [keyText, setKeyText] = useState('');
   async function addKey(e: FormEvent) {
     e.preventDefault();
-    setError(null);
-    try {
+    await perform(async () => {
       shown(await apiSend<Issued>('POST', base, { kind: 'public_key', ...publicKeyBody(keyText) }));
       setAddingKey(false);
       setKeyText('');
-    } catch (err) {
-      setError(err);
-    }
+    });
   }
   async function addSecret() {
-    setError(null);
-    try {
+    await perform(async () => {
       shown(await apiSend<Issued>('POST', base, { kind: 'secret' }));
-    } catch (err) {
-      setError(err);
-    }
+    });
   }
   if (creds.error) return <ErrorNote error={creds.error} title="Could not load the credentials" />;
   if (!creds.data) return <Loading />;

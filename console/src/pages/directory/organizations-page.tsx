@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { apiSend } from '../../api.ts';
-import { usePaged } from '../../hooks.ts';
+import { usePaged, useAction } from '../../hooks.ts';
 import { Link, navigate } from '../../router.tsx';
 import type { Organization } from '../../org-context.tsx';
 import { Page, Panel } from '../../components/page.tsx';
@@ -12,19 +12,12 @@ import { Time } from './shared.tsx';
 function CreateOrganization({ onCreated }: { onCreated: (org: Organization) => void }) {
   const [slug, setSlug] = useState('');
   const [name, setName] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       onCreated(await apiSend<Organization>('POST', '/api/v1/organizations', { slug: slug.trim(), name: name.trim() }));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <form onSubmit={submit} aria-label="Create organization">

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { useAction } from '../../hooks.ts';
 import { Field } from '../../components/form.tsx';
 import { ErrorNote } from '../../components/states.tsx';
 
@@ -10,22 +11,15 @@ import { ErrorNote } from '../../components/states.tsx';
 export function ReasonAction({ label, confirmLabel, reasonLabel = 'Reason', required = false, danger = false, run, onDone }: { label: string; confirmLabel?: string; reasonLabel?: string; required?: boolean; danger?: boolean; run: (reason: string | null) => Promise<unknown>; onDone: () => void }) {
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run: perform } = useAction();
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await perform(async () => {
       await run(reason.trim() || null);
       setOpen(false);
       setReason('');
       onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   if (!open) {
     return (

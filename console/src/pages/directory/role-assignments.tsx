@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { apiSend } from '../../api.ts';
-import { usePaged } from '../../hooks.ts';
+import { usePaged, useAction } from '../../hooks.ts';
 import { PagedTable } from '../../components/table.tsx';
 import { Badge, EmptyState, ErrorNote } from '../../components/states.tsx';
 import { Field } from '../../components/form.tsx';
@@ -18,16 +18,13 @@ function GrantForm({ orgId, base, role, onDone }: { orgId: string; base: string;
   const [reason, setReason] = useState('');
   const [approvalRef, setApprovalRef] = useState('');
   const [expires, setExpires] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   async function submit(e: FormEvent) {
     e.preventDefault();
     const principalId = principalType === 'user' ? user?.id : account?.id;
     setPickError(principalId ? null : 'Choose who receives the role from the list.');
     if (!principalId) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await apiSend('POST', `${base}/role-assignments`, {
         role: role.id,
         principalType,
@@ -41,11 +38,7 @@ function GrantForm({ orgId, base, role, onDone }: { orgId: string; base: string;
       setReason('');
       setApprovalRef('');
       onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <form onSubmit={submit} aria-label="Grant role">

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { apiSend } from '../../api.ts';
+import { useAction } from '../../hooks.ts';
 import { navigate } from '../../router.tsx';
 import { ErrorNote } from '../../components/states.tsx';
 import type { Role } from './types.ts';
@@ -10,19 +11,12 @@ import type { Role } from './types.ts';
  */
 export function DeleteRole({ orgId, role }: { orgId: string; role: Role }) {
   const [confirming, setConfirming] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   async function remove() {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await apiSend('DELETE', `/api/v1/organizations/${orgId}/roles/${role.id}`);
       navigate('/roles');
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   if (!confirming) {
     return (

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { apiSend } from '../../api.ts';
+import { useAction } from '../../hooks.ts';
 import { Field } from '../../components/form.tsx';
 import { ErrorNote } from '../../components/states.tsx';
 import { PermissionList, permissionProblem } from './permission-list.tsx';
@@ -21,25 +22,18 @@ const MFA_LEVELS: Array<[string, string]> = [
 export function RoleForm({ orgId, role, onSaved, onCancel }: { orgId: string; role?: Role; onSaved: (role: Role) => void; onCancel: () => void }) {
   const creating = !role;
   const [draft, setDraft] = useState<RoleDraft>(() => draftOf(role));
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const set = (patch: Partial<RoleDraft>) => setDraft((d) => ({ ...d, ...patch }));
   const badPermission = draft.permissions.map((p) => p.trim()).filter(Boolean).map(permissionProblem).find(Boolean) ?? null;
   const noApprover = draft.approvers.length === 0 ? 'Choose at least one kind of approver.' : null;
   async function submit(e: FormEvent) {
     e.preventDefault();
     if (badPermission || noApprover) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const base = `/api/v1/organizations/${orgId}/roles`;
       const saved = creating ? await apiSend<Role>('POST', base, bodyOf(draft, true)) : await apiSend<Role>('PATCH', `${base}/${role.id}`, bodyOf(draft, false));
       onSaved(saved);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <form onSubmit={submit} aria-label={creating ? 'Define role' : 'Edit role'}>

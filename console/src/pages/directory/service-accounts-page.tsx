@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { apiSend } from '../../api.ts';
-import { useApi, usePaged } from '../../hooks.ts';
+import { useApi, usePaged, useAction } from '../../hooks.ts';
 import { Link, navigate } from '../../router.tsx';
 import type { Organization } from '../../org-context.tsx';
 import { Page, Panel } from '../../components/page.tsx';
@@ -40,22 +40,15 @@ function CreateServiceAccount({ org }: { org: Organization }) {
   const [description, setDescription] = useState('');
   const [owner, setOwner] = useState<PickedUser | null>(null);
   const [ownerError, setOwnerError] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   async function submit(e: FormEvent) {
     e.preventDefault();
     setOwnerError(owner ? null : 'Choose the owner from the list.');
     if (!owner) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const sa = await apiSend<ServiceAccount>('POST', `/api/v1/organizations/${org.id}/service-accounts`, { name: name.trim(), description: description.trim(), ownerUserId: owner.id });
       navigate(`/service-accounts/${sa.id}`);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <form onSubmit={submit} aria-label="Create service account">

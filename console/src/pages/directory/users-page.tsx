@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'react';
 import { usePaged } from '../../hooks.ts';
 import { Link, setSearch, useLocation } from '../../router.tsx';
-import { useOrg } from '../../org-context.tsx';
 import { Page, Panel } from '../../components/page.tsx';
 import { PagedTable } from '../../components/table.tsx';
 import { EmptyState } from '../../components/states.tsx';
@@ -9,6 +8,7 @@ import { Field } from '../../components/form.tsx';
 import { Time, UserStatusBadge } from './shared.tsx';
 import { CreateUserForm } from './create-user-form.tsx';
 import type { User } from './types.ts';
+import { OrgSelect } from '../../components/org-select.tsx';
 
 /** A text filter applied when the user leaves the box or presses Enter (not on every key: each change is a server query). */
 function TextFilter({ label, name, value, hint }: { label: string; name: string; value: string; hint?: string }) {
@@ -40,7 +40,6 @@ function SearchBox({ value }: { value: string }) {
 /** /users: users searched by part of the name or email and filtered by organization, status, email and department (GET /api/v1/users), and "Create user". */
 export function UsersPage() {
   const { search } = useLocation();
-  const { orgs } = useOrg();
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<User | null>(null);
   const filter = { q: search.get('q') ?? '', org: search.get('org') ?? '', status: search.get('status') ?? '', email: search.get('email') ?? '', department: search.get('department') ?? '' };
@@ -75,16 +74,7 @@ export function UsersPage() {
       ) : null}
       <div className="filters" role="search" aria-label="Filter users">
         <SearchBox value={filter.q} />
-        <Field label="In organization">
-          <select value={filter.org} onChange={(e) => setSearch({ org: e.target.value || null })}>
-            <option value="">All organizations</option>
-            {orgs.map((o) => (
-              <option key={o.id} value={o.id}>
-                {o.name}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <OrgSelect label="In organization" value={filter.org} onChange={(v) => setSearch({ org: v || null })} none="All organizations" />
         <Field label="Status">
           <select value={filter.status} onChange={(e) => setSearch({ status: e.target.value || null })}>
             <option value="">Any status</option>

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { apiSend } from '../../api.ts';
+import { useAction } from '../../hooks.ts';
 import { Field } from '../../components/form.tsx';
 import { Page, Panel } from '../../components/page.tsx';
 import { EmptyState, ErrorNote, Loading } from '../../components/states.tsx';
@@ -25,8 +26,7 @@ export function EvidencePage() {
   const [seed, setSeed] = useState('');
   const [samplesText, setSamplesText] = useState('');
   const [samplesError, setSamplesError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, reset, run } = useAction();
   const [listTick, setListTick] = useState(0);
 
   if (loading) return <Loading label="Loading organizations" />;
@@ -40,26 +40,21 @@ export function EvidencePage() {
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setError(null);
+    reset();
     const parsed = parseSamples(samplesText);
     if ('error' in parsed) {
       setSamplesError(parsed.error);
       return;
     }
     setSamplesError(null);
-    setBusy(true);
-    try {
+    await run(async () => {
       const body: Record<string, unknown> = { org: org!.id, from: win.from, to: win.to };
       if (seed.trim()) body.seed = seed.trim();
       if (Object.keys(parsed.samples).length) body.samples = parsed.samples;
       const created = await apiSend<EvidenceExport>('POST', '/api/v1/evidence/exports', body);
       setSearch({ export: created.id });
       setListTick((t) => t + 1);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

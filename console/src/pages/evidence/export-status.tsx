@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { apiGet } from '../../api.ts';
+import { useAction } from '../../hooks.ts';
 import { Facts, Panel } from '../../components/page.tsx';
 import { Badge, ErrorNote, Loading, type Tone } from '../../components/states.tsx';
 import { formatTime } from '../../format.ts';
@@ -72,21 +73,12 @@ function ExportProgress({ exp }: { exp: EvidenceExport }) {
 
 function ExportResult({ exp, slug }: { exp: EvidenceExport; slug: string | null }) {
   const key = useVerifierKey();
-  const [downloading, setDownloading] = useState(false);
+  const { busy: downloading, error, run } = useAction();
   const [downloaded, setDownloaded] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const pkg = exp.package!;
   const file = downloaded ?? (slug ? `keyledger-evidence-${slug}-${exp.from.slice(0, 10)}-${exp.to.slice(0, 10)}.zip` : 'FILE.zip');
   async function download() {
-    setDownloading(true);
-    setError(null);
-    try {
-      setDownloaded(await downloadPackage(exp.id));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setDownloading(false);
-    }
+    await run(async () => setDownloaded(await downloadPackage(exp.id)));
   }
   return (
     <div className="export-result">

@@ -5,12 +5,12 @@ import { Badge, EmptyState } from '../../components/states.tsx';
 import { Field } from '../../components/form.tsx';
 import { usePaged } from '../../hooks.ts';
 import { Link, setSearch, useLocation } from '../../router.tsx';
-import { useOrg } from '../../org-context.tsx';
 import { formatTime } from '../../format.ts';
 import { eventPage, type LedgerEvent } from './ledger-types.ts';
 import { LatestCheckpointPanel } from './checkpoint-panel.tsx';
 import { LedgerKeyPanel } from './ledger-key-panel.tsx';
 import { usePinnedKey } from './pinned-key.ts';
+import { OrgSelect } from '../../components/org-select.tsx';
 
 const FILTERS = ['action', 'org', 'actor', 'target', 'since', 'until'] as const;
 type Filters = Record<(typeof FILTERS)[number], string>;
@@ -36,7 +36,6 @@ export function AuditEventsPage() {
   const { search } = useLocation();
   const applied = readFilters(search);
   const [draft, setDraft] = useState<Filters>(applied);
-  const { orgs } = useOrg();
   const pinning = usePinnedKey();
   const list = usePaged<LedgerEvent>('/api/v1/audit/events', { ...applied, since: toIso(applied.since), until: toIso(applied.until) }, 25);
   const set = (k: keyof Filters) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [k]: e.target.value }));
@@ -58,16 +57,7 @@ export function AuditEventsPage() {
           <Field label="Action starts with" hint="e.g. identity.user">
             <input value={draft.action} onChange={set('action')} />
           </Field>
-          <Field label="Organization">
-            <select value={draft.org} onChange={set('org')}>
-              <option value="">All organizations</option>
-              {orgs.map((o) => (
-                <option key={o.id} value={o.id}>
-                  {o.name}
-                </option>
-              ))}
-            </select>
-          </Field>
+          <OrgSelect value={draft.org} onChange={(org) => setDraft((d) => ({ ...d, org }))} none="All organizations" />
           <Field label="Actor ID">
             <input value={draft.actor} onChange={set('actor')} />
           </Field>

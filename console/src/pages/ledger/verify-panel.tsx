@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Facts, Panel } from '../../components/page.tsx';
 import { Badge, ErrorNote } from '../../components/states.tsx';
 import { apiGet } from '../../api.ts';
+import { useAction } from '../../hooks.ts';
 import { verifyEventInclusion, type InclusionVerification, type VerificationStepName } from '../../ledger/verify-event-inclusion.ts';
 import type { Checkpoint, InclusionProof, LedgerEvent } from './ledger-types.ts';
 import type { PinnedKey } from './pinned-key.ts';
@@ -24,24 +25,17 @@ const STEP_LABELS: Record<VerificationStepName, string> = {
  */
 export function VerifyPanel({ eventId, pinned }: { eventId: string; pinned: PinnedKey | null }) {
   const [result, setResult] = useState<InclusionVerification | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [running, setRunning] = useState(false);
+  const { busy: running, error, run: perform } = useAction();
 
   async function run() {
     if (!pinned) return;
-    setRunning(true);
     setResult(null);
-    setError(null);
-    try {
+    await perform(async () => {
       const event = await apiGet<LedgerEvent>(`/api/v1/audit/events/${eventId}`);
       const proof = await apiGet<InclusionProof>(`/api/v1/audit/events/${eventId}/proof`);
       const checkpoint = await apiGet<Checkpoint>(`/api/v1/audit/checkpoints/${proof.treeSize}`);
       setResult(await verifyEventInclusion({ event, proof, checkpointNote: checkpoint.note, verifierKey: pinned.verifierKey }));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setRunning(false);
-    }
+    });
   }
 
   return (

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Facts, Page, Panel } from '../../components/page.tsx';
 import { Badge, ErrorNote, Loading } from '../../components/states.tsx';
 import { Field } from '../../components/form.tsx';
-import { useApi } from '../../hooks.ts';
+import { useApi, useAction } from '../../hooks.ts';
 import { apiSend } from '../../api.ts';
 import { Link } from '../../router.tsx';
 import { formatTime } from '../../format.ts';
@@ -51,19 +51,12 @@ export function AlertPage({ params }: { params: Record<string, string> }) {
 function AlertActions({ alert, onDone }: { alert: Alert; onDone: () => void }) {
   const [disposition, setDisposition] = useState('true_positive');
   const [note, setNote] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   async function send(path: string, body: unknown) {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await apiSend('POST', `/api/v1/alerts/${alert.id}/${path}`, body);
       onDone();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   const withNote = note.trim() ? { note } : {};
   const close = (e: FormEvent) => {

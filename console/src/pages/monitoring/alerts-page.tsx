@@ -5,7 +5,8 @@ import { usePaged } from '../../hooks.ts';
 import { Link, setSearch, useLocation } from '../../router.tsx';
 import { formatTime } from '../../format.ts';
 import { severityTone, statusTone, words, type Alert } from './monitoring-types.ts';
-import { OrgFilter, SelectFilter } from './org-filter.tsx';
+import { SelectFilter } from './org-filter.tsx';
+import { OrgSelect } from '../../components/org-select.tsx';
 
 const RULES = ['brute_force', 'credential_stuffing', 'password_spraying', 'mfa_fatigue', 'account_takeover_sequence', 'impossible_travel', 'privilege_outside_approval'] as const;
 const STATUSES = ['open', 'acknowledged', 'closed'] as const;
@@ -31,7 +32,7 @@ export function AlertsPage() {
   return (
     <Page title="Alerts" subtitle="Attacks and suspicious sequences the detection rules found in the ledger, newest first.">
       <div className="filters" role="group" aria-label="Filter alerts">
-        <OrgFilter value={org} onChange={(v) => setSearch({ org: v })} />
+        <OrgSelect value={org} onChange={(v) => setSearch({ org: v })} none="All organizations" />
         <SelectFilter label="Status" value={status} options={STATUSES} onChange={(v) => setSearch({ status: v })} />
         <SelectFilter label="Rule" value={rule} options={RULES} onChange={(v) => setSearch({ rule: v })} />
         <SelectFilter label="Severity" value={severity} options={SEVERITIES} onChange={(v) => setSearch({ severity: v })} />

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Facts, Page, Panel } from '../../components/page.tsx';
 import { Badge, ErrorNote, Loading } from '../../components/states.tsx';
 import { Field } from '../../components/form.tsx';
-import { useApi } from '../../hooks.ts';
+import { useApi, useAction } from '../../hooks.ts';
 import { apiSend } from '../../api.ts';
 import { Link } from '../../router.tsx';
 import { formatTime } from '../../format.ts';
@@ -52,20 +52,13 @@ function FindingActions({ finding, onDone }: { finding: Finding; onDone: () => v
   const [resolution, setResolution] = useState('fixed');
   const [note, setNote] = useState('');
   const [until, setUntil] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   async function send(path: string, body: unknown) {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await apiSend('POST', `/api/v1/findings/${finding.id}/${path}`, body);
       onDone();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   const acknowledge = (e: FormEvent) => {
     e.preventDefault();

@@ -5,7 +5,8 @@ import { usePaged } from '../../hooks.ts';
 import { Link, setSearch, useLocation } from '../../router.tsx';
 import { formatTime } from '../../format.ts';
 import { severityTone, statusTone, words, type Finding } from './monitoring-types.ts';
-import { OrgFilter, SelectFilter } from './org-filter.tsx';
+import { SelectFilter } from './org-filter.tsx';
+import { OrgSelect } from '../../components/org-select.tsx';
 
 const STATUSES = ['open', 'acknowledged', 'resolved', 'closed'] as const;
 const SEVERITIES = ['high', 'medium', 'low'] as const;
@@ -44,7 +45,7 @@ export function FindingsPage() {
   return (
     <Page title="Findings" subtitle="Control drift found by the monitoring rules: who is out of policy, since when, and what was done about it.">
       <div className="filters" role="group" aria-label="Filter findings">
-        <OrgFilter value={org} onChange={(v) => setSearch({ org: v })} />
+        <OrgSelect value={org} onChange={(v) => setSearch({ org: v })} none="All organizations" />
         <SelectFilter label="Status" value={status} options={STATUSES} onChange={(v) => setSearch({ status: v })} />
         <SelectFilter label="Rule" value={type} options={TYPES} onChange={(v) => setSearch({ type: v })} />
         <SelectFilter label="Severity" value={severity} options={SEVERITIES} onChange={(v) => setSearch({ severity: v })} />

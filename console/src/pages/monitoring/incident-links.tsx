@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Field } from '../../components/form.tsx';
 import { ErrorNote } from '../../components/states.tsx';
-import { useApi } from '../../hooks.ts';
+import { useApi, useAction } from '../../hooks.ts';
 import { apiGet, apiSend } from '../../api.ts';
 import { Link } from '../../router.tsx';
 import { formatTime } from '../../format.ts';
@@ -14,8 +14,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function LinkLedgerEvent({ incidentId, linked, onDone }: { incidentId: string; linked: readonly string[]; onDone: () => void }) {
   const [id, setId] = useState('');
   const [found, setFound] = useState<LedgerEvent | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
   const wanted = id.trim();
 
   async function lookUp(e: FormEvent) {
@@ -26,28 +25,15 @@ export function LinkLedgerEvent({ incidentId, linked, onDone }: { incidentId: st
       setError(new Error(`"${wanted}" is not a ledger event id (a UUID, as the ledger explorer shows it)`));
       return;
     }
-    setBusy(true);
-    try {
-      setFound(await apiGet<LedgerEvent>(`/api/v1/audit/events/${wanted}`));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => setFound(await apiGet<LedgerEvent>(`/api/v1/audit/events/${wanted}`)));
   }
   async function link(event: LedgerEvent) {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await apiSend('POST', `/api/v1/incidents/${incidentId}/events`, { eventIds: [event.id] });
       setFound(null);
       setId('');
       onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -85,23 +71,16 @@ export function LinkLedgerEvent({ incidentId, linked, onDone }: { incidentId: st
 export function LinkAlert({ incidentId, linked, onDone }: { incidentId: string; linked: readonly string[]; onDone: () => void }) {
   const alerts = useApi<{ items: Alert[] }>('/api/v1/alerts', { limit: 50 });
   const [alertId, setAlertId] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const choices = (alerts.data?.items ?? []).filter((a) => !linked.includes(a.id));
 
   async function link(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await apiSend('POST', `/api/v1/incidents/${incidentId}/alerts`, { alertIds: [alertId] });
       setAlertId('');
       onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

@@ -2,7 +2,7 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import { Facts, Page, Panel } from '../../components/page.tsx';
 import { Badge, ErrorNote, Loading } from '../../components/states.tsx';
 import { Field } from '../../components/form.tsx';
-import { useApi } from '../../hooks.ts';
+import { useApi, useAction } from '../../hooks.ts';
 import { apiSend } from '../../api.ts';
 import { Link } from '../../router.tsx';
 import { formatTime } from '../../format.ts';
@@ -84,22 +84,15 @@ function IncidentActions({ id, status, onDone }: { id: string; status: string; o
   const [nextStatus, setNextStatus] = useState(status);
   const [resolution, setResolution] = useState('');
   const [rootCause, setRootCause] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   const act = (method: 'POST' | 'PATCH', path: string, body: unknown, reset: () => void) => async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await apiSend(method, `/api/v1/incidents/${id}${path}`, body);
       reset();
       onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

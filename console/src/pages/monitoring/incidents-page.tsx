@@ -3,14 +3,15 @@ import { Page, Panel } from '../../components/page.tsx';
 import { PagedTable, type Column } from '../../components/table.tsx';
 import { Badge, EmptyState, ErrorNote } from '../../components/states.tsx';
 import { Field } from '../../components/form.tsx';
-import { usePaged } from '../../hooks.ts';
+import { usePaged, useAction } from '../../hooks.ts';
 import { apiSend } from '../../api.ts';
 import { currentUser } from '../../auth.ts';
 import { useOrg } from '../../org-context.tsx';
 import { Link, navigate, setSearch, useLocation } from '../../router.tsx';
 import { formatTime } from '../../format.ts';
 import { severityTone, statusTone, type Incident } from './monitoring-types.ts';
-import { OrgFilter, SelectFilter } from './org-filter.tsx';
+import { SelectFilter } from './org-filter.tsx';
+import { OrgSelect } from '../../components/org-select.tsx';
 
 const STATUSES = ['open', 'investigating', 'contained', 'resolved'] as const;
 
@@ -34,7 +35,7 @@ export function IncidentsPage() {
       <NewIncident fromAlert={fromAlert} />
       <Panel title="Incidents">
         <div className="filters" role="group" aria-label="Filter incidents">
-          <OrgFilter value={org} onChange={(v) => setSearch({ org: v })} />
+          <OrgSelect value={org} onChange={(v) => setSearch({ org: v })} none="All organizations" />
           <SelectFilter label="Status" value={status} options={STATUSES} onChange={(v) => setSearch({ status: v })} />
         </div>
         <PagedTable list={list} caption="Incidents" columns={columns} rowKey={(i) => i.id} empty={<EmptyState title="No incidents">Open one here, or from an alert’s page.</EmptyState>} />
@@ -50,22 +51,15 @@ function NewIncident({ fromAlert }: { fromAlert: string | null }) {
   const [severity, setSeverity] = useState('high');
   const [summary, setSummary] = useState('');
   const [scoped, setScoped] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   async function create(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const body = { title, severity, summary, ownerId: currentUser()?.sub, orgId: scoped && org ? org.id : null, ...(fromAlert ? { alertIds: [fromAlert] } : {}) };
       const created = await apiSend<Incident>('POST', '/api/v1/incidents', body);
       navigate(`/monitoring/incidents/${created.id}`);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   if (!open) {

@@ -2,7 +2,7 @@ import { useState, type ReactNode } from 'react';
 import { Facts, Page, Panel } from '../../components/page.tsx';
 import { Badge, ErrorNote, Loading } from '../../components/states.tsx';
 import { Field, OneTimeSecret } from '../../components/form.tsx';
-import { useApi } from '../../hooks.ts';
+import { useAction, useApi } from '../../hooks.ts';
 import { apiSend } from '../../api.ts';
 import { useOrg } from '../../org-context.tsx';
 import { Link, navigate } from '../../router.tsx';
@@ -18,45 +18,34 @@ export function SiemDestinationPage({ params }: { params: Record<string, string>
   const dest = useApi<Destination>(`${SIEM_API}/${params.id}`);
   const history = useApi<{ items: LedgerEvent[] }>('/api/v1/audit/events', { target: params.id, action: 'stream.destination.', order: 'desc', limit: 20 });
   const { orgs } = useOrg();
-  const [error, setError] = useState<unknown>(null);
-  const [editError, setEditError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const main = useAction();
+  const edit = useAction();
+  const busy = main.busy || edit.busy;
   const [secret, setSecret] = useState<string | null>(null);
   const [fromSeq, setFromSeq] = useState('');
   const [confirmDelete, setConfirmDelete] = useState(false);
   const d = dest.data;
 
   async function run(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
-    const fail = method === 'PATCH' ? setEditError : setError;
-    setBusy(true);
-    setError(null);
-    setEditError(null);
-    try {
+    main.reset();
+    edit.reset();
+    const answer = await (method === 'PATCH' ? edit : main).run(async () => {
       const answer = await apiSend<unknown>(method, `${SIEM_API}/${params.id}${path}`, body);
       dest.reload();
       history.reload();
       return answer;
-    } catch (e) {
-      fail(e);
-      return null;
-    } finally {
-      setBusy(false);
-    }
+    });
+    return answer ?? null;
   }
   async function rotate() {
     const answer = (await run('POST', '/rotate-secret')) as { secret: string } | null;
     if (answer) setSecret(answer.secret);
   }
   async function remove() {
-    setBusy(true);
-    setError(null);
-    try {
+    await main.run(async () => {
       await apiSend('DELETE', `${SIEM_API}/${params.id}`);
       navigate('/monitoring/siem');
-    } catch (e) {
-      setError(e);
-      setBusy(false);
-    }
+    });
   }
 
   const h = d?.health;
@@ -66,7 +55,7 @@ export function SiemDestinationPage({ params }: { params: Record<string, string>
     <Page title={d ? d.name : 'SIEM destination'} subtitle={d ? KIND_LABELS[d.kind as Kind] ?? d.kind : null} actions={<Link to="/monitoring/siem">All destinations</Link>}>
       {dest.loading && !d ? <Loading /> : null}
       <ErrorNote error={dest.error} title="Could not load the destination" />
-      <ErrorNote error={error} />
+      <ErrorNote error={main.error} />
       {secret ? <OneTimeSecret label="New webhook signing secret" value={secret} onDone={() => setSecret(null)} /> : null}
       {d && h ? (
         <>
@@ -124,7 +113,7 @@ export function SiemDestinationPage({ params }: { params: Record<string, string>
             ) : null}
           </Panel>
           <Panel title="Edit">
-            <DestinationForm key={d.updatedAt} initial={valuesOf(d)} editing submitLabel="Save changes" error={editError} busy={busy} onSubmit={(v: DestinationValues) => {
+            <DestinationForm key={d.updatedAt} initial={valuesOf(d)} editing submitLabel="Save changes" error={edit.error} busy={busy} onSubmit={(v: DestinationValues) => {
               const body = patchBody(v, valuesOf(d));
               if (body) void run('PATCH', '', body);
             }} />

@@ -3,6 +3,7 @@ import { Field } from '../../components/form.tsx';
 import { ErrorNote } from '../../components/states.tsx';
 import { useOrg } from '../../org-context.tsx';
 import type { Destination } from './monitoring-types.ts';
+import { OrgSelect } from '../../components/org-select.tsx';
 
 export const KINDS = ['webhook', 'splunk_hec', 'syslog_tls', 'jsonl_file'] as const;
 export type Kind = (typeof KINDS)[number];
@@ -115,16 +116,7 @@ export function DestinationForm({ initial, editing, submitLabel, error, busy, on
             ))}
           </select>
         </Field>
-        <Field label="Scope" hint={editing ? 'The scope cannot change.' : "An organization's destination receives that organization's events only."}>
-          <select value={v.orgId} onChange={(e) => set({ orgId: e.target.value })} disabled={editing}>
-            <option value="">Whole deployment</option>
-            {orgs.map((o) => (
-              <option key={o.id} value={o.id}>
-                {o.name}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <OrgSelect label="Scope" hint={editing ? 'The scope cannot change.' : "An organization's destination receives that organization's events only."} value={v.orgId} onChange={(orgId) => set({ orgId })} none="Whole deployment" disabled={editing} />
       </div>
       <fieldset>
         <legend>Settings for {KIND_LABELS[v.kind]}</legend>

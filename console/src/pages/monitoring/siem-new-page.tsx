@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Page, Panel } from '../../components/page.tsx';
 import { OneTimeSecret } from '../../components/form.tsx';
 import { apiSend } from '../../api.ts';
+import { useAction } from '../../hooks.ts';
 import { Link, navigate } from '../../router.tsx';
 import type { Destination } from './monitoring-types.ts';
 import { DestinationForm, EMPTY, createBody, type DestinationValues } from './siem-form.tsx';
@@ -13,22 +14,15 @@ import { SIEM_API } from './siem-page.tsx';
  * forgotten. Other kinds go straight to their page.
  */
 export function SiemNewPage() {
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const [created, setCreated] = useState<{ destination: Destination; secret: string } | null>(null);
 
   async function create(v: DestinationValues) {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const answer = await apiSend<{ destination: Destination; secret: string | null }>('POST', SIEM_API, createBody(v));
       if (answer.secret) setCreated({ destination: answer.destination, secret: answer.secret });
       else navigate(`/monitoring/siem/${answer.destination.id}`);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   if (created) {
