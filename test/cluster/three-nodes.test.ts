@@ -124,8 +124,8 @@ describe('a three-node cluster (PostgreSQL + Redis)', () => {
     let sent = 0;
     /** The first few answers other than success, for the message of a failed wait. */
     const refusals: string[] = [];
-    // The load goes on until the chaos is over (a node restarting under load takes 10-30 s here), bounded in count and time.
-    const MAX_OPS = 2000;
+    // The load goes on until the chaos is over (a node restarting under load takes 10-30 s here, longer beside the browser suites), bounded in count and time.
+    const MAX_OPS = 5000;
     const deadline = Date.now() + 150_000;
     let stopped = false;
 
