@@ -186,6 +186,8 @@ export function buildProvider(deps: ProviderDeps): Provider {
     interactions: { policy: base, url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
     findAccount: (async (ctx: KoaContextWithOIDC, sub: string) => deps.findAccount(sub, ((ctx.oidc.client ? meta(ctx.oidc.client) : undefined)?.kl_org_id as string | undefined) ?? undefined)) as never,
     extraTokenClaims: async (ctx, token) => {
+      // A token minted outside a request (no context) gets nothing added.
+      if (!ctx?.oidc) return undefined;
       // The console's access tokens say how and when the user signed in, so the admin API can demand a fresh passkey for changes (RFC 9470).
       if (token.kind === 'AccessToken' && ctx.oidc.client && meta(ctx.oidc.client).kl_kind === 'console') {
         const code = ctx.oidc.entities.AuthorizationCode;
