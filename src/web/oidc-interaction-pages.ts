@@ -136,10 +136,13 @@ export function oidcInteractionPages(rt: Runtime, csrf: Csrf): FastifyPluginAsyn
     if (passkeys.length === 0) return stepUp(reply, who, self, 'phishing_resistant', appName);
     const lastUse = Math.max(...passkeys.map((p) => (p.lastUsedAt ? Date.parse(p.lastUsedAt) : -Infinity)));
     const maxAge = Number(d.params.max_age);
-    const stale = !Number.isFinite(lastUse) || (Number.isFinite(maxAge) && rt.clock.now().getTime() - lastUse > maxAge * 1000);
+    // The proof must be this session's own (its passkey sign-in or step-up wrote both times in one command),
+    // not a use of the same passkey in another browser.
+    const ownProof = who.session.amr.some((m) => m === 'hwk' || m === 'swk') && [who.session.stepUpAt, who.session.authTime].some((t) => t !== null && Date.parse(t) === lastUse);
+    const stale = !Number.isFinite(lastUse) || !ownProof || (Number.isFinite(maxAge) && rt.clock.now().getTime() - lastUse > maxAge * 1000);
     if (stale) return redirect(reply, `/account/reauth?method=passkey&return_to=${encodeURIComponent(self)}`);
-    const amr = [...new Set([...who.session.amr, ...passkeys.filter((p) => p.lastUsedAt && Date.parse(p.lastUsedAt) === lastUse).map((p) => (p.backedUp ? 'swk' : 'hwk')), 'user'])];
-    return finish(request, reply, { login: { accountId: who.user.id, amr, acr: ACR_PHISHING_RESISTANT, ts: Math.floor(lastUse / 1000), remember: false } });
+    // The session's own methods, which include that passkey: tokens and the provider session then agree with the Keyledger session.
+    return finish(request, reply, { login: { accountId: who.user.id, amr: who.session.amr, acr: ACR_PHISHING_RESISTANT, ts: Math.floor(lastUse / 1000), remember: false } });
   }
 
   async function stepUp(reply: FastifyReply, who: SignedIn, self: string, level: string, appName: string) {

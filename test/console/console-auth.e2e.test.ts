@@ -6,6 +6,8 @@ import { systemContext } from '../../src/audit/event.ts';
 import { expectNothingChanged } from '../support/http.ts';
 import { addPasskey, addVirtualAuthenticator, ADMIN_PASSWORD, signInToConsole, startConsoleSuite, unlockChanges, type ConsoleSuite } from '../support/console.ts';
 import { ADMINISTRATOR_ROLE_KEY } from '../../src/console/operator.ts';
+import { openUserSession } from '../support/user-session.ts';
+import { sessionCookieName } from '../../src/sessions/session-cookie.ts';
 
 const setup = systemContext('test', 'console auth test');
 
@@ -63,6 +65,24 @@ describe.each(DIALECTS)('the admin API with console tokens (%s)', (dialect) => {
     const { events } = await s.t.rt.ledger.listEvents({ actionPrefix: 'identity.organization.created' }, { limit: 10 });
     const created = events.find((e) => (e.data as { slug?: string }).slug === 'acme');
     expect(created?.actor).toEqual({ type: 'user', id: s.admin.userId, display: 'root@operator.test' });
+  });
+
+  it('a passkey proved in another browser does not unlock this one: it must prove the passkey itself', async () => {
+    // A second session of the administrator, opened with a password only, right after the passkey was used in the first.
+    const { token: sessionToken } = await openUserSession(s.t.rt, s.admin.userId, { amr: ['pwd'], orgId: s.admin.orgId });
+    const other = await s.newContext();
+    await other.addCookies([{ name: sessionCookieName(s.t.rt.config.publicUrl), value: sessionToken, url: s.baseUrl }]);
+    const page2 = await other.newPage();
+    await page2.goto('/console/');
+    await page2.getByRole('navigation', { name: 'Console' }).waitFor();
+    await page2.getByRole('button', { name: 'Unlock changes' }).click();
+    await page2.waitForURL('**/account/reauth?method=passkey**');
+    const token = await consoleToken(page2);
+    await expectNothingChanged(s.t.rt, async () => {
+      const res = await call(token, 'POST', '/api/v1/organizations', { slug: 'other-browser', name: 'Other' });
+      expect(res.status).toBe(401);
+    });
+    await other.close();
   });
 
   it('a passkey proof older than the step-up window no longer allows changes; reads still work', async () => {
