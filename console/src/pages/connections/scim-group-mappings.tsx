@@ -1,10 +1,8 @@
-import { useState } from 'react';
-import { apiSend } from '../../api.ts';
-import { Field } from '../../components/form.tsx';
 import { Panel } from '../../components/page.tsx';
 import { PagedTable } from '../../components/table.tsx';
-import { Badge, EmptyState, ErrorNote } from '../../components/states.tsx';
-import { usePaged, useAction } from '../../hooks.ts';
+import { EmptyState } from '../../components/states.tsx';
+import { usePaged } from '../../hooks.ts';
+import { GroupRoleForm, MappedRole, useGroupRoleMappings } from './group-role-mappings.tsx';
 import { formatTime } from '../../format.ts';
 
 interface ScimMapping {
@@ -20,18 +18,7 @@ interface ScimMapping {
 export function ScimGroupMappingsPanel({ orgApi, directoryId }: { orgApi: string; directoryId: string }) {
   const base = `${orgApi}/scim-directories/${directoryId}/group-mappings`;
   const list = usePaged<ScimMapping>(base, {}, 25);
-  const [group, setGroup] = useState('');
-  const [role, setRole] = useState('');
-  const { error, run: perform } = useAction();
-
-  async function run(method: 'POST' | 'DELETE', path: string, body?: unknown) {
-    await perform(async () => {
-      await apiSend(method, path, body);
-      setGroup('');
-      setRole('');
-      list.reload();
-    });
-  }
+  const { error, add, remove } = useGroupRoleMappings(base, list.reload);
 
   return (
     <Panel title="Group mappings">
@@ -42,36 +29,19 @@ export function ScimGroupMappingsPanel({ orgApi, directoryId }: { orgApi: string
         empty={<EmptyState title="No mapping">Map a group the identity provider pushed to a role.</EmptyState>}
         columns={[
           { header: 'Directory group', cell: (m) => m.groupDisplayName },
-          { header: 'Role', cell: (m) => <>{m.roleKey} {m.privileged ? <Badge tone="warn">privileged: requested for approval</Badge> : null}</> },
+          { header: 'Role', cell: (m) => <MappedRole roleKey={m.roleKey} privileged={m.privileged} /> },
           { header: 'Created', cell: (m) => <>{formatTime(m.createdAt)} <span className="muted small">by {m.createdBy.type}</span></> },
           {
             header: 'Actions',
             cell: (m) => (
-              <button type="button" aria-label={`Remove mapping ${m.groupDisplayName} to ${m.roleKey}`} onClick={() => void run('DELETE', `${base}/${m.id}`)}>
+              <button type="button" aria-label={`Remove mapping ${m.groupDisplayName} to ${m.roleKey}`} onClick={() => remove(m.id)}>
                 Remove
               </button>
             ),
           },
         ]}
       />
-      <form
-        className="filters"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run('POST', base, { group: group.trim(), role: role.trim() });
-        }}
-      >
-        <Field label="Directory group" hint="Its displayName or id">
-          <input value={group} onChange={(e) => setGroup(e.target.value)} required maxLength={256} />
-        </Field>
-        <Field label="Role" hint="Role key or id">
-          <input value={role} onChange={(e) => setRole(e.target.value)} required maxLength={128} />
-        </Field>
-        <div className="actions">
-          <button type="submit">Add mapping</button>
-        </div>
-      </form>
-      <ErrorNote error={error} title="The mappings did not change" />
+      <GroupRoleForm groupLabel="Directory group" groupHint="Its displayName or id" groupMaxLength={256} submitLabel="Add mapping" errorTitle="The mappings did not change" error={error} onAdd={add} />
     </Panel>
   );
 }

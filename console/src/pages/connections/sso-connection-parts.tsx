@@ -7,6 +7,7 @@ import { Badge, EmptyState, ErrorNote, Loading } from '../../components/states.t
 import { useApi, useAction } from '../../hooks.ts';
 import { formatTime } from '../../format.ts';
 import type { GroupRule, SsoConnection } from './shared.tsx';
+import { GroupRoleForm, MappedRole, useGroupRoleMappings } from './group-role-mappings.tsx';
 
 const DAY = 86_400_000;
 
@@ -74,18 +75,7 @@ export function CertificatesPanel({ orgApi, connection, onChanged }: { orgApi: s
 export function SsoGroupRulesPanel({ orgApi, connectionId }: { orgApi: string; connectionId: string }) {
   const base = `${orgApi}/sso-connections/${connectionId}/group-mappings`;
   const list = useApi<{ items: GroupRule[] }>(base);
-  const [group, setGroup] = useState('');
-  const [role, setRole] = useState('');
-  const { error, run: perform } = useAction();
-
-  async function run(method: 'POST' | 'DELETE', path: string, body?: unknown) {
-    await perform(async () => {
-      await apiSend(method, path, body);
-      setGroup('');
-      setRole('');
-      list.reload();
-    });
-  }
+  const { error, add, remove } = useGroupRoleMappings(base, list.reload);
 
   return (
     <Panel title="Group rules">
@@ -99,12 +89,12 @@ export function SsoGroupRulesPanel({ orgApi, connectionId }: { orgApi: string; c
           empty={<EmptyState title="No group rule">Map an IdP group to a role to grant it at sign-in.</EmptyState>}
           columns={[
             { header: 'IdP group', cell: (m) => <code>{m.group}</code> },
-            { header: 'Role', cell: (m) => <>{m.roleKey} {m.privileged ? <Badge tone="warn">privileged: requested for approval</Badge> : null}</> },
+            { header: 'Role', cell: (m) => <MappedRole roleKey={m.roleKey} privileged={m.privileged} /> },
             { header: 'Created', cell: (m) => formatTime(m.createdAt) },
             {
               header: 'Actions',
               cell: (m) => (
-                <button type="button" aria-label={`Remove rule ${m.group} to ${m.roleKey}`} onClick={() => void run('DELETE', `${base}/${m.id}`)}>
+                <button type="button" aria-label={`Remove rule ${m.group} to ${m.roleKey}`} onClick={() => remove(m.id)}>
                   Remove
                 </button>
               ),
@@ -112,24 +102,7 @@ export function SsoGroupRulesPanel({ orgApi, connectionId }: { orgApi: string; c
           ]}
         />
       ) : null}
-      <form
-        className="filters"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run('POST', base, { group: group.trim(), role: role.trim() });
-        }}
-      >
-        <Field label="IdP group" hint="The group value the IdP sends">
-          <input value={group} onChange={(e) => setGroup(e.target.value)} required maxLength={512} />
-        </Field>
-        <Field label="Role" hint="Role key or id">
-          <input value={role} onChange={(e) => setRole(e.target.value)} required maxLength={128} />
-        </Field>
-        <div className="actions">
-          <button type="submit">Add group rule</button>
-        </div>
-      </form>
-      <ErrorNote error={error} title="The group rules did not change" />
+      <GroupRoleForm groupLabel="IdP group" groupHint="The group value the IdP sends" groupMaxLength={512} submitLabel="Add group rule" errorTitle="The group rules did not change" error={error} onAdd={add} />
     </Panel>
   );
 }
