@@ -54,10 +54,8 @@ export function consoleRoutes(rt: Runtime): FastifyPluginAsync {
 
     app.get('/console/*', { schema: { hide: true } }, async (request, reply) => {
       const rest = (request.params as { '*': string })['*'];
-      if (built && ASSET_RE.test(rest)) {
-        if (!existsSync(`${CONSOLE_DIST}${rest}`)) return reply.status(404).type('text/plain').send('not found');
-        return reply.header('cache-control', 'public, max-age=31536000, immutable').sendFile(rest);
-      }
+      // A missing asset is the not-found answer of sendFile itself (no extra file check on every request).
+      if (built && ASSET_RE.test(rest)) return reply.header('cache-control', 'public, max-age=31536000, immutable').sendFile(rest);
       return sendPage(reply);
     });
   };
